@@ -1,0 +1,39 @@
+# The workflow of the project: `make demo` on a fresh machine, then `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TARGET ?= maduro-2024
+MODEL := models/$(TARGET)
+STAMP := $(VENV)/.installed
+
+.PHONY: install train demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Retrain when the training data, the actor dictionary, the target or the code change.
+$(MODEL)/manifest.json: $(STAMP) $(wildcard data/train/$(TARGET)/*.csv) $(wildcard data/actors/*.toml) targets/$(TARGET).toml $(wildcard pipeline/*.py)
+	$(BIN)/stance train --target $(TARGET)
+
+train: install
+	$(BIN)/stance train --target $(TARGET)
+
+demo: $(MODEL)/manifest.json
+	$(BIN)/stance classify data/samples/ -o samples-matrix.csv
+	$(BIN)/stance classify data/samples/ --format table
+	@echo "Position matrix written to samples-matrix.csv"
+
+test: $(MODEL)/manifest.json
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check pipeline tests
+
+clean:
+	rm -rf $(VENV) models/*/ samples-matrix.csv

@@ -1,0 +1,100 @@
+"""Stage 6: combine sentence predictions into one stance per (article, actor) cell.
+
+Rule, per article and actor:
+
+1. A sentence is *evidence* when its most probable label is a stance (support, oppose,
+   neutral), not ``none``.
+2. Without evidence the cell is ``none`` (mentioned, no stance), with confidence the
+   mean P(none) of its sentences.
+3. With evidence, each evidence sentence votes with its probabilities; the cell takes
+   the stance with the largest summed probability. Its confidence is that sum divided by
+   the summed stance probability of the evidence, i.e. how much of the stance mass
+   agrees. The evidence kept for the cell is the (at most three) sentences with the
+   highest probability of the winning stance, in article order.
+
+The result does not depend on the order in which articles are processed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+STANCES = ("support", "oppose", "neutral")
+MAX_EVIDENCE = 3
+
+
+@dataclass(frozen=True)
+class SentencePrediction:
+    """The classifier's view of one (sentence, actor) pair.
+
+    ``spans`` are the actor's mentions in the sentence (offsets into ``text``), for
+    highlighting; ``probabilities`` maps every label to its probability.
+    """
+
+    article: str
+    sentence: int
+    text: str
+    actor: str
+    probabilities: dict[str, float]
+    spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return max(self.probabilities, key=self.probabilities.__getitem__)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence supporting a cell: its index, text, label and the label's probability."""
+
+    sentence: int
+    text: str
+    label: str
+    probability: float
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the position matrix."""
+
+    article: str
+    actor: str
+    stance: str
+    confidence: float
+    evidence: tuple[Evidence, ...] = ()
+
+
+def aggregate(predictions: Iterable[SentencePrediction], roll_up: Callable[[str], str] | None = None) -> list[Cell]:
+    """Cells from sentence predictions, one per (article, actor), sorted by article then actor.
+
+    Parameters
+    ----------
+    predictions : iterable of SentencePrediction
+    roll_up : callable, optional
+        Maps an actor to the actor it speaks for (country-level view); the cell then
+        combines the evidence of every actor that rolls up to the same name.
+    """
+    groups: dict[tuple[str, str], list[SentencePrediction]] = {}
+    for prediction in predictions:
+        actor = roll_up(prediction.actor) if roll_up else prediction.actor
+        groups.setdefault((prediction.article, actor), []).append(prediction)
+    return [combine(article, actor, preds) for (article, actor), preds in sorted(groups.items())]
+
+
+def combine(article: str, actor: str, predictions: list[SentencePrediction]) -> Cell:
+    """The cell of one actor in one article (see the module docstring for the rule)."""
+    evidence = [p for p in predictions if p.label in STANCES]
+    if not evidence:
+        confidence = sum(p.probabilities.get("none", 0.0) for p in predictions) / len(predictions)
+        return Cell(article, actor, "none", round(confidence, 4))
+    mass = {s: sum(p.probabilities.get(s, 0.0) for p in evidence) for s in STANCES}
+    stance = max(STANCES, key=lambda s: (mass[s], -STANCES.index(s)))
+    total = sum(mass.values())
+    best = sorted(evidence, key=lambda p: (-p.probabilities[stance], p.sentence))[:MAX_EVIDENCE]
+    kept = tuple(
+        Evidence(p.sentence, p.text, p.label, round(p.probabilities[p.label], 4), p.spans)
+        for p in sorted(best, key=lambda p: p.sentence)
+    )
+    return Cell(article, actor, stance, round(mass[stance] / total, 4), kept)

@@ -1,0 +1,92 @@
+"""Target configuration: the contested event, its actor dictionary, its model paths."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import StanceError
+
+DEFAULT_TARGET = "maduro-2024"
+CUE_CLASSES = ("support", "oppose", "neutral")
+
+
+def project_root() -> Path:
+    """The folder holding ``targets/``, ``data/`` and ``models/``.
+
+    ``STANCE_HOME`` wins; otherwise the checkout this package was installed from.
+    """
+    env = os.environ.get("STANCE_HOME")
+    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """Everything that is specific to one contested event.
+
+    Attributes
+    ----------
+    name : str
+        Short identifier, also the file stem of ``targets/<name>.toml``.
+    description : str
+        What the stance is about, for reports.
+    actors_path, train_path, model_dir : Path
+        Actor dictionary (TOML), folder of training CSVs, folder of the trained model.
+    cues : dict of str to tuple of str
+        Target-specific cue phrases per stance class, used as classifier features.
+    home_government : str or None
+        Actor that "the government" resolves to when no other government was just named.
+    """
+
+    name: str
+    description: str
+    actors_path: Path
+    train_path: Path
+    model_dir: Path
+    samples_path: Path | None = None
+    samples_gold: Path | None = None
+    home_government: str | None = None
+    cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: Path | None = None
+
+    @classmethod
+    def load(cls, target: str | Path | None = None) -> TargetConfig:
+        """Load a target by name (``targets/<name>.toml``) or by path to a TOML file."""
+        root = project_root()
+        target = target or DEFAULT_TARGET
+        path = Path(target)
+        if path.suffix != ".toml":
+            path = root / "targets" / f"{target}.toml"
+        if not path.is_file():
+            known = sorted(p.stem for p in (root / "targets").glob("*.toml"))
+            raise StanceError(f"unknown target {str(target)!r}: no {path} (known: {', '.join(known) or 'none'})")
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise StanceError(f"{path}: not valid TOML ({exc})") from None
+        base = path.parent.parent if path.parent.name == "targets" else path.parent
+        missing = [k for k in ("name", "actors", "train", "model") if k not in raw]
+        if missing:
+            raise StanceError(f"{path}: missing key(s) {', '.join(missing)}")
+        cues = raw.get("cues", {})
+        unknown = set(cues) - set(CUE_CLASSES)
+        if unknown:
+            raise StanceError(f"{path}: [cues] has unknown class(es) {', '.join(sorted(unknown))}")
+
+        def opt(key: str) -> Path | None:
+            return base / raw[key] if key in raw else None
+
+        return cls(
+            name=raw["name"],
+            description=raw.get("description", raw["name"]),
+            actors_path=base / raw["actors"],
+            train_path=base / raw["train"],
+            model_dir=base / raw["model"],
+            samples_path=opt("samples"),
+            samples_gold=opt("samples_gold"),
+            home_government=raw.get("home_government"),
+            cues={k: tuple(v) for k, v in cues.items()},
+            source=path,
+        )

@@ -1,0 +1,147 @@
+"""Labelled training data: CSV files of (sentence, actor, stance) rows, read as articles.
+
+Rows of one ``doc`` are read in order as one article, so that the actor resolution used
+at training time (pronouns, "both countries", list headings) is the one used at run time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
+from pipeline.errors import StanceError
+from pipeline.features import Pair, sentence_pairs
+from pipeline.segment import Sentence
+
+LABELS = ("support", "oppose", "neutral", "none")
+STANCE_LABELS = ("support", "oppose", "neutral")
+COLUMNS = ("text", "actor", "stance", "doc")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A labelled pair with where it came from (file and line, for error messages)."""
+
+    pair: Pair
+    label: str
+    doc: str
+    where: str
+
+
+@dataclass
+class Corpus:
+    """Training examples and a hash of the files they came from."""
+
+    examples: list[Example]
+    files: list[Path]
+    sha256: str
+
+    @property
+    def labels(self) -> list[str]:
+        return [e.label for e in self.examples]
+
+    @property
+    def pairs(self) -> list[Pair]:
+        return [e.pair for e in self.examples]
+
+    @property
+    def groups(self) -> list[str]:
+        return [e.doc for e in self.examples]
+
+    def subset(self, indices: Sequence[int]) -> Corpus:
+        return Corpus([self.examples[i] for i in indices], self.files, self.sha256)
+
+    def distribution(self) -> dict[str, int]:
+        counts = Counter(self.labels)
+        return {label: counts.get(label, 0) for label in LABELS}
+
+
+def training_files(path: Path) -> list[Path]:
+    """The CSV files of a training folder (or the file itself), sorted."""
+    path = Path(path)
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    if not files or not all(f.is_file() for f in files):
+        raise StanceError(f"{path}: no training CSV files found")
+    return files
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of one training CSV, validated; raises :class:`StanceError` naming file and line."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise StanceError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
+            rows = []
+            seen: dict[tuple[str, str], int] = {}
+            for row in reader:
+                line = reader.line_num
+                if None in row or any(row.get(c) is None for c in COLUMNS):
+                    raise StanceError(f"{path}: line {line}: wrong number of fields")
+                text, actor, stance = row["text"].strip(), row["actor"].strip(), row["stance"].strip()
+                if not text:
+                    raise StanceError(f"{path}: line {line}: empty text")
+                if stance not in LABELS:
+                    raise StanceError(f"{path}: line {line}: unknown label {stance!r} (use {', '.join(LABELS)})")
+                if not row["doc"].strip():
+                    raise StanceError(f"{path}: line {line}: empty doc")
+                key = (text, actor)
+                if key in seen:
+                    raise StanceError(f"{path}: line {line}: duplicate of line {seen[key]} (same text and actor)")
+                seen[key] = line
+                rows.append({"text": text, "actor": actor, "stance": stance, "doc": row["doc"].strip(),
+                             "date": (row.get("date") or "").strip(), "line": str(line)})
+            return rows
+    except UnicodeDecodeError:
+        raise StanceError(f"{path}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise StanceError(f"{path}: malformed CSV ({exc})") from None
+
+
+def load_corpus(path: Path, dictionary: ActorDictionary, home_government: str | None = None) -> Corpus:
+    """Read every training CSV under ``path`` into examples.
+
+    Each labelled actor must be found in its sentence by the same actor resolution the
+    pipeline uses at run time; otherwise training stops naming the file and line.
+    """
+    files = training_files(path)
+    matcher = ActorMatcher(dictionary)
+    coref = Coreference(dictionary, home_government)
+    digest = hashlib.sha256()
+    examples: list[Example] = []
+    for file in files:
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+        rows = read_rows(file)
+        docs: dict[str, list[dict[str, str]]] = {}
+        for row in rows:
+            if row["actor"] not in dictionary:
+                raise StanceError(f"{file}: line {row['line']}: actor {row['actor']!r} is not in the dictionary")
+            docs.setdefault(f"{file.stem}/{row['doc']}", []).append(row)
+        for doc, doc_rows in docs.items():
+            examples += _doc_examples(file, doc, doc_rows, dictionary, matcher, coref)
+    return Corpus(examples=examples, files=files, sha256=digest.hexdigest())
+
+
+def _doc_examples(file: Path, doc: str, rows: list[dict[str, str]], dictionary: ActorDictionary,
+                  matcher: ActorMatcher, coref: Coreference) -> list[Example]:
+    texts = list(dict.fromkeys(r["text"] for r in rows))
+    sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
+    resolved = coref.resolve(sentences, [matcher.find(t) for t in texts])
+    pairs = {}
+    for text, mentions in zip(texts, resolved, strict=True):
+        for pair in sentence_pairs(text, mentions, dictionary):
+            pairs[(text, pair.actor)] = pair
+    examples = []
+    for row in rows:
+        pair = pairs.get((row["text"], row["actor"]))
+        if pair is None:
+            raise StanceError(f"{file}: line {row['line']}: actor {row['actor']!r} is not found in its text "
+                              "(add the alias to the dictionary or name the actor)")
+        examples.append(Example(pair, row["stance"], doc, f"{file}:{row['line']}"))
+    return examples

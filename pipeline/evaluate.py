@@ -1,0 +1,208 @@
+"""Scores: against a gold matrix (cells), by grouped cross-validation (pairs), and the
+same measures for simple baselines, so that every figure can be compared side by side.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.corpus import LABELS, STANCE_LABELS, Corpus
+from pipeline.errors import StanceError
+from pipeline.features import Pair
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Accuracy, macro-F1 over the stance labels, per-class P/R/F1 and the confusion matrix.
+
+    ``confusion[i][j]`` counts gold ``LABELS[i]`` predicted as ``LABELS[j]``.
+    """
+
+    n: int
+    accuracy: float
+    macro_f1: float
+    per_class: dict[str, tuple[float, float, float, int]]
+    confusion: list[list[int]]
+
+    def as_dict(self) -> dict:
+        return {"n": self.n, "accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4),
+                "per_class": {k: {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": s}
+                              for k, (p, r, f, s) in self.per_class.items()},
+                "confusion": self.confusion, "labels": list(LABELS)}
+
+
+def score(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
+    """Scores of ``predicted`` against ``gold`` (equal-length label sequences)."""
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted differ in length")
+    index = {label: i for i, label in enumerate(LABELS)}
+    confusion = [[0] * len(LABELS) for _ in LABELS]
+    for g, p in zip(gold, predicted, strict=True):
+        confusion[index[g]][index[p]] += 1
+    per_class = {}
+    for label in LABELS:
+        i = index[label]
+        tp = confusion[i][i]
+        predicted_n = sum(row[i] for row in confusion)
+        gold_n = sum(confusion[i])
+        precision = tp / predicted_n if predicted_n else 0.0
+        recall = tp / gold_n if gold_n else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[label] = (precision, recall, f1, gold_n)
+    present = [label for label in STANCE_LABELS if per_class[label][3] or any(p == label for p in predicted)]
+    macro = sum(per_class[label][2] for label in present) / len(present) if present else 0.0
+    accuracy = sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold) if gold else 0.0
+    return Scores(len(gold), accuracy, macro, per_class, confusion)
+
+
+def format_scores(title: str, scores: Scores) -> str:
+    """A plain-text block: headline figures, per-class table, confusion matrix."""
+    lines = [f"{title}: n={scores.n}  accuracy={scores.accuracy:.3f}  macro-F1(support,oppose,neutral)={scores.macro_f1:.3f}",
+             f"  {'class':<8} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>5}"]
+    for label, (p, r, f, n) in scores.per_class.items():
+        lines.append(f"  {label:<8} {p:>6.3f} {r:>6.3f} {f:>6.3f} {n:>5}")
+    lines.append("  confusion (rows gold, columns predicted): " + " ".join(f"{label:>7}" for label in LABELS))
+    for label, row in zip(LABELS, scores.confusion, strict=True):
+        lines.append(f"  {label:>49} " + " ".join(f"{v:>7}" for v in row))
+    return "\n".join(lines)
+
+
+def read_gold(path: Path) -> dict[tuple[str, str], str]:
+    """Gold cells ``{(article, actor): stance}`` from a CSV with ``article,actor,stance``."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"article", "actor", "stance"} - set(reader.fieldnames or [])
+            if missing:
+                raise StanceError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+            gold = {}
+            for row in reader:
+                stance = (row["stance"] or "").strip()
+                if stance not in LABELS:
+                    raise StanceError(f"{path}: line {reader.line_num}: unknown label {stance!r}")
+                gold[(row["article"].strip(), row["actor"].strip())] = stance
+    except FileNotFoundError:
+        raise StanceError(f"{path}: no such gold file") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise StanceError(f"{path}: unreadable gold CSV ({exc})") from None
+    if not gold:
+        raise StanceError(f"{path}: gold file has no rows")
+    return gold
+
+
+def score_cells(gold: dict[tuple[str, str], str], cells: dict[tuple[str, str], str]) -> Scores:
+    """Cell scores over the gold rows; an actor the system did not output counts as ``none``."""
+    keys = sorted(gold)
+    return score([gold[k] for k in keys], [cells.get(k, "none") for k in keys])
+
+
+# --- Baselines ---------------------------------------------------------------------------
+
+class MajorityBaseline:
+    """Predicts the most frequent stance (not ``none``) of the training data for every pair."""
+
+    name = "majority"
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        stances = [label for label in labels if label in STANCE_LABELS] or ["oppose"]
+        self.majority = max(STANCE_LABELS, key=stances.count)
+        self.labels = LABELS
+
+    def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
+        out = np.zeros((len(pairs), len(LABELS)))
+        out[:, LABELS.index(self.majority)] = 1.0
+        return out
+
+
+class KeywordBaseline:
+    """Counts the target's cue words in the sentence; the most frequent cue class wins."""
+
+    name = "keywords"
+
+    def __init__(self, cues: dict[str, Sequence[str]]) -> None:
+        from pipeline.actors import fold
+
+        self.cues = {label: [fold(c).lower() for c in phrases] for label, phrases in cues.items()}
+        self.labels = LABELS
+
+    def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
+        from pipeline.actors import fold
+
+        out = np.zeros((len(pairs), len(LABELS)))
+        for row, pair in enumerate(pairs):
+            text = fold(pair.text).lower()
+            counts = {label: sum(text.count(c) for c in phrases) for label, phrases in self.cues.items()}
+            best = max(counts, key=counts.__getitem__) if counts and max(counts.values()) else "none"
+            out[row, LABELS.index(best)] = 1.0
+        return out
+
+
+class VaderBaseline:
+    """VADER sentiment of the sentence: positive toward the actor -> support, negative -> oppose."""
+
+    name = "vader"
+
+    def __init__(self, threshold: float = 0.05) -> None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self.analyzer = SentimentIntensityAnalyzer()
+        self.threshold = threshold
+        self.labels = LABELS
+
+    def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
+        out = np.zeros((len(pairs), len(LABELS)))
+        for row, pair in enumerate(pairs):
+            compound = self.analyzer.polarity_scores(pair.text)["compound"]
+            label = "support" if compound >= self.threshold else "oppose" if compound <= -self.threshold else "none"
+            out[row, LABELS.index(label)] = 1.0
+        return out
+
+
+def baselines(corpus_labels: Sequence[str], cues: dict[str, Sequence[str]]) -> list:
+    """The baselines every evaluation reports beside the model."""
+    return [MajorityBaseline(corpus_labels), KeywordBaseline(cues), VaderBaseline()]
+
+
+# --- Cross-validation --------------------------------------------------------------------
+
+def cross_validate(corpus: Corpus, make_model: Callable[[Corpus], object], folds: int = 5,
+                   extra: Sequence[Callable[[Corpus], object]] = ()) -> dict[str, Scores]:
+    """Grouped k-fold cross-validation: no ``doc`` has sentences on both sides of a split.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    make_model : callable
+        Fits a model (anything with ``labels`` and ``predict_proba(pairs)``) on a training
+        sub-corpus.
+    extra : sequence of callable
+        Baseline factories, scored on the same folds.
+
+    Returns
+    -------
+    dict of name to Scores, over the out-of-fold predictions of every pair.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    labels = np.asarray(corpus.labels)
+    predictions: dict[str, list[str]] = {}
+    order: list[int] = []
+    splitter = GroupKFold(n_splits=folds)
+    factories = [("model", make_model)] + [(f"baseline:{i}", f) for i, f in enumerate(extra)]
+    names: dict[str, str] = {}
+    for train_idx, test_idx in splitter.split(corpus.pairs, labels, corpus.groups):
+        train = corpus.subset(train_idx)
+        test_pairs = [corpus.examples[i].pair for i in test_idx]
+        order.extend(test_idx)
+        for key, factory in factories:
+            model = factory(train)
+            names[key] = getattr(model, "name", key)
+            proba = model.predict_proba(test_pairs)
+            predictions.setdefault(key, []).extend(model.labels[j] for j in proba.argmax(axis=1))
+    gold = [labels[i] for i in order]
+    return {names[key]: score(gold, predicted) for key, predicted in predictions.items()}

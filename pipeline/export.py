@@ -1,0 +1,144 @@
+"""Stage 7: write the position matrix (CSV wide or long, JSON), atomically and safely.
+
+Every file is written to a temporary file in the destination folder and renamed into
+place, so an interrupted run never leaves a partial file nor truncates an existing one.
+Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+tab or carriage return) are prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
+from pathlib import Path
+from typing import IO
+
+from pipeline.aggregate import Cell
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("wide", "long", "json")
+
+
+def write_atomic(path: Path | str, write: Callable[[IO[str]], None], encoding: str = "utf-8") -> None:
+    """Call ``write(handle)`` on a temporary file, then rename it to ``path``."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        from pipeline.errors import StanceError
+
+        raise StanceError(f"{path}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def matrix_rows(cells: Iterable[Cell], articles: Sequence[str]) -> list[list[str]]:
+    """Rows of the wide matrix: header ``actor, <article ids...>``, one row per actor found."""
+    grid: dict[str, dict[str, str]] = {}
+    for cell in cells:
+        grid.setdefault(cell.actor, {})[cell.article] = cell.stance
+    rows = [["actor", *articles]]
+    rows += [[actor, *(grid[actor].get(a, "") for a in articles)] for actor in sorted(grid)]
+    return rows
+
+
+def long_rows(cells: Iterable[Cell]) -> list[list[str]]:
+    """Rows of the long table: ``article, actor, stance, confidence, evidence``."""
+    rows = [["article", "actor", "stance", "confidence", "evidence"]]
+    for cell in sorted(cells, key=lambda c: (c.article, c.actor)):
+        evidence = " | ".join(e.text for e in cell.evidence)
+        rows.append([cell.article, cell.actor, cell.stance, f"{cell.confidence:.3f}", evidence])
+    return rows
+
+
+def render_csv(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows([[safe_cell(v) for v in row] for row in rows])
+    return buffer.getvalue()
+
+
+def write_csv(path: Path | str, rows: list[list[str]]) -> None:
+    text = render_csv(rows)
+    write_atomic(path, lambda handle: handle.write(text))
+
+
+def write_json(path: Path | str, document: object) -> None:
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    write_atomic(path, lambda handle: handle.write(text))
+
+
+def render_table(cells: Sequence[Cell], articles: Sequence[str]) -> str:
+    """A human-readable table per article: actor, stance, confidence, evidence sentences."""
+    lines = []
+    by_article: dict[str, list[Cell]] = {}
+    for cell in cells:
+        by_article.setdefault(cell.article, []).append(cell)
+    for article in articles:
+        rows = sorted(by_article.get(article, []), key=lambda c: (c.stance == "none", c.actor))
+        lines.append(f"== {article} ({len(rows)} actors)")
+        width = max((len(c.actor) for c in rows), default=5)
+        for cell in rows:
+            lines.append(f"{cell.actor:<{width}}  {cell.stance:<8} {cell.confidence:5.2f}")
+            for evidence in cell.evidence:
+                lines.append(f"{'':<{width}}    - {evidence.text}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_json(results: Sequence, config, level: str) -> str:
+    """The full result: articles, sentences, mentions with offsets, probabilities, cells."""
+    document = {
+        "target": config.name,
+        "description": config.description,
+        "level": level,
+        "articles": [article_document(r) for r in results],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def article_document(result) -> dict:
+    by_sentence: dict[int, list] = {}
+    for p in result.predictions:
+        by_sentence.setdefault(p.sentence, []).append(p)
+    return {
+        "id": result.article.id,
+        "source": result.article.source,
+        "date": result.article.date.isoformat() if result.article.date else None,
+        "sentences": [
+            {
+                "index": s.index, "start": s.start, "end": s.end, "text": s.text,
+                "mentions": [{"actor": m.actor, "start": m.start, "end": m.end, "text": m.text, "via": m.via}
+                             for m in mentions],
+                "predictions": [{"actor": p.actor, "label": p.label,
+                                 "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()}}
+                                for p in by_sentence.get(s.index, [])],
+            }
+            for s, mentions in zip(result.sentences, result.mentions, strict=True)
+        ],
+        "cells": [
+            {"actor": c.actor, "stance": c.stance, "confidence": c.confidence,
+             "evidence": [{"sentence": e.sentence, "text": e.text, "label": e.label, "probability": e.probability}
+                          for e in c.evidence]}
+            for c in result.cells
+        ],
+    }

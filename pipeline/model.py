@@ -1,0 +1,306 @@
+"""Stage 5: the stance classifier, its training, and its safe saving and loading.
+
+Training builds a scikit-learn :class:`~sklearn.pipeline.Pipeline`::
+
+    features   PairFeaturizer      Pair -> list of feature strings
+    vectorize  TfidfVectorizer     feature strings -> sparse tf-idf rows (sublinear tf, l2)
+    classify   LogisticRegression  -> P(neutral, none, oppose, support)
+
+and saves it twice in the model folder:
+
+* ``model.joblib``: the fitted Pipeline, for inspection and research with scikit-learn;
+* ``weights.npz``: the same model as plain arrays (vocabulary, idf, coefficients), which
+  :class:`LinearStanceModel` uses to classify. Loading arrays with ``allow_pickle=False``
+  cannot run code, and needs neither scikit-learn nor SciPy, which keeps ``stance
+  classify`` fast to start.
+
+``manifest.json`` records the sha256 of both files, the library versions, the training
+data hash and the labels; every load checks it first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline import __version__
+from pipeline.config import TargetConfig, project_root
+from pipeline.corpus import LABELS, Corpus
+from pipeline.errors import StanceError
+from pipeline.features import Pair, PairFeatures, passthrough
+
+MODEL_FILE = "model.joblib"
+WEIGHTS_FILE = "weights.npz"
+MANIFEST_FILE = "manifest.json"
+CARD_FILE = "MODEL_CARD.md"
+FORMAT = 1
+# A pickled Pipeline is only trusted with exactly these library versions.
+PINNED = ("scikit-learn", "numpy", "scipy", "joblib")
+
+
+def build_pipeline(cues: dict[str, Sequence[str]] | None = None, C: float = 4.0, min_df: int = 2) -> Any:
+    """A fresh, unfitted stance classifier (scikit-learn Pipeline).
+
+    Parameters
+    ----------
+    cues : dict, optional
+        Target-specific cue phrases per stance class (see :class:`PairFeatures`).
+    C : float, default 4.0
+        Inverse regularisation strength of the logistic regression.
+    min_df : int, default 2
+        Features seen in fewer training pairs are dropped.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from pipeline.sklearn_features import PairFeaturizer
+
+    return Pipeline([
+        ("features", PairFeaturizer(cues=cues)),
+        ("vectorize", TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, min_df=min_df,
+                                      dtype=np.float64)),
+        ("classify", LogisticRegression(C=C, class_weight="balanced", max_iter=5000)),
+    ])
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    versions = {"python": platform.python_version(), "stance": __version__}
+    for name in (*PINNED, "nltk"):
+        versions[name] = version(name)
+    return versions
+
+
+class LinearStanceModel:
+    """The trained classifier as arrays: features -> tf-idf -> softmax of a linear model.
+
+    Gives the same probabilities as the scikit-learn Pipeline it was exported from.
+
+    Parameters
+    ----------
+    vocabulary : sequence of str, length n_features
+    idf : ndarray of shape (n_features,)
+    coef : ndarray of shape (n_classes, n_features)
+    intercept : ndarray of shape (n_classes,)
+    labels : sequence of str, length n_classes
+    cues : dict, optional
+        Cue phrases for :class:`PairFeatures`.
+    """
+
+    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                 labels: Sequence[str], cues: dict[str, Sequence[str]] | None = None,
+                 manifest: dict | None = None) -> None:
+        self.vocabulary = {term: i for i, term in enumerate(vocabulary)}
+        self.terms = list(vocabulary)
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.labels = tuple(labels)
+        self.features = PairFeatures(cues=cues)
+        self.manifest = manifest or {}
+        # Binary logistic regression stores one row; we only support the multinomial case.
+        if self.coef.shape != (len(self.labels), len(self.terms)):
+            raise StanceError("model weights have an unexpected shape: run `make train`")
+        self._weights = (self.coef * self.idf).T.copy()  # (n_features, n_classes), idf folded in
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Any, manifest: dict | None = None) -> LinearStanceModel:
+        vectorizer = pipeline.named_steps["vectorize"]
+        classifier = pipeline.named_steps["classify"]
+        terms = vectorizer.get_feature_names_out()
+        return cls(terms, vectorizer.idf_, classifier.coef_, classifier.intercept_, classifier.classes_,
+                   pipeline.named_steps["features"].cues, manifest)
+
+    def vectorize(self, features: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sparse rows as (row ids, feature ids, tf-idf values before normalisation)."""
+        rows, cols, vals = [], [], []
+        lookup = self.vocabulary.get
+        for row, feats in enumerate(features):
+            counts: dict[int, int] = {}
+            for feat in feats:
+                index = lookup(feat)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            rows.extend([row] * len(counts))
+            cols.extend(counts)
+            vals.extend(counts.values())
+        tf = 1.0 + np.log(np.asarray(vals, dtype=np.float64))
+        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), tf
+
+    def decision_function(self, pairs: Sequence[Pair]) -> np.ndarray:
+        """Linear scores, shape (n_pairs, n_classes)."""
+        rows, cols, tf = self.vectorize(self.features.transform(pairs))
+        weighted = tf * self.idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=weighted**2, minlength=len(pairs)))
+        norms[norms == 0] = 1.0
+        scores = np.zeros((len(pairs), len(self.labels)))
+        np.add.at(scores, rows, self._weights[cols] * (tf / norms[rows])[:, None])
+        return scores + self.intercept
+
+    def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
+        """Probabilities, shape (n_pairs, n_classes), columns in the order of ``labels``."""
+        if not len(pairs):
+            return np.zeros((0, len(self.labels)))
+        scores = self.decision_function(pairs)
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def explain(self, pair: Pair, label: str, top: int = 8) -> list[tuple[str, float]]:
+        """The features that weighed most for ``label`` in this pair: (feature, contribution)."""
+        rows, cols, tf = self.vectorize(self.features.transform([pair]))
+        weighted = tf * self.idf[cols]
+        norm = float(np.sqrt((weighted**2).sum())) or 1.0
+        k = self.labels.index(label)
+        contributions = self.coef[k, cols] * weighted / norm
+        order = np.argsort(-np.abs(contributions))[:top]
+        return [(self.terms[cols[i]], float(contributions[i])) for i in order]
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path, vocabulary=np.asarray(self.terms, dtype=str), idf=self.idf, coef=self.coef,
+            intercept=self.intercept, labels=np.asarray(self.labels, dtype=str),
+        )
+
+
+@dataclass
+class TrainedModel:
+    """A freshly fitted Pipeline and its manifest, before saving."""
+
+    pipeline: Any
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def linear(self) -> LinearStanceModel:
+        return LinearStanceModel.from_pipeline(self.pipeline, self.manifest)
+
+
+def fit(corpus: Corpus, config: TargetConfig, C: float = 4.0) -> TrainedModel:
+    """Fit the classifier on every example of ``corpus``."""
+    missing = [label for label in LABELS if label not in set(corpus.labels)]
+    if missing:
+        raise StanceError(f"training data has no example of {', '.join(missing)}")
+    pipeline = build_pipeline(config.cues, C=C).fit(corpus.pairs, corpus.labels)
+    manifest = {
+        "format": FORMAT,
+        "target": config.name,
+        "labels": [str(c) for c in pipeline.classes_],
+        "cues": {k: list(v) for k, v in (config.cues or {}).items()},
+        "versions": library_versions(),
+        "training_data_sha256": corpus.sha256,
+        "training_files": [f.name for f in corpus.files],
+        "examples": len(corpus.examples),
+        "label_distribution": corpus.distribution(),
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "params": {"C": C},
+    }
+    return TrainedModel(pipeline, manifest)
+
+
+def save_model(model: TrainedModel, directory: Path, card: str | None = None) -> dict:
+    """Write Pipeline, weights, manifest (and card) into ``directory``, replacing it at once.
+
+    Everything is written into a temporary sibling folder that is renamed into place, so
+    a crash never leaves a model beside the manifest of another. Returns the manifest.
+    """
+    import joblib
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        joblib.dump(model.pipeline, staging / MODEL_FILE, compress=3)
+        model.linear.save(staging / WEIGHTS_FILE)
+        manifest = dict(model.manifest, sha256={name: _sha256(staging / name) for name in (MODEL_FILE, WEIGHTS_FILE)})
+        (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        if card is not None:
+            (staging / CARD_FILE).write_text(card)
+        old = directory.with_name(f".{directory.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            directory.rename(old)
+        staging.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+        model.manifest = manifest
+        return manifest
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_manifest(directory: Path, trust: bool = False) -> dict:
+    """The verified-to-exist manifest of a model folder (see :func:`load_model`)."""
+    directory = Path(directory)
+    manifest_path = directory / MANIFEST_FILE
+    if not manifest_path.is_file() or not (directory / WEIGHTS_FILE).is_file():
+        raise StanceError(f"no trained model in {directory}: run `make train`")
+    models_root = (project_root() / "models").resolve()
+    if not trust and not directory.resolve().is_relative_to(models_root):
+        raise StanceError(f"model folder {directory} is outside {models_root}: pass --trust-model to load it anyway")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise StanceError(f"{manifest_path}: unreadable manifest: run `make train`") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("sha256"), dict):
+        raise StanceError(f"{manifest_path}: unknown model format: run `make train`")
+    return manifest
+
+
+def _verify(directory: Path, manifest: dict, name: str) -> Path:
+    path = Path(directory) / name
+    if not path.is_file() or manifest["sha256"].get(name) != _sha256(path):
+        raise StanceError(f"{path} does not match its manifest (altered or corrupt): run `make train`")
+    return path
+
+
+def load_model(directory: Path, trust: bool = False) -> LinearStanceModel:
+    """Load the classifier used at run time, after checking the manifest and hash."""
+    manifest = read_manifest(directory, trust)
+    path = _verify(directory, manifest, WEIGHTS_FILE)
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            model = LinearStanceModel(
+                arrays["vocabulary"].tolist(), arrays["idf"], arrays["coef"], arrays["intercept"],
+                arrays["labels"].tolist(), manifest.get("cues"), manifest,
+            )
+    except (KeyError, ValueError, OSError) as exc:
+        raise StanceError(f"{path}: unreadable weights ({exc}): run `make train`") from None
+    if list(model.labels) != manifest.get("labels"):
+        raise StanceError(f"{path}: labels differ from the manifest: run `make train`")
+    return model
+
+
+def load_pipeline(directory: Path, trust: bool = False) -> Any:
+    """Load the pickled scikit-learn Pipeline, only if hash and library versions match.
+
+    Unpickling runs code, so an altered file or one written by other library versions is
+    refused rather than loaded.
+    """
+    import joblib
+
+    manifest = read_manifest(directory, trust)
+    path = _verify(directory, manifest, MODEL_FILE)
+    saved, current = manifest.get("versions", {}), library_versions()
+    wrong = [f"{n} {saved.get(n)} (installed {current[n]})" for n in PINNED if saved.get(n) != current[n]]
+    if wrong:
+        raise StanceError(f"{path} was trained with {', '.join(wrong)}: run `make train`")
+    return joblib.load(path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,97 @@
+"""The stance pipeline: named components run in order over each article.
+
+    reader -> segmenter -> matcher -> coreference -> featurizer+classifier -> aggregator
+
+:class:`StancePipeline` holds one instance of each component, built from a target
+configuration; the classifier is loaded lazily, once, on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pipeline.actors import ActorDictionary, ActorMatcher, Coreference, Mention
+from pipeline.aggregate import Cell, SentencePrediction, aggregate
+from pipeline.config import TargetConfig
+from pipeline.features import Pair, sentence_pairs
+from pipeline.model import LinearStanceModel, load_model
+from pipeline.read import Article
+from pipeline.segment import Sentence, SentenceSplitter
+
+LEVELS = ("actor", "country")
+
+
+@dataclass
+class ArticleResult:
+    """Everything the pipeline found in one article."""
+
+    article: Article
+    sentences: list[Sentence]
+    mentions: list[list[Mention]]
+    predictions: list[SentencePrediction]
+    cells: list[Cell] = field(default_factory=list)
+
+
+class StancePipeline:
+    """Run the stance pipeline for one target.
+
+    Parameters
+    ----------
+    config : TargetConfig
+    model : LinearStanceModel, optional
+        A fitted model; by default loaded from ``config.model_dir`` on first use.
+    model_dir : Path, optional
+        Load the model from here instead (needs ``trust_model`` outside ``models/``).
+    trust_model : bool, default False
+    """
+
+    def __init__(self, config: TargetConfig, model: LinearStanceModel | None = None,
+                 model_dir: Path | None = None, trust_model: bool = False) -> None:
+        self.config = config
+        self.dictionary = ActorDictionary.load(config.actors_path)
+        self.segmenter = SentenceSplitter()
+        self.matcher = ActorMatcher(self.dictionary)
+        self.coreference = Coreference(self.dictionary, config.home_government)
+        self._model = model
+        self._model_dir = Path(model_dir) if model_dir else config.model_dir
+        self._trust_model = trust_model
+
+    @property
+    def model(self) -> LinearStanceModel:
+        if self._model is None:
+            self._model = load_model(self._model_dir, trust=self._trust_model)
+        return self._model
+
+    def resolve(self, sentences: list[Sentence]) -> list[list[Mention]]:
+        """Named and coreferent actor mentions of each sentence."""
+        return self.coreference.resolve(sentences, [self.matcher.find(s.text) for s in sentences])
+
+    def analyze(self, article: Article, level: str = "actor", when: date | None = None) -> ArticleResult:
+        """Sentences, mentions, sentence predictions and cells of one article.
+
+        ``level="country"`` rolls people and institutions up to whom they speak for on
+        the article's date (``when`` overrides it).
+        """
+        sentences = self.segmenter.split(article.text)
+        mentions = self.resolve(sentences)
+        pairs: list[Pair] = []
+        owners: list[Sentence] = []
+        for sentence, found in zip(sentences, mentions, strict=True):
+            for pair in sentence_pairs(sentence.text, found, self.dictionary):
+                pairs.append(pair)
+                owners.append(sentence)
+        probabilities = self.model.predict_proba(pairs)
+        labels = self.model.labels
+        predictions = [
+            SentencePrediction(
+                article.id, sentence.index, sentence.text, pair.actor,
+                {label: float(p) for label, p in zip(labels, row, strict=True)},
+                tuple((s, e) for s, e, a, _ in pair.mentions if a == pair.actor and s < e),
+            )
+            for pair, sentence, row in zip(pairs, owners, probabilities, strict=True)
+        ]
+        day = when or article.date
+        roll_up = (lambda actor: self.dictionary[actor].speaks_for(day)) if level == "country" else None
+        return ArticleResult(article, sentences, mentions, predictions, aggregate(predictions, roll_up))

@@ -1,0 +1,35 @@
+"""The scikit-learn face of :class:`~pipeline.features.PairFeatures`, for training.
+
+Kept apart from ``features.py`` so that classifying never imports scikit-learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from pipeline.features import Pair, PairFeatures
+
+
+class PairFeaturizer(TransformerMixin, BaseEstimator):
+    """Transformer from n :class:`Pair` to n lists of feature strings.
+
+    Parameters
+    ----------
+    cues : dict of str to sequence of str, optional
+        Cue phrases per stance class.
+    sentence_ngrams : bool, default True
+        Also emit unigrams and bigrams of the whole masked sentence.
+    """
+
+    def __init__(self, cues: dict[str, Sequence[str]] | None = None, sentence_ngrams: bool = True) -> None:
+        self.cues = cues
+        self.sentence_ngrams = sentence_ngrams
+
+    def fit(self, X: Sequence[Pair], y: object = None) -> PairFeaturizer:
+        self.features_ = PairFeatures(self.cues, self.sentence_ngrams)
+        return self
+
+    def transform(self, X: Sequence[Pair]) -> list[list[str]]:
+        return self.features_.transform(X)
