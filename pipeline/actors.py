@@ -241,7 +241,7 @@ class ActorMatcher:
                 for variant in _variants(fold(form)):
                     self._owner[variant] = actor.name
         body = _trie_regex(sorted(self._owner))
-        self._pattern = re.compile(r"(?<![\w'-])(?:" + body + r")(?![\w]|-\w|'\w\w)")
+        self._pattern = re.compile(r"(?<![\w'-])(?:" + body + r")(?![\w]|'\w\w)")
 
     def find(self, text: str) -> list[Mention]:
         """Named mentions in ``text``, in order, with offsets into ``text``."""
@@ -294,7 +294,9 @@ COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seve
 GROUP = re.compile(
     r"\b(?:[Bb]oth|[Tt]he (?:two|three|four|five|six|seven|eight)|[Aa]ll (?:three|four|five|six|seven|eight)|"
     r"[Tt]hese|[Tt]hose|[Tt]he)\s+(?:countries|governments|nations|leaders|presidents|capitals|states)\b"
-    r"|\b(?:[Bb]oth|[Aa]ll three) of them\b|\b[Aa]ll three\b|\b[Bb]oth\b(?=\s+(?:have|had|said|say|are|were|will|would|also|called|asked|rejected|demanded|urged|sent|refused|recogni|issued))"
+    r"|\b(?:[Bb]oth|[Aa]ll three) of them\b|\b[Aa]ll three\b"
+    r"|\b[Bb]oth\b(?=\s+(?:have|had|said|say|are|were|will|would|also|called|asked|rejected|demanded|urged|sent|refused"
+    r"|recogni|issued))"
 )
 GOVERNMENT = re.compile(r"\b[Tt]he (?:government|administration)\b(?! of\b)(?!'s?\w)")
 LIST_SEPARATOR = re.compile(r"^(?:\s*,\s*|\s*,?\s*(?:and|or|as well as|plus|&)\s+(?:the\s+)?|\s+)$")

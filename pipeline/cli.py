@@ -23,7 +23,7 @@ app.add_typer(actors_app, name="actors")
 
 EXIT_ERROR, EXIT_SKIPPED = 2, 1
 
-TargetOpt = Annotated[Optional[str], typer.Option("--target", "-t", help="Target name (targets/NAME.toml) or path to a target TOML.")]
+TargetOpt = Annotated[Optional[str], typer.Option("--target", "-t", help="Target name (targets/NAME.toml) or a TOML path.")]
 
 
 class Level(str, Enum):
@@ -62,8 +62,10 @@ def load_target(target: str | None):
 def classify(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here instead of stdout.")] = None,
-    fmt: Annotated[Optional[Format], typer.Option("--format", "-f", help="table (stdout default), wide matrix CSV (file default), long CSV, json.")] = None,
-    level: Annotated[Level, typer.Option(help="actor, or country: people and institutions roll up to whom they speak for.")] = Level.actor,
+    fmt: Annotated[Optional[Format], typer.Option(
+        "--format", "-f", help="table (stdout default), wide matrix CSV (file default), long CSV, json.")] = None,
+    level: Annotated[Level, typer.Option(
+        help="actor, or country: people and institutions roll up to whom they speak for.")] = Level.actor,
     target: TargetOpt = None,
     model: Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")] = None,
     trust_model: Annotated[bool, typer.Option("--trust-model", help="Allow a model folder outside models/.")] = False,
@@ -73,7 +75,8 @@ def classify(
 ) -> None:
     """Classify the stance of every actor in the articles; print or write the position matrix."""
     from pipeline import export
-    from pipeline.read import list_sources, read_articles
+    from pipeline.batch import classify_sources
+    from pipeline.read import list_sources
     from pipeline.runner import StancePipeline
 
     config = load_target(target)
@@ -82,36 +85,30 @@ def classify(
     fmt = fmt or (Format.wide if output else Format.table)
     pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
-    results, articles, skipped = [], [], 0
-    for item in read_articles(sources, day):
-        if not hasattr(item, "text"):
-            if strict:
-                fail(item.reason)
-            skipped += 1
-            typer.echo(f"stance: skipped {item.reason}", err=True)
-            continue
-        if item.notes and not quiet:
-            typer.echo(f"stance: {item.source}: {'; '.join(item.notes)}", err=True)
-        articles.append(item.id)
-        result = pipeline.analyze(item, level=level.value, when=day)
-        results.append(result if fmt == Format.json else result.cells)
-    if not articles:
+    batch = classify_sources(
+        pipeline, sources, level.value, day, strict,
+        on_note=None if quiet else lambda note: typer.echo(f"stance: {note}", err=True),
+        on_skip=lambda failure: typer.echo(f"stance: skipped {failure.reason}", err=True),
+        keep_sentences=fmt == Format.json,
+    )
+    if not batch.results:
         fail("no readable article among the inputs")
-    cells = [c for r in results for c in (r.cells if fmt == Format.json else r)]
+    cells = batch.cells
     if fmt == Format.table:
-        text = export.render_table(cells, articles)
+        text = export.render_table(cells, batch.articles)
     elif fmt == Format.json:
-        text = export.render_json(results, config, level.value)
+        text = export.render_json(batch.results, config, level.value)
     else:
-        rows = export.matrix_rows(cells, articles) if fmt == Format.wide else export.long_rows(cells)
+        rows = export.matrix_rows(cells, batch.articles) if fmt == Format.wide else export.long_rows(cells)
         text = export.render_csv(rows)
     if output:
         export.write_atomic(output, lambda handle: handle.write(text))
         if not quiet:
-            typer.echo(f"stance: wrote {output} ({len({c.actor for c in cells})} actors x {len(articles)} articles)", err=True)
+            actors = len({c.actor for c in cells})
+            typer.echo(f"stance: wrote {output} ({actors} actors x {len(batch.articles)} articles)", err=True)
     else:
         sys.stdout.write(text)
-    if skipped:
+    if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
 
@@ -136,18 +133,12 @@ def evaluate(
     if cv:
         from pipeline.actors import ActorDictionary
         from pipeline.corpus import load_corpus
-        from pipeline.evaluate import baselines, cross_validate
-        from pipeline.model import fit
+        from pipeline.evaluate import baseline_factories, cross_validate
+        from pipeline.model import fit_linear
 
         corpus = load_corpus(config.train_path, ActorDictionary.load(config.actors_path), config.home_government)
-
-        def make_model(train_corpus):
-            linear = fit(train_corpus, config).linear
-            linear.name = "model"
-            return linear
-
-        extra = [lambda c, i=i: baselines(c.labels, config.cues)[i] for i in range(3)] if with_baselines else []
-        for name, scores in cross_validate(corpus, make_model, folds, extra).items():
+        extra = baseline_factories(config.cues) if with_baselines else []
+        for name, scores in cross_validate(corpus, lambda c: fit_linear(c, config), folds, extra).items():
             typer.echo(format_scores(f"cv {name}", scores))
     if gold is not None:
         from pipeline.model import load_model
@@ -156,7 +147,6 @@ def evaluate(
         if not paths:
             fail("--gold needs the articles to classify (a folder or files)")
         linear = load_model(model or config.model_dir, trust=trust_model)
-        linear.name = "model"
         models = [linear]
         if with_baselines:
             from pipeline.evaluate import baselines
@@ -225,28 +215,25 @@ def actors_resolve(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every user error into one line on stderr."""
-    import click
-
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="stance", standalone_mode=False)
+        result = command.main(args=argv, prog_name="stance", standalone_mode=False)
     except StanceError as exc:
         typer.echo(f"stance: error: {exc}", err=True)
         return EXIT_ERROR
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("stance: interrupted", err=True)
         return 130
-    except click.ClickException as exc:
-        typer.echo(f"stance: error: {exc.format_message()}", err=True)
+    except typer.TyperException as exc:  # usage errors: unknown option, bad value
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if message:  # an empty message follows the help text printed for a bare `stance`
+            typer.echo(f"stance: error: {message}".replace("\n", " "), err=True)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        typer.echo("stance: interrupted", err=True)
-        return 130
     except BrokenPipeError:
         return 0
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

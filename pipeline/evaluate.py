@@ -163,15 +163,21 @@ class VaderBaseline:
         return out
 
 
-def baselines(corpus_labels: Sequence[str], cues: dict[str, Sequence[str]]) -> list:
-    """The baselines every evaluation reports beside the model."""
-    return [MajorityBaseline(corpus_labels), KeywordBaseline(cues), VaderBaseline()]
+def baseline_factories(cues: dict[str, Sequence[str]]) -> list[Callable[[Sequence[str]], object]]:
+    """Factories of the baselines every evaluation reports beside the model; each takes the
+    training labels."""
+    return [MajorityBaseline, lambda labels: KeywordBaseline(cues), lambda labels: VaderBaseline()]
+
+
+def baselines(training_labels: Sequence[str], cues: dict[str, Sequence[str]]) -> list:
+    """The baselines, built for training data with these labels."""
+    return [factory(training_labels) for factory in baseline_factories(cues)]
 
 
 # --- Cross-validation --------------------------------------------------------------------
 
 def cross_validate(corpus: Corpus, make_model: Callable[[Corpus], object], folds: int = 5,
-                   extra: Sequence[Callable[[Corpus], object]] = ()) -> dict[str, Scores]:
+                   extra: Sequence[Callable[[Sequence[str]], object]] = ()) -> dict[str, Scores]:
     """Grouped k-fold cross-validation: no ``doc`` has sentences on both sides of a split.
 
     Parameters
@@ -181,7 +187,7 @@ def cross_validate(corpus: Corpus, make_model: Callable[[Corpus], object], folds
         Fits a model (anything with ``labels`` and ``predict_proba(pairs)``) on a training
         sub-corpus.
     extra : sequence of callable
-        Baseline factories, scored on the same folds.
+        Baseline factories (taking the training labels), scored on the same folds.
 
     Returns
     -------
@@ -193,7 +199,7 @@ def cross_validate(corpus: Corpus, make_model: Callable[[Corpus], object], folds
     predictions: dict[str, list[str]] = {}
     order: list[int] = []
     splitter = GroupKFold(n_splits=folds)
-    factories = [("model", make_model)] + [(f"baseline:{i}", f) for i, f in enumerate(extra)]
+    factories = [("model", make_model)] + [(f"baseline:{i}", lambda c, f=f: f(c.labels)) for i, f in enumerate(extra)]
     names: dict[str, str] = {}
     for train_idx, test_idx in splitter.split(corpus.pairs, labels, corpus.groups):
         train = corpus.subset(train_idx)

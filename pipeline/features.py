@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pipeline.actors import LIST_SEPARATOR, fold
 
@@ -114,7 +115,8 @@ class PairFeatures:
 
     def _compile(self) -> None:
         self.cue_patterns_ = [
-            (label, re.compile(r"\b(?:" + "|".join(re.escape(fold(c).lower()) for c in sorted(phrases, key=len, reverse=True)) + ")"))
+            (label, re.compile(r"\b(?:" + "|".join(re.escape(fold(c).lower()) for c in sorted(phrases, key=len, reverse=True))
+                               + ")"))
             for label, phrases in sorted((self.cues or {}).items()) if phrases
         ]
 
@@ -139,7 +141,7 @@ class PairFeatures:
             feats.append("role:heading")
         if self.sentence_ngrams:
             feats += ["w:" + t for t in seq]
-            feats += ["b:" + a + "_" + b for a, b in zip(seq, seq[1:])]
+            feats += ["b:" + a + "_" + b for a, b in pairwise(seq)]
         positions = [i for i, t in enumerate(seq) if t == "TGT"]
         if not positions:  # heading-only mention: the whole sentence is the clause
             seq = ["TGT", ":"] + seq
@@ -160,8 +162,8 @@ class PairFeatures:
     def _clause_features(self, seq: list[str], start: int, end: int, pos: int) -> list[str]:
         clause = seq[start:end]
         feats = ["c:" + t for t in clause]
-        feats += ["c2:" + a + "_" + b for a, b in zip(clause, clause[1:])]
-        feats += ["c3:" + a + "_" + b + "_" + c for a, b, c in zip(clause, clause[1:], clause[2:])]
+        feats += ["c2:" + a + "_" + b for a, b in pairwise(clause)]
+        feats += ["c3:" + a + "_" + b + "_" + c for a, b, c in zip(clause, clause[1:], clause[2:], strict=False)]
         conditional = any(t in CONDITIONS for t in clause)
         if conditional:
             feats.append("cond")

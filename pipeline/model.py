@@ -27,7 +27,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,7 @@ class LinearStanceModel:
         self.labels = tuple(labels)
         self.features = PairFeatures(cues=cues)
         self.manifest = manifest or {}
+        self.name = "model"
         # Binary logistic regression stores one row; we only support the multinomial case.
         if self.coef.shape != (len(self.labels), len(self.terms)):
             raise StanceError("model weights have an unexpected shape: run `make train`")
@@ -160,7 +161,7 @@ class LinearStanceModel:
 
     def explain(self, pair: Pair, label: str, top: int = 8) -> list[tuple[str, float]]:
         """The features that weighed most for ``label`` in this pair: (feature, contribution)."""
-        rows, cols, tf = self.vectorize(self.features.transform([pair]))
+        _, cols, tf = self.vectorize(self.features.transform([pair]))
         weighted = tf * self.idf[cols]
         norm = float(np.sqrt((weighted**2).sum())) or 1.0
         k = self.labels.index(label)
@@ -203,10 +204,17 @@ def fit(corpus: Corpus, config: TargetConfig, C: float = 4.0) -> TrainedModel:
         "training_files": [f.name for f in corpus.files],
         "examples": len(corpus.examples),
         "label_distribution": corpus.distribution(),
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "params": {"C": C},
     }
     return TrainedModel(pipeline, manifest)
+
+
+def fit_linear(corpus: Corpus, config: TargetConfig, C: float = 4.0) -> LinearStanceModel:
+    """Fit on ``corpus`` and return the run-time model, named "model" in score tables."""
+    model = fit(corpus, config, C).linear
+    model.name = "model"
+    return model
 
 
 def save_model(model: TrainedModel, directory: Path, card: str | None = None) -> dict:

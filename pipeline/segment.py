@@ -25,7 +25,7 @@ def _import_punkt() -> types.ModuleType:
     if "nltk" not in sys.modules:
         spec = importlib.util.find_spec("nltk")
         if spec is not None and spec.submodule_search_locations:
-            root = list(spec.submodule_search_locations)[0]
+            root = next(iter(spec.submodule_search_locations))
             for name, path in (("nltk", root), ("nltk.tokenize", f"{root}/tokenize")):
                 package = types.ModuleType(name)
                 package.__path__ = [path]
@@ -39,16 +39,15 @@ _punkt = _import_punkt()
 PunktParameters, PunktSentenceTokenizer = _punkt.PunktParameters, _punkt.PunktSentenceTokenizer
 
 # Lower-case, without the final period, as Punkt stores them.
-ABBREVIATIONS = frozenset(
-    "u.s u.s.a u.k u.n e.u mr mrs ms dr prof gen lt col maj capt sgt adm gov sen rep rev st sr jr "
-    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun "
-    "no nos vol pp p.m a.m etc vs inc ltd corp co dept est approx min max fig ave "
-    "d.c a.f.p h.e amb pres".split()
-) | frozenset("abcdefghijklmnopqrstuvwxyz")
-# A sentence longer than this is cut at the last space before it: a 5 MB line without a
-# full stop must not become one giant "sentence" that every later stage chokes on.
+ABBREVIATIONS = frozenset("""
+    u.s u.s.a u.k u.n e.u mr mrs ms dr prof gen lt col maj capt sgt adm gov sen rep rev st sr jr
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
+    no nos vol pp p.m a.m etc vs inc ltd corp co dept est approx min max fig ave d.c a.f.p h.e amb pres
+""".split()) | frozenset("abcdefghijklmnopqrstuvwxyz")
 # Words that start a new sentence even after an abbreviation ("... in the U.S. He said").
 SENTENCE_STARTERS = frozenset("he she they it the but however in this these we i a an his her their".split())
+# A sentence longer than this is cut at the last space before it: a 5 MB line without a
+# full stop must not become one giant "sentence" that every later stage chokes on.
 MAX_SENTENCE_CHARS = 1200
 HEADING_MAX_WORDS = 14
 TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*\s*$")

@@ -10,8 +10,8 @@ from pathlib import Path
 from pipeline.actors import ActorDictionary
 from pipeline.config import TargetConfig, project_root
 from pipeline.corpus import LABELS, Corpus, load_corpus
-from pipeline.evaluate import Scores, baselines, cross_validate, format_scores, read_gold, score_cells
-from pipeline.model import TrainedModel, fit, save_model
+from pipeline.evaluate import Scores, baseline_factories, baselines, cross_validate, format_scores, read_gold, score_cells
+from pipeline.model import TrainedModel, fit, fit_linear, save_model
 from pipeline.read import list_sources, read_articles
 from pipeline.runner import StancePipeline
 
@@ -70,19 +70,11 @@ def train(config: TargetConfig, C: float = 4.0, folds: int = 5, log: Callable[[s
     corpus = load_corpus(config.train_path, dictionary, config.home_government)
     log(f"corpus: {len(corpus.examples)} pairs from {len(corpus.files)} files, {corpus.distribution()}")
 
-    def make_model(train_corpus: Corpus) -> object:
-        trained = fit(train_corpus, config, C=C)
-        model = trained.linear
-        model.name = "model"
-        return model
-
-    extra = [lambda c: baselines(c.labels, config.cues)[i] for i in range(3)]
-    cv = cross_validate(corpus, make_model, folds=folds, extra=extra)
+    cv = cross_validate(corpus, lambda c: fit_linear(c, config, C), folds, baseline_factories(config.cues))
     for name, scores in cv.items():
         log(format_scores(f"cv {name}", scores))
     trained = fit(corpus, config, C=C)
     model = trained.linear
-    model.name = "model"
     gold_runs = []
     for name, articles, gold in gold_sets(config):
         scores = evaluate_gold(config, articles, gold, [model, *baselines(corpus.labels, config.cues)])

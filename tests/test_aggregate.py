@@ -1,0 +1,54 @@
+import random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.aggregate import SentencePrediction, aggregate
+
+LABELS = ("support", "oppose", "neutral", "none")
+
+
+def pred(article, sentence, actor, **probs):
+    full = dict.fromkeys(LABELS, 0.0)
+    full.update(probs)
+    return SentencePrediction(article, sentence, f"sentence {sentence}", actor, full)
+
+
+def test_no_stance_sentence_gives_none():
+    (cell,) = aggregate([pred("a", 0, "Qatar", none=0.9, oppose=0.1), pred("a", 1, "Qatar", none=0.7, support=0.3)])
+    assert cell.stance == "none" and cell.confidence == 0.8 and cell.evidence == ()
+
+
+def test_stance_sentences_outvote_none_sentences():
+    (cell,) = aggregate([pred("a", 0, "UN", none=0.9, support=0.1), pred("a", 1, "UN", neutral=0.8, oppose=0.2)])
+    assert cell.stance == "neutral"
+    assert [e.sentence for e in cell.evidence] == [1]
+
+
+def test_summed_probability_decides_and_confidence_is_agreement():
+    cells = aggregate([
+        pred("a", 0, "Mexico", neutral=0.6, support=0.4),
+        pred("a", 1, "Mexico", neutral=0.7, oppose=0.3),
+        pred("a", 2, "Mexico", support=0.9, neutral=0.1),
+    ])
+    assert cells[0].stance == "neutral"
+    assert abs(cells[0].confidence - 1.4 / 3.0) < 1e-3
+
+
+def test_roll_up_combines_actors():
+    cells = aggregate([pred("a", 0, "Joe Biden", oppose=1.0), pred("a", 1, "United States", oppose=0.8, none=0.2)],
+                      roll_up=lambda actor: "United States")
+    assert [(c.actor, c.stance) for c in cells] == [("United States", "oppose")]
+    assert len(cells[0].evidence) == 2
+
+
+probabilities = st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4).filter(lambda v: sum(v) > 0)
+
+
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(["X", "Y"]), probabilities), max_size=30))
+def test_aggregation_is_independent_of_order(rows):
+    preds = [pred(a, i, actor, **{label: p / sum(ps) for label, p in zip(LABELS, ps, strict=True)})
+             for i, (a, actor, ps) in enumerate(rows)]
+    shuffled = preds[:]
+    random.Random(0).shuffle(shuffled)
+    assert aggregate(preds) == aggregate(shuffled)

@@ -1,0 +1,135 @@
+"""End to end, through the installed `stance` command."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import project_root
+
+ROOT = project_root()
+STANCE = [sys.executable, "-m", "pipeline.cli"]
+ARTICLE = ("CARACAS, Aug 3, 2024 - Chile rejected the official result, while Mexico asked for the tally sheets.\n"
+           "The U.S. recognised Edmundo González as the winner. Talks were held in Qatar.\n")
+
+
+def run(*args, stdin=None, cwd=None):
+    return subprocess.run([*STANCE, *args], input=stdin, capture_output=True, text=True, cwd=cwd or ROOT, timeout=120)
+
+
+def one_line_error(result, code=2):
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("stance: error:"), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.fixture()
+def article(tmp_path):
+    path = tmp_path / "wire-aug3.txt"
+    path.write_text(ARTICLE)
+    return path
+
+
+@pytest.mark.usefixtures("stance_pipeline")
+class TestClassify:
+    def test_table_for_one_article(self, article):
+        result = run("classify", str(article))
+        assert result.returncode == 0, result.stderr
+        assert "== wire-aug3" in result.stdout
+        rows = {line.split()[0]: line.split()[1] for line in result.stdout.splitlines()
+                if line and not line.startswith(("==", " "))}
+        assert rows["Chile"] == "oppose" and rows["Mexico"] == "neutral" and rows["Qatar"] == "none"
+
+    def test_folder_to_matrix_csv(self, article, tmp_path):
+        (tmp_path / "second.txt").write_text("Russia congratulated Maduro on his re-election.\n")
+        out = tmp_path / "m.csv"
+        result = run("classify", str(tmp_path), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        rows = list(csv.reader(out.open()))
+        assert rows[0] == ["actor", "second", "wire-aug3"]
+        matrix = {r[0]: r[1:] for r in rows[1:]}
+        assert matrix["Russia"] == ["support", ""] and matrix["Chile"] == ["", "oppose"]
+
+    def test_stdin_and_long_format(self):
+        result = run("classify", "-", "--format", "long", stdin=ARTICLE)
+        assert result.returncode == 0, result.stderr
+        rows = list(csv.DictReader(result.stdout.splitlines()))
+        assert {r["article"] for r in rows} == {"stdin"}
+        assert {r["actor"]: r["stance"] for r in rows}["Chile"] == "oppose"
+
+    def test_json_format(self, article):
+        result = run("classify", str(article), "--format", "json")
+        document = json.loads(result.stdout)
+        sentence = document["articles"][0]["sentences"][0]
+        chile = next(m for m in sentence["mentions"] if m["actor"] == "Chile")
+        assert sentence["text"][chile["start"]:chile["end"]] == "Chile"
+        assert abs(sum(sentence["predictions"][0]["probabilities"].values()) - 1) < 1e-3
+
+    def test_country_level_rolls_people_up(self, tmp_path):
+        path = tmp_path / "a.txt"
+        path.write_text("Joe Biden said the United States rejected the result.\n")
+        result = run("classify", str(path), "--level", "country", "--date", "2024-08-01", "--format", "long")
+        actors = {r["actor"] for r in csv.DictReader(result.stdout.splitlines())}
+        assert actors == {"United States"}
+
+    def test_a_bad_file_is_skipped_and_reported(self, article, tmp_path):
+        (tmp_path / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n\0\0")
+        out = tmp_path / "m.csv"
+        result = run("classify", str(tmp_path), "-o", str(out))
+        assert result.returncode == 1
+        assert "skipped" in result.stderr and "binary" in result.stderr
+        assert "wire-aug3" in out.read_text()
+        strict = run("classify", str(tmp_path), "--strict")
+        assert "binary" in one_line_error(strict)
+
+
+def test_unknown_option_is_one_line():
+    assert "No such option" in one_line_error(run("classify", "--frobnicate", "x.txt"))
+
+
+def test_missing_file_is_one_line(tmp_path):
+    assert "no such file" in one_line_error(run("classify", str(tmp_path / "missing.txt")))
+
+
+def test_untrained_model_is_one_line(article, tmp_path):
+    message = one_line_error(run("classify", str(article), "--model", str(tmp_path), "--trust-model"))
+    assert "make train" in message
+
+
+def test_model_outside_models_needs_trust(article, tmp_path):
+    assert "--trust-model" in one_line_error(run("classify", str(article), "--model", str(tmp_path)))
+
+
+def test_unknown_target_is_one_line(article):
+    assert "unknown target" in one_line_error(run("classify", str(article), "--target", "atlantis"))
+
+
+def test_output_folder_missing_is_one_line_and_writes_nothing(article, tmp_path, stance_pipeline):
+    assert "does not exist" in one_line_error(run("classify", str(article), "-o", str(tmp_path / "no" / "m.csv")))
+
+
+def test_actors_resolve():
+    result = run("actors", "resolve", "Washington and the Biden administration; let us see.")
+    assert result.returncode == 0
+    assert [line.split("\t")[2] for line in result.stdout.splitlines()] == ["United States", "United States"]
+
+
+def test_evaluate_on_the_shared_gold(shared_eval, stance_pipeline):
+    result = run("evaluate", str(shared_eval / "articles"), "--gold", str(shared_eval / "gold.csv"))
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    accuracy = float(first.split("accuracy=")[1].split()[0])
+    assert accuracy >= 0.75, first
+    assert "baseline" not in first and "vader" in result.stdout
+
+
+def test_readme_commands_are_real():
+    readme = (ROOT / "README.md").read_text()
+    for command in ("make demo", "make test", "make train", "stance classify", "stance evaluate"):
+        assert command in readme
+    assert Path(ROOT / ".ci" / "run").read_text().count("make test") == 1

@@ -1,0 +1,83 @@
+"""The model machinery, on a tiny corpus written here (not the project's data)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from pipeline.corpus import load_corpus
+from pipeline.errors import StanceError
+from pipeline.model import MANIFEST_FILE, WEIGHTS_FILE, fit, load_model, load_pipeline, save_model
+
+ROWS = [
+    ("Chile rejected the official result.", "Chile", "oppose"),
+    ("Peru said it would not recognise the count.", "Peru", "oppose"),
+    ("Panama called the vote a fraud.", "Panama", "oppose"),
+    ("Russia congratulated Maduro on his victory.", "Russia", "support"),
+    ("Russia congratulated Maduro on his victory.", "Nicolás Maduro", "none"),
+    ("Cuba hailed the re-election of its ally.", "Cuba", "support"),
+    ("Iran praised the smooth vote.", "Iran", "support"),
+    ("Brazil asked for the tally sheets.", "Brazil", "neutral"),
+    ("Mexico called for a transparent review of the records.", "Mexico", "neutral"),
+    ("Colombia offered to mediate.", "Colombia", "neutral"),
+    ("Talks were held in Qatar.", "Qatar", "none"),
+    ("Exiles flew to Spain.", "Spain", "none"),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, dictionary, config):
+    folder = tmp_path_factory.mktemp("train")
+    lines = ["text,actor,stance,doc"] + [f'"{t}",{a},{s},d{i}' for i, (t, a, s) in enumerate(ROWS * 2)]
+    (folder / "tiny.csv").write_text("\n".join(lines[:1] + sorted(set(lines[1:]))) + "\n")
+    corpus = load_corpus(folder, dictionary)
+    trained = fit(corpus, config, C=1.0)
+    return corpus, trained
+
+
+def test_array_model_matches_scikit_learn(tiny):
+    corpus, trained = tiny
+    ours = trained.linear.predict_proba(corpus.pairs)
+    theirs = trained.pipeline.predict_proba(corpus.pairs)
+    assert list(trained.linear.labels) == list(trained.pipeline.classes_)
+    np.testing.assert_allclose(ours, theirs, atol=1e-9)
+
+
+def test_save_load_roundtrip_and_trust(tiny, tmp_path):
+    corpus, trained = tiny
+    save_model(trained, tmp_path / "m")
+    with pytest.raises(StanceError, match="--trust-model"):
+        load_model(tmp_path / "m")
+    loaded = load_model(tmp_path / "m", trust=True)
+    np.testing.assert_allclose(loaded.predict_proba(corpus.pairs), trained.pipeline.predict_proba(corpus.pairs))
+    assert load_pipeline(tmp_path / "m", trust=True).classes_.tolist() == list(loaded.labels)
+
+
+def test_altered_model_is_refused(tiny, tmp_path):
+    _, trained = tiny
+    save_model(trained, tmp_path / "m")
+    with open(tmp_path / "m" / WEIGHTS_FILE, "ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(StanceError, match="does not match its manifest"):
+        load_model(tmp_path / "m", trust=True)
+
+
+def test_other_library_versions_are_refused_for_the_pickle(tiny, tmp_path):
+    _, trained = tiny
+    save_model(trained, tmp_path / "m")
+    manifest = json.loads((tmp_path / "m" / MANIFEST_FILE).read_text())
+    manifest["versions"]["scikit-learn"] = "0.1.0"
+    (tmp_path / "m" / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(StanceError, match="trained with scikit-learn 0.1.0"):
+        load_pipeline(tmp_path / "m", trust=True)
+
+
+def test_missing_model_says_train(tmp_path):
+    with pytest.raises(StanceError, match="make train"):
+        load_model(tmp_path / "nothing", trust=True)
+
+
+def test_model_explains_itself(tiny):
+    corpus, trained = tiny
+    top = trained.linear.explain(corpus.pairs[0], "oppose", top=3)
+    assert len(top) == 3 and all(isinstance(f, str) and isinstance(w, float) for f, w in top)
