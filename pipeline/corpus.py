@@ -145,3 +145,48 @@ def _doc_examples(file: Path, doc: str, rows: list[dict[str, str]], dictionary: 
                               "(add the alias to the dictionary or name the actor)")
         examples.append(Example(pair, row["stance"], doc, f"{file}:{row['line']}"))
     return examples
+
+
+def corpus_stats(corpus: Corpus) -> dict:
+    """Size and coverage figures of a corpus, for its README and for tests."""
+    sentences: dict[str, set[str]] = {}
+    labels_by_sentence: dict[str, set[str]] = {}
+    for example in corpus.examples:
+        sentences.setdefault(example.pair.text, set()).add(example.pair.actor)
+        labels_by_sentence.setdefault(example.pair.text, set()).add(example.label)
+    multi = [t for t, actors in sentences.items() if len(actors) >= 2]
+    mixed = [t for t in multi if len(labels_by_sentence[t] & set(STANCE_LABELS)) >= 2]
+    via = Counter(v for e in corpus.examples for v in e.pair.via if v != "name")
+    return {
+        "pairs": len(corpus.examples),
+        "sentences": len(sentences),
+        "docs": len({e.doc for e in corpus.examples}),
+        "actors": len({e.pair.actor for e in corpus.examples}),
+        "labels": corpus.distribution(),
+        "multi_actor_sentences": len(multi),
+        "mixed_stance_sentences": len(mixed),
+        "resolved_without_name": dict(sorted(via.items())),
+        "files": {f.name: sum(1 for e in corpus.examples if e.where.startswith(f"{f}:")) for f in corpus.files},
+    }
+
+
+def stats_markdown(stats: dict) -> str:
+    """The generated part of ``data/train/README.md``."""
+    total = stats["pairs"]
+    lines = [
+        f"- {total} labelled (sentence, actor) pairs in {stats['sentences']} sentences and {stats['docs']} docs, "
+        f"{stats['actors']} distinct actors.",
+        f"- {stats['multi_actor_sentences']} sentences ({stats['multi_actor_sentences'] / stats['sentences']:.0%}) name "
+        f"two or more actors; {stats['mixed_stance_sentences']} of them give actors different stances.",
+        "- Actors found through a pronoun, group phrase, heading or \"the government\": "
+        + ", ".join(f"{k} {v}" for k, v in stats["resolved_without_name"].items()) + ".",
+        "",
+        "| label | pairs | share |",
+        "| --- | ---: | ---: |",
+        *[f"| {label} | {n} | {n / total:.1%} |" for label, n in stats["labels"].items()],
+        "",
+        "| file | pairs |",
+        "| --- | ---: |",
+        *[f"| `{name}` | {n} |" for name, n in stats["files"].items()],
+    ]
+    return "\n".join(lines) + "\n"

@@ -177,7 +177,7 @@ def baselines(training_labels: Sequence[str], cues: dict[str, Sequence[str]]) ->
 # --- Cross-validation --------------------------------------------------------------------
 
 def cross_validate(corpus: Corpus, make_model: Callable[[Corpus], object], folds: int = 5,
-                   extra: Sequence[Callable[[Sequence[str]], object]] = ()) -> dict[str, Scores]:
+                   extra: Sequence[Callable[[Sequence[str]], object]] = (), n_jobs: int = 2) -> dict[str, Scores]:
     """Grouped k-fold cross-validation: no ``doc`` has sentences on both sides of a split.
 
     Parameters
@@ -188,27 +188,36 @@ def cross_validate(corpus: Corpus, make_model: Callable[[Corpus], object], folds
         sub-corpus.
     extra : sequence of callable
         Baseline factories (taking the training labels), scored on the same folds.
+    n_jobs : int, default 2
+        Folds fitted in parallel.
 
     Returns
     -------
     dict of name to Scores, over the out-of-fold predictions of every pair.
     """
+    from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold
 
     labels = np.asarray(corpus.labels)
-    predictions: dict[str, list[str]] = {}
-    order: list[int] = []
-    splitter = GroupKFold(n_splits=folds)
-    factories = [("model", make_model)] + [(f"baseline:{i}", lambda c, f=f: f(c.labels)) for i, f in enumerate(extra)]
-    names: dict[str, str] = {}
-    for train_idx, test_idx in splitter.split(corpus.pairs, labels, corpus.groups):
-        train = corpus.subset(train_idx)
-        test_pairs = [corpus.examples[i].pair for i in test_idx]
-        order.extend(test_idx)
-        for key, factory in factories:
-            model = factory(train)
-            names[key] = getattr(model, "name", key)
-            proba = model.predict_proba(test_pairs)
-            predictions.setdefault(key, []).extend(model.labels[j] for j in proba.argmax(axis=1))
-    gold = [labels[i] for i in order]
-    return {names[key]: score(gold, predicted) for key, predicted in predictions.items()}
+    factories = [make_model] + [lambda c, f=f: f(c.labels) for f in extra]
+    splits = list(GroupKFold(n_splits=folds).split(corpus.pairs, labels, corpus.groups))
+    # Folds are independent: fit them on every core (loky processes; cloudpickle carries the lambdas).
+    outcomes = Parallel(n_jobs=n_jobs)(
+        delayed(_run_fold)(corpus.subset(train_idx), [corpus.examples[i].pair for i in test_idx], factories)
+        for train_idx, test_idx in splits
+    )
+    order = [i for _, test_idx in splits for i in test_idx]
+    gold = [str(labels[i]) for i in order]
+    names = outcomes[0][0]
+    return {name: score(gold, [p for _, fold in outcomes for p in fold[k]]) for k, name in enumerate(names)}
+
+
+def _run_fold(train: Corpus, test_pairs: list[Pair], factories: Sequence[Callable[[Corpus], object]]
+              ) -> tuple[list[str], list[list[str]]]:
+    names, predictions = [], []
+    for factory in factories:
+        model = factory(train)
+        names.append(getattr(model, "name", "model"))
+        proba = model.predict_proba(test_pairs)
+        predictions.append([str(model.labels[j]) for j in proba.argmax(axis=1)])
+    return names, predictions
