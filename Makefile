@@ -30,10 +30,14 @@ demo: $(MODEL)/manifest.json
 
 test: $(MODEL)/manifest.json
 	$(BIN)/ruff check pipeline tests
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check pipeline tests
+
+# Throughput, memory, cold start and training time (several minutes); writes bench/results/latest.json.
+bench: $(MODEL)/manifest.json
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) models/*/ samples-matrix.csv

@@ -89,11 +89,18 @@ class Actor:
     gender: str | None = None
     roles: tuple[Role, ...] = ()
 
-    def speaks_for(self, when: date | None) -> str:
-        """The actor this one rolls up to at country level on ``when`` (itself if none)."""
+    def speaks_for(self, when: date | None, lenient: bool = False) -> str:
+        """The actor this one speaks for on ``when`` (itself if none), one step up.
+
+        With ``lenient`` and an unknown date, an actor whose dated roles all name the same
+        actor speaks for it: "the administration" after "Petro said" is Colombia's even when
+        the article has no date. Roll-up at country level stays strict.
+        """
         for role in self.roles:
             if role.applies(when):
                 return role.speaks_for
+        if lenient and when is None and len({r.speaks_for for r in self.roles}) == 1:
+            return self.roles[0].speaks_for
         return self.name
 
     def surface_forms(self) -> list[str]:
@@ -109,10 +116,15 @@ class Actor:
 
 @dataclass
 class ActorDictionary:
-    """The actors of a target, by canonical name."""
+    """The actors of a target, by canonical name.
+
+    ``ignore`` lists phrases that contain an alias without naming its actor ("Washington
+    Post", "Latin American", "New Mexico"): the matcher reads them as one unit and drops them.
+    """
 
     actors: dict[str, Actor]
     source: Path | None = None
+    ignore: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> ActorDictionary:
@@ -126,10 +138,15 @@ class ActorDictionary:
         entries = raw.get("actors")
         if not isinstance(entries, list) or not entries:
             raise StanceError(f"{path}: no [[actors]] entries")
-        return cls.from_entries(entries, source=Path(path))
+        unknown = set(raw) - {"actors", "ignore"}
+        if unknown:
+            raise StanceError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
+        return cls.from_entries(entries, source=Path(path), ignore=raw.get("ignore", ()))
 
     @classmethod
-    def from_entries(cls, entries: Sequence[dict], source: Path | None = None) -> ActorDictionary:
+    def from_entries(cls, entries: Sequence[dict], source: Path | None = None,
+                     ignore: Sequence[str] = ()) -> ActorDictionary:
+        """Build and validate a dictionary from parsed ``[[actors]]`` tables."""
         where = str(source) if source else "actor dictionary"
         actors: dict[str, Actor] = {}
         for number, entry in enumerate(entries, start=1):
@@ -146,7 +163,28 @@ class ActorDictionary:
                 key = fold(form)
                 if owner.setdefault(key, actor.name) != actor.name:
                     raise StanceError(f"{where}: alias {form!r} names both {owner[key]!r} and {actor.name!r}")
-        return cls(actors=actors, source=source)
+        _check_role_cycles(actors, where)
+        if isinstance(ignore, str) or not all(isinstance(p, str) and p.strip() for p in ignore):
+            raise StanceError(f"{where}: 'ignore' must be a list of non-empty strings")
+        for phrase in ignore:
+            if fold(phrase) in owner:
+                raise StanceError(f"{where}: ignored phrase {phrase!r} is also an alias of {owner[fold(phrase)]!r}")
+        return cls(actors=actors, source=source, ignore=tuple(ignore))
+
+    def roll_up(self, name: str, when: date | None = None, lenient: bool = False) -> str:
+        """Whom ``name`` finally speaks for on ``when``, following roles up the chain.
+
+        Tarek William Saab → Attorney General of Venezuela → Government of Venezuela; an
+        actor without an applicable role speaks for itself. See :meth:`Actor.speaks_for`
+        for ``lenient``.
+        """
+        seen = {name}
+        while True:
+            up = self.actors[name].speaks_for(when, lenient)
+            if up in seen:  # itself: the top of the chain
+                return name
+            seen.add(up)
+            name = up
 
     def __contains__(self, name: object) -> bool:
         return name in self.actors
@@ -159,6 +197,21 @@ class ActorDictionary:
 
     def __len__(self) -> int:
         return len(self.actors)
+
+
+def _check_role_cycles(actors: dict[str, Actor], where: str) -> None:
+    """Refuse roles that lead back to their actor (on any date), which no roll-up could end."""
+    for start in actors.values():
+        stack, seen = [start.name], set()
+        while stack:
+            name = stack.pop()
+            for role in actors[name].roles:
+                if role.speaks_for == start.name:
+                    raise StanceError(f"{where}: actor {start.name!r}: its roles lead back to itself "
+                                      f"(via {name!r})")
+                if role.speaks_for not in seen:
+                    seen.add(role.speaks_for)
+                    stack.append(role.speaks_for)
 
 
 def _parse_actor(entry: object, where: str) -> Actor:
@@ -227,28 +280,47 @@ class ActorMatcher:
     """Find named mentions of dictionary actors in text.
 
     Matching is whole-word, case-sensitive (so the pronoun "us" never matches "US") and
-    accent-insensitive; an alias starting with "the " also matches "The ". The longest
+    accent-insensitive; an alias starting in lower case also matches capitalised ("The
+    bloc", "Opposition leaders"). The longest
     alias wins ("Colombian President" is one mention, "Chávez's successor" is Maduro, not
-    Chávez). Country and organisation mentions right after "former" are dropped: a former
-    official speaks for himself, not for his country.
+    Chávez), and the dictionary's ``ignore`` phrases win like aliases but name nobody
+    ("Washington Post", "Latin American leaders"). A line in capitals ("BRAZIL AND
+    COLOMBIA", a factbox heading) is matched without case, except for forms that are
+    common words in lower case ("US"). Country and organisation mentions right after
+    "former" are dropped: a former official speaks for himself, not for his country.
     """
 
     def __init__(self, dictionary: ActorDictionary) -> None:
         self.dictionary = dictionary
-        self._owner: dict[str, str] = {}
+        self._owner: dict[str, str | None] = {}
+        upper: dict[str, str | None] = {}
         for actor in dictionary:
             for form in actor.surface_forms():
                 for variant in _variants(fold(form)):
                     self._owner[variant] = actor.name
-        body = _trie_regex(sorted(self._owner))
-        self._pattern = re.compile(r"(?<![\w'-])(?:" + body + r")(?![\w]|'\w\w)")
+                    if variant.lower() not in STOP_ALIASES:
+                        key = variant.upper()
+                        # Two actors with the same capitalised form: neither, in capitals.
+                        upper[key] = actor.name if upper.get(key, actor.name) == actor.name else None
+        for phrase in dictionary.ignore:
+            for variant in _variants(fold(phrase)):
+                self._owner[variant] = None
+                upper[variant.upper()] = None
+        self._upper_owner = upper
+        self._pattern = _word_pattern(self._owner)
+        self._upper_pattern: re.Pattern[str] | None = None  # built on the first line in capitals
 
     def find(self, text: str) -> list[Mention]:
         """Named mentions in ``text``, in order, with offsets into ``text``."""
         folded = fold(text)
+        pattern, owner = self._pattern, self._owner
+        if _in_capitals(text):
+            if self._upper_pattern is None:
+                self._upper_pattern = _word_pattern(self._upper_owner)
+            pattern, owner = self._upper_pattern, self._upper_owner
         mentions = []
-        for match in self._pattern.finditer(folded):
-            name = self._owner.get(match.group())
+        for match in pattern.finditer(folded):
+            name = owner.get(match.group())
             if name is None:
                 continue
             if self.dictionary[name].kind in ("country", "organisation") and FORMER.search(folded, 0, match.start()):
@@ -257,9 +329,22 @@ class ActorMatcher:
         return mentions
 
 
+def _in_capitals(text: str) -> bool:
+    """A line written in capitals: no lower-case letter and at least two upper-case ones."""
+    return not any(c.islower() for c in text) and sum(c.isupper() for c in text) >= 2
+
+
+def _word_pattern(forms: Iterable[str]) -> re.Pattern[str]:
+    # Not inside a word ("Peruvian", "O'Neill", "non-US"), but after an opening quote ('U.S.);
+    # "Venezuela's president-elect" is not the president.
+    return re.compile(r"(?<![\w-])(?<!\w')(?:" + _trie_regex(sorted(forms)) + r")(?![\w]|'\w\w|-(?:elect|designate)\b)")
+
+
 def _variants(form: str) -> list[str]:
-    if form.startswith("the "):
-        return [form, "The" + form[3:]]
+    """The form and, when it starts in lower case, the same capitalised at a sentence start
+    ("the bloc" / "The bloc", "opposition leaders" / "Opposition leaders")."""
+    if form[:1].islower():
+        return [form, form[0].upper() + form[1:]]
     return [form]
 
 
@@ -288,54 +373,116 @@ def _node_regex(node: dict) -> str:
 
 # --- Coreference -------------------------------------------------------------------------
 
-PERSON_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
+PERSON_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er)\b")
+PRONOUN_GENDER = {"he": "m", "his": "m", "she": "f", "her": "f"}
 THEY = re.compile(r"\b[Tt]hey\b")
-COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+COUNTS = {"both": 2, "pair": 2, "duo": 2, "two": 2, "three": 3, "trio": 3, "four": 4, "five": 5, "six": 6,
+          "seven": 7, "eight": 8}
+_NUMBER = "two|three|four|five|six|seven|eight"
+# Group nouns that name states: listed people stand for the country they speak for.
+STATE_NOUNS = frozenset({"countries", "nations", "governments", "administrations", "capitals", "states",
+                         "neighbours", "neighbors", "allies", "blocs"})
+_PERSON_NOUNS = ("leaders", "presidents", "heads of state", "foreign ministers", "ministers", "men", "women",
+                 "candidates")
+_NOUNS = "|".join(sorted(STATE_NOUNS | set(_PERSON_NOUNS), key=len, reverse=True))
+# A modifier between a counted determiner and its noun: "both South American countries", "the
+# two leftist leaders". Capitalised words or adjective endings, so that "these are countries" is no group.
+_MODIFIER = r"(?:[A-Z][\w-]*|[a-z]+(?:ist|an|ian|ese|ic|al|ing|ern|ed|wing|ive))"
+_GROUP_VERBS = r"have|had|said|say|are|were|will|would|also|called|asked|rejected|demanded|urged|sent|refused|recogni"
 GROUP = re.compile(
-    r"\b(?:[Bb]oth|[Tt]he (?:two|three|four|five|six|seven|eight)|[Aa]ll (?:three|four|five|six|seven|eight)|"
-    r"[Tt]hese|[Tt]hose|[Tt]he)\s+(?:countries|governments|nations|leaders|presidents|capitals|states)\b"
-    r"|\b(?:[Bb]oth|[Aa]ll three) of them\b|\b[Aa]ll three\b"
-    r"|\b[Bb]oth\b(?=\s+(?:have|had|said|say|are|were|will|would|also|called|asked|rejected|demanded|urged|sent|refused"
-    r"|recogni|issued))"
+    rf"\b(?:(?:[Bb]oth|[Tt]he (?:{_NUMBER})|[Aa]ll (?:{_NUMBER})|(?:[Tt]hese|[Tt]hose)(?: (?:{_NUMBER}))?)"
+    rf"(?:\s+{_MODIFIER}){{0,2}}?\s+(?:{_NOUNS})"
+    rf"|[Tt]he\s+(?:countries|governments|nations|leaders|presidents|capitals|states))\b"
+    rf"|\b(?:[Bb]oth|[Aa]ll (?:{_NUMBER})|[Tt]he (?:{_NUMBER})|[Ee]ach) of them\b"
+    rf"|\b[Aa]ll (?:{_NUMBER})\b|\b[Tt]he (?:pair|duo|trio)\b"
+    rf"|\b(?:[Bb]oth|[Tt]he (?:{_NUMBER}))\b(?=\s+(?:{_GROUP_VERBS}))"
 )
-GOVERNMENT = re.compile(r"\b[Tt]he (?:government|administration)\b(?! of\b)(?!'s?\w)")
+GOVERNMENT = re.compile(r"\b(?:[Tt]he|(?P<pronoun>[Hh]is|[Hh]er)) (?:government|administration)\b(?! of\b)(?!'s?\w)"
+                        r"(?!\s+(?:palace|building|plane|jet|headquarters|offices|house|compound|website)\b)")
+# Right after a person's name: "the Petro government", "Lula's administration".
+GOVERNMENT_AFTER = re.compile(r"(?:'s)?\s+(?:government|administration)\b(?! of\b)")
+OF = re.compile(r"\s+of\s+")
 LIST_SEPARATOR = re.compile(r"^(?:\s*,\s*|\s*,?\s*(?:and|or|as well as|plus|&)\s+(?:the\s+)?|\s+)$")
 HEADING = re.compile(r"^\s*([^:.!?]{2,80}):(\s|$)")
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = rf"(?:{_MONTH} \d{{1,2}}(?:,? \d{{4}})?|\d{{1,2}} {_MONTH} \d{{4}}|\d{{4}}-\d\d-\d\d)"
+# "La Paz, Oct 26, 2019", "CARACAS, Venezuela, July 29 (Reuters) -", "Brasília (AFP) —": a
+# place (capitalised words), then a date and/or a news agency in brackets, then a dash or the end.
+DATELINE = re.compile(rf"^\s*[A-Z][\w.'-]*(?:,? [A-Z][\w.'-]*)*"
+                      rf"(?:,? {_DATE}(?: \([^)]{{2,30}}\))?| \([^)]{{2,30}}\))\s*(?:[-—–]+|$)")
+HEADING_FILLER = re.compile(r"(?i)\b(?:and|or|the)\b|[,&\s]|^[-–—*•·]+")
+# A country or organisation named by a person's title ("Chile's president", "Syrian President")
+# is a person antecedent of either gender: "his government" after it is that country's.
+TITLE_PHRASE = re.compile(r"(?i)(?:president|leader|minister|premier|chancellor|envoy|ambassador|secretary"
+                          r"|spokes(?:man|woman|person)|chief|head of state)$")
+_TITLES = (r"President|Vice President|Prime Minister|Foreign Minister|Minister|Secretary|Senator|Sen\.|Rep\."
+           r"|Governor|Gov\.|Gen\.|Ambassador|Chancellor|Judge|Pope|King|Queen|Prince"
+           r"|Archbishop|Cardinal|Mrs?\.?|Ms\.?|Dr\.?")
+# Capitalised words after a title that are no one's name ("Secretary General", "Minister Council").
+NOT_NAMES = frozenset({"General", "Assembly", "Council", "Court", "Office", "Department", "House", "Palace",
+                       "Party", "Ministry", "Committee", "Commission", "Of", "And", "The", "Elect"})
+# A titled name ("President Bashar al-Assad", "Mr. Smith"): a person, known when a mention
+# covers the name, otherwise an unknown person who blocks pronouns from guessing past him.
+TITLED_NAME = re.compile(rf"\b(?P<title>{_TITLES})(?:\s+(?:{_TITLES}|of State))*\s+(?P<name>[A-Z][\w'-]+)")
+TITLE_GENDER = {"mr": "m", "king": "m", "prince": "m", "mrs": "f", "ms": "f", "queen": "f"}
 LOOKBACK = 2  # sentences to look back for an antecedent
+HEADING_SPAN = 3  # lines a heading alone on its line governs, at most
 
 
 @dataclass
 class _Context:
     """What earlier sentences of the article named, most recent last."""
 
-    named: list[tuple[int, Mention]] = field(default_factory=list)
+    when: date | None = None
+    # Per sentence index: its named and pronoun mentions, in order of position.
+    named: dict[int, list[Mention]] = field(default_factory=dict)
+    # Per sentence index: its person antecedents in order, (actor or None if unknown, gender or None).
+    persons: dict[int, list[tuple[str | None, str | None]]] = field(default_factory=dict)
     groups: list[tuple[int, list[str]]] = field(default_factory=list)
     heading: list[str] = field(default_factory=list)
-    heading_paragraph: int = -1
+    heading_lines: range = range(0)
+    paragraph: int = -1
 
 
 class Coreference:
     """Resolve pronouns, group phrases, "the government" and list headings to actors.
 
-    Rules, applied per article in reading order:
+    Rules, applied per article in reading order; what no rule resolves is dropped, never
+    guessed:
 
-    * "he"/"she": the most recent person of that gender named earlier in the sentence,
-      else in the previous two sentences; nothing if none (never guessed).
+    * "he", "his" / "she", "her": the first person of that gender named earlier in the
+      sentence (the subject, as a rule), else the first one of the nearest of the previous
+      two sentences that names one. A country named by a title ("Chile's president said
+      his ...") is such a person; an unknown titled person ("President Bashar al-Assad")
+      takes the place and resolves to nothing.
     * "they": the most recent list of two or more actors ("Mexico, Colombia and Brazil")
-      in the previous two sentences, when the sentence names no list itself.
-    * "both countries", "the three governments", "these nations", "all three": the most
-      recent list of actors, of the stated size when one is stated.
-    * "the government" / "the administration": the most recent country or government named
-      in the previous two sentences, else the target's home government ("the government").
-    * "Argentina and Uruguay: ..." at the start of a line: the listed actors hold the
-      sentences of that line, and of the next line when the heading is alone on its line.
+      in the previous two sentences, when the sentence names no list before it; without a
+      list, the subject (first mention) of this sentence or else of the previous one, when it
+      is a group ("Opposition leaders said ... They demanded ...").
+    * "both countries", "the three governments", "these nations", "the two leftist
+      leaders", "all three", "the trio": the most recent list of actors (up to three
+      sentences back, or earlier in the sentence), of the stated size when one is stated.
+      With a noun naming states (countries, governments, nations...), a listed person
+      stands for the country he speaks for ("Lula and Petro ... both countries"). "The
+      presidents of A, B and C" is that list only if its actors speak for A, B and C.
+    * "the government" / "the administration": the most recent actor of the previous two
+      sentences (or of this one, before the phrase) that is a country, or speaks for one or
+      for the target's home government (Petro → Colombia, the CNE → Government of
+      Venezuela); else, for "the government", the home government. "his government",
+      "the Petro government", "Lula's administration": the government of that person.
+    * List headings, a line that names only actors ("Argentina and Uruguay: ...",
+      "BRAZIL, COLOMBIA AND MEXICO"): the listed actors hold the sentences of that line;
+      a heading alone on its line holds the following lines too, until the next heading or
+      a line that opens on an actor outside the heading, at most three lines.
+    * The place of a dateline ("La Paz, Oct 26, 2019", "Caracas (Reuters) -") is dropped.
     """
 
     def __init__(self, dictionary: ActorDictionary, home_government: str | None = None) -> None:
         self.dictionary = dictionary
         self.home_government = home_government if home_government in dictionary else None
 
-    def resolve(self, sentences: Sequence[Sentence], named: Sequence[list[Mention]]) -> list[list[Mention]]:
+    def resolve(self, sentences: Sequence[Sentence], named: Sequence[list[Mention]],
+                when: date | None = None) -> list[list[Mention]]:
         """Add resolved mentions to each sentence's named mentions.
 
         Parameters
@@ -343,14 +490,17 @@ class Coreference:
         sentences : sequence of Sentence, length n
         named : sequence of list of Mention, length n
             Named mentions per sentence, from :class:`ActorMatcher`.
+        when : date, optional
+            The article's date, for whom people speak for ("the administration").
 
         Returns
         -------
         list of list of Mention, length n, each sorted by offset.
         """
-        context = _Context()
+        context = _Context(when=when)
         out: list[list[Mention]] = []
         for sentence, mentions in zip(sentences, named, strict=True):
+            mentions = _outside_dateline(sentence, mentions)
             found = list(mentions)
             found += self._headings(sentence, mentions, context)
             found += self._pronouns(sentence, mentions, context)
@@ -359,33 +509,65 @@ class Coreference:
             found.sort(key=lambda m: (m.start, m.end, m.actor))
             out.append(_dedupe(found))
             # Pronouns carry their antecedent forward: "Maduro spoke. He ... He ... He ..."
-            for mention in sorted(mentions + [m for m in found if m.via == "pronoun"], key=lambda m: m.start):
-                context.named.append((sentence.index, mention))
-            for group in coordinated_lists(sentence.text, mentions):
-                context.groups.append((sentence.index, group))
+            context.named[sentence.index] = sorted(mentions + [m for m in found if m.via == "pronoun"],
+                                                   key=lambda m: m.start)
+            context.persons[sentence.index] = [(actor, gender) for _, actor, gender in self._persons(sentence.text, found)]
+            context.groups = [(i, g) for i, g in context.groups if sentence.index - i < LOOKBACK + 1]
+            context.groups += [(sentence.index, group) for group in coordinated_lists(sentence.text, mentions)]
         return out
 
-    def _recent(self, context: _Context, index: int) -> list[tuple[int, Mention]]:
-        return [(i, m) for i, m in context.named if index - i <= LOOKBACK]
+    def government_of(self, actor: str, when: date | None = None) -> str | None:
+        """The government ``actor`` is or speaks for: a country, or the home government."""
+        top = self.dictionary.roll_up(actor, when, lenient=True)
+        if self.dictionary[top].kind == "country" or top == self.home_government:
+            return top
+        return None
+
+    def _persons(self, text: str, mentions: Sequence[Mention]) -> list[tuple[int, str | None, str | None]]:
+        """Person antecedents of a sentence in order: ``(offset, actor or None, gender or None)``.
+
+        Named people (with their gender); countries named by a title ("Chile's president",
+        either gender); pronouns resolved to them; and unknown titled people (actor None).
+        """
+        slots = []
+        for m in mentions:
+            actor = self.dictionary[m.actor]
+            if m.via not in ("name", "pronoun"):
+                continue
+            if actor.kind == "person":
+                slots.append((m.start, m.actor, actor.gender))
+            elif m.via == "pronoun" or (m.via == "name" and TITLE_PHRASE.search(m.text)
+                                        and not _names_person(text, m.end, mentions, self.dictionary)):
+                slots.append((m.start, m.actor, None))
+        for match in TITLED_NAME.finditer(text):
+            if match["name"] in NOT_NAMES:
+                continue
+            if not any(m.start <= match.start("name") < m.end for m in mentions if m.start < m.end):
+                title = match["title"].lower().rstrip(".")
+                slots.append((match.start(), None, TITLE_GENDER.get(title)))
+        return sorted(slots, key=lambda slot: slot[0])
+
+    def _antecedent(self, sentence: Sentence, mentions: list[Mention], context: _Context, gender: str,
+                    position: int) -> str | None:
+        """The first person of ``gender`` before ``position`` in the sentence (the subject, as a
+        rule), else the first of the nearest earlier sentence that has one; an unknown person
+        in that place means no antecedent."""
+        def compatible(slot_gender: str | None) -> bool:
+            return slot_gender is None or slot_gender == gender
+
+        here = [(actor, g) for start, actor, g in self._persons(sentence.text, mentions) if start < position]
+        for back in range(0, LOOKBACK + 1):
+            slots = here if back == 0 else context.persons.get(sentence.index - back, [])
+            first = next((actor for actor, g in slots if compatible(g)), "")
+            if first != "":
+                return first
+        return None
 
     def _pronouns(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
         found = []
         for match in PERSON_PRONOUN.finditer(sentence.text):
-            gender = "m" if match.group().lower() == "he" else "f"
-
-            def compatible(m: Mention, gender: str = gender) -> bool:
-                actor = self.dictionary[m.actor]
-                return actor.kind == "person" and actor.gender == gender and m.via != "heading"
-
-            # Prefer the subject: the first compatible person earlier in this sentence, else
-            # the first one of the nearest earlier sentence that has one.
-            person = next((m.actor for m in mentions if m.end <= match.start() and compatible(m)), None)
-            if person is None:
-                for back in range(1, LOOKBACK + 1):
-                    earlier = [m for i, m in context.named if i == sentence.index - back and compatible(m)]
-                    if earlier:
-                        person = earlier[0].actor
-                        break
+            gender = PRONOUN_GENDER[match.group().lower()]
+            person = self._antecedent(sentence, mentions, context, gender, match.start())
             if person:
                 found.append(Mention(person, match.start(), match.end(), match.group(), "pronoun"))
         return found
@@ -402,40 +584,120 @@ class Coreference:
             pool = [g for i, g in context.groups if sentence.index - i <= LOOKBACK + (words[0] != "they")]
             pool += before
             group = next((g for g in reversed(pool) if size is None or len(g) == size), None)
-            if group:
-                found += [Mention(a, match.start(), match.end(), match.group(), "group") for a in group]
+            of = OF.match(sentence.text, match.end())
+            if of and group:
+                # "the presidents of Argentina, Ecuador and Paraguay": only a list of actors
+                # who speak for exactly those named after "of" (else nothing: no guess).
+                named = _list_at(sentence.text, mentions, of.end())
+                states = {self._state_of(a, context.when) for a in group}
+                group = group if named and states == {self._state_of(a, context.when) for a in named} else None
+            if not group and words == ["they"]:
+                group = self._collective(sentence, mentions, context, match.start())
+            if not group:
+                continue
+            if words[-1] in STATE_NOUNS:
+                group = list(dict.fromkeys(self._state_of(a, context.when) for a in group))
+            found += [Mention(a, match.start(), match.end(), match.group(), "group") for a in group]
         return found
+
+    def _collective(self, sentence: Sentence, mentions: list[Mention], context: _Context, position: int) -> list[str]:
+        """"they" without a list: the subject of this sentence or of the previous one (its first
+        mention), when it is a group ("Opposition leaders said ... They demanded ...")."""
+        here = [m for m in mentions if m.end <= position]
+        previous = context.named.get(sentence.index - 1, [])
+        for candidates in (here, previous):
+            if candidates:
+                first = min(candidates, key=lambda m: m.start)
+                return [first.actor] if self.dictionary[first.actor].kind == "group" else []
+        return []
+
+    def _state_of(self, actor: str, when: date | None) -> str:
+        if self.dictionary[actor].kind in ("country", "organisation"):
+            return actor
+        top = self.dictionary.roll_up(actor, when, lenient=True)
+        return top if self.dictionary[top].kind in ("country", "organisation") else actor
 
     def _government(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
         found = []
         for match in GOVERNMENT.finditer(sentence.text):
-            candidates = self._recent(context, sentence.index) + [(sentence.index, m) for m in mentions
-                                                                 if m.end <= match.start()]
-            actor = next((m.actor for _, m in reversed(candidates)
-                          if self.dictionary[m.actor].kind == "country" or m.actor == self.home_government), None)
-            if actor is None and "government" in match.group():
-                actor = self.home_government
+            if match["pronoun"]:
+                gender = PRONOUN_GENDER[match["pronoun"].lower()]
+                person = self._antecedent(sentence, mentions, context, gender, match.start())
+                actor = self.government_of(person, context.when) if person else None
+            else:
+                candidates = [m for _, m in self._recent(context, sentence.index)]
+                candidates += [m for m in mentions if m.end <= match.start()]
+                actor = next((g for m in reversed(candidates)
+                              if (g := self.government_of(m.actor, context.when)) is not None), None)
+                if actor is None and "government" in match.group():
+                    actor = self.home_government
             if actor:
                 found.append(Mention(actor, match.start(), match.end(), match.group(), "government"))
+        for m in mentions:
+            after = GOVERNMENT_AFTER.match(sentence.text, m.end)
+            if after and self.dictionary[m.actor].kind == "person":
+                actor = self.government_of(m.actor, context.when)
+                if actor:
+                    found.append(Mention(actor, m.start, after.end(), sentence.text[m.start:after.end()], "government"))
         return found
 
+    def _recent(self, context: _Context, index: int) -> list[tuple[int, Mention]]:
+        return [(i, m) for i in range(index - LOOKBACK, index) for m in context.named.get(i, [])]
+
+    def _new_subject(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> bool:
+        """Whether a line opens on an actor outside the heading (and not speaking for one of
+        its actors): "Russia said ..." after the lines under "Brazil:" starts something else."""
+        opening = [m for m in mentions if m.start <= 4 and m.start < m.end]
+        if not context.heading or not opening:
+            return False
+        actor = opening[0].actor
+        heads = set(context.heading)
+        return actor not in heads and self._state_of(actor, context.when) not in heads
+
     def _headings(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
-        line_start = sentence.index == 0 or sentence.start == 0 or sentence.paragraph != context.heading_paragraph
-        match = HEADING.match(sentence.text)
-        if match and line_start:
-            head = [m for m in mentions if m.end <= match.end(1)]
-            leftover = re.sub(r"\b(?:and|or|the)\b|[,&\s]", "", _blank(match.group(1), head))
-            if head and not leftover:
-                context.heading = list(dict.fromkeys(m.actor for m in head))
-                alone = not sentence.text[match.end():].strip()
-                context.heading_paragraph = sentence.paragraph + (1 if alone else 0)
+        if sentence.paragraph != context.paragraph:  # the first sentence of its line
+            context.paragraph = sentence.paragraph
+            heading = _list_heading(sentence, mentions)
+            if heading is not None:
+                context.heading, alone = heading
+                first = sentence.paragraph + 1 if alone else sentence.paragraph
+                context.heading_lines = range(first, sentence.paragraph + (HEADING_SPAN if alone else 0) + 1)
                 return []
-        if context.heading and sentence.paragraph == context.heading_paragraph:
+            # Another heading, or a line opening on another actor, ends the section.
+            if sentence.heading or HEADING.match(sentence.text) or self._new_subject(sentence, mentions, context):
+                context.heading = []
+        if context.heading and sentence.paragraph in context.heading_lines:
             present = {m.actor for m in mentions}
             return [Mention(a, 0, 0, "", "heading") for a in context.heading if a not in present]
-        if sentence.paragraph > context.heading_paragraph:
-            context.heading = []
         return []
+
+
+def _outside_dateline(sentence: Sentence, mentions: list[Mention]) -> list[Mention]:
+    """Drop the place of a dateline ("La Paz, Oct 26, 2019", "Caracas (Reuters) -"): a city
+    there says where the article was written, not that its government acted."""
+    match = DATELINE.match(sentence.text) if sentence.start == 0 or sentence.heading else None
+    if not match:
+        return mentions
+    return [m for m in mentions if m.start >= match.end()]
+
+
+def _list_heading(sentence: Sentence, mentions: Sequence[Mention]) -> tuple[list[str], bool] | None:
+    """``(actors, alone)`` when the sentence opens with a heading that lists only actors.
+
+    "Argentina and Uruguay: the two ..." (``alone`` False), "Argentina and Uruguay:" or a
+    short line without final punctuation such as "BRAZIL AND COLOMBIA" (``alone`` True).
+    """
+    match = HEADING.match(sentence.text)
+    if match:
+        head_end, alone = match.end(1), not sentence.text[match.end():].strip()
+    elif sentence.heading:
+        head_end, alone = len(sentence.text), True
+    else:
+        return None
+    head = [m for m in mentions if m.end <= head_end]
+    if not head or HEADING_FILLER.sub("", _blank(sentence.text[:head_end], head)):
+        return None
+    return list(dict.fromkeys(m.actor for m in head)), alone
 
 
 def coordinated_lists(text: str, mentions: Sequence[Mention]) -> list[list[str]]:
@@ -471,6 +733,23 @@ def list_spans(text: str, mentions: Sequence[Mention]) -> list[tuple[int, int]]:
     if len({m.actor for m in run}) >= 2:
         spans.append((run[0].start, run[-1].end))
     return spans
+
+
+def _names_person(text: str, position: int, mentions: Sequence[Mention], dictionary: ActorDictionary) -> bool:
+    """Whether a person's name follows ``position`` in apposition ("Mexican President| Claudia Sheinbaum")."""
+    return any(dictionary[m.actor].kind == "person" and not text[position:m.start].strip(" ,")
+               for m in mentions if m.start >= position and m.via == "name")
+
+
+def _list_at(text: str, mentions: Sequence[Mention], position: int) -> list[str]:
+    """The actors of the list (or the single actor) whose first mention starts at ``position``."""
+    run: list[Mention] = []
+    for mention in sorted((m for m in mentions if m.start < m.end), key=lambda m: m.start):
+        if (not run and mention.start == position) or (run and LIST_SEPARATOR.match(text[run[-1].end:mention.start])):
+            run.append(mention)
+        elif run:
+            break
+    return list(dict.fromkeys(m.actor for m in run))
 
 
 def _close(run: list[Mention], lists: list[list[str]]) -> None:

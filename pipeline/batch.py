@@ -1,14 +1,40 @@
-"""Run the pipeline over many articles, streaming: only per-article results are kept."""
+"""Run the pipeline over many articles, streaming: only per-article results are kept.
+
+Three engines give the same results in the same order:
+
+* in this process (``jobs=1``, the default);
+* local worker processes (``jobs=N``), through joblib's loky backend;
+* a Dask cluster (``scheduler="tcp://host:port"`` or a ``distributed.Client``).
+
+Articles are always read here, in input order, so that stdin works, notes and skipped
+files are reported as in a sequential run, and cluster workers need no access to our
+files. They are sent to the workers in chunks; the pipeline itself goes to each worker
+once (a pickle in a temporary file for local processes, a broadcast for Dask), never with
+every chunk. Only a bounded number of chunks is in flight, so memory stays flat however
+many articles are read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import os
+import pickle
+import tempfile
+import threading
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from pipeline.errors import StanceError
-from pipeline.read import ReadFailure, read_articles
+from pipeline.read import Article, ReadFailure, read_articles
 from pipeline.runner import ArticleResult, StancePipeline
+
+MAX_CHUNK = 32  # articles per task: large enough to amortise a round trip, small enough to balance
+IN_FLIGHT = 2  # chunks queued per worker
+CONNECT_TIMEOUT = "10s"  # to reach a Dask scheduler
 
 
 @dataclass
@@ -27,34 +53,95 @@ class BatchResult:
         return [c for r in self.results for c in r.cells]
 
 
+# What a worker sends back for one article: (sentences, mentions, predictions, cells).
+_Parts = tuple[list, list, list, list]
+
+
+def analyze_parts(pipeline: StancePipeline, article: Article, level: str, when: date | None, keep_sentences: bool) -> _Parts:
+    """The pipeline's result for one article, without the article (the caller has it).
+
+    Every engine runs this function, so that their results cannot differ.
+    """
+    result = pipeline.analyze(article, level=level, when=when)
+    if not keep_sentences:
+        return [], [], [], result.cells
+    return result.sentences, result.mentions, result.predictions, result.cells
+
+
 def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = "actor", when: date | None = None,
                  strict: bool = False, on_note: Callable[[str], None] | None = None,
-                 keep_sentences: bool = False) -> Iterator[ArticleResult | ReadFailure]:
-    """Analyse sources one at a time, in order, yielding a result or a read failure.
+                 keep_sentences: bool = False, jobs: int = 1, scheduler: Any = None,
+                 on_progress: Callable[[int], None] | None = None,
+                 chunk_size: int | None = None) -> Iterator[ArticleResult | ReadFailure]:
+    """Analyse sources in input order, yielding a result or a read failure for each.
 
-    With ``keep_sentences=False`` each result is slimmed to its cells, so that memory
-    stays flat however many articles are read.
+    Parameters
+    ----------
+    pipeline : StancePipeline
+    sources : sequence of str
+        Paths, or ``-`` for stdin.
+    level, when
+        See :meth:`StancePipeline.analyze`.
+    strict : bool, default False
+        Raise :class:`StanceError` at the first unreadable source instead of yielding it.
+    on_note : callable, optional
+        Called with a line about each source that needed repairs (decoding...).
+    keep_sentences : bool, default False
+        Keep sentences, mentions and predictions; without them each result holds its
+        cells only, so that memory stays flat however many articles are read.
+    jobs : int, default 1
+        Worker processes on this machine (``-1``: one per core).
+    scheduler : str or distributed.Client, optional
+        Run on this Dask cluster instead (``"tcp://host:port"``); ``jobs`` is then ignored.
+        The workers need the ``stance`` package installed, not the articles or the model.
+    on_progress : callable, optional
+        Called with 1 each time a source is done (analysed or skipped).
+    chunk_size : int, optional
+        Articles per task for ``jobs`` and ``scheduler``; by default about four tasks
+        per worker, at most 32 articles each.
     """
-    for item in read_articles(sources, when):
-        if isinstance(item, ReadFailure):
-            if strict:
-                raise StanceError(item.reason)
-            yield item
-            continue
-        if item.notes and on_note:
-            on_note(f"{item.source}: {'; '.join(item.notes)}")
-        result = pipeline.analyze(item, level=level, when=when)
-        if not keep_sentences:
-            result = ArticleResult(result.article, [], [], [], result.cells)
-        yield result
+    if jobs == 0 or jobs < -1:
+        raise StanceError(f"--jobs {jobs}: give a number of processes >= 1, or -1 for one per core")
+    items = _read(sources, when, on_note)
+    if scheduler is not None:
+        engine = _DaskEngine(scheduler)
+    elif jobs != 1 and len(sources) > 1:
+        engine = _LocalEngine(jobs)
+    else:
+        engine = None
+    if engine is None:
+        outputs: Iterator[tuple[Article | ReadFailure, _Parts | None]] = (
+            (item, None if isinstance(item, ReadFailure) else analyze_parts(pipeline, item, level, when, keep_sentences))
+            for item in items)
+    else:
+        size = chunk_size or max(1, min(MAX_CHUNK, -(-len(sources) // (4 * engine.workers))))
+        outputs = engine.run(pipeline, _chunks(items, size), (level, when, keep_sentences))
+    try:
+        for item, parts in outputs:
+            if isinstance(item, ReadFailure):
+                if strict:
+                    raise StanceError(item.reason)
+                yield item
+            else:
+                yield ArticleResult(item, *parts)
+            if on_progress:
+                on_progress(1)
+    finally:
+        # Stop the workers and remove temporary files now, not at garbage collection; when we
+        # stop early (--strict) joblib warns about the tasks it cancels, which is what we want.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "[0-9]+ tasks which were still being processed", UserWarning)
+            outputs.close()
 
 
 def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: str = "actor", when: date | None = None,
                      strict: bool = False, on_note: Callable[[str], None] | None = None,
-                     on_skip: Callable[[ReadFailure], None] | None = None, keep_sentences: bool = False) -> BatchResult:
+                     on_skip: Callable[[ReadFailure], None] | None = None, keep_sentences: bool = False,
+                     jobs: int = 1, scheduler: Any = None, on_progress: Callable[[int], None] | None = None) -> BatchResult:
     """Classify every source; see :func:`iter_results`."""
     batch = BatchResult()
-    for item in iter_results(pipeline, sources, level, when, strict, on_note, keep_sentences):
+    for item in iter_results(pipeline, sources, level, when, strict, on_note, keep_sentences, jobs, scheduler,
+                             on_progress):
         if isinstance(item, ReadFailure):
             batch.skipped.append(item)
             if on_skip:
@@ -62,3 +149,131 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
         else:
             batch.results.append(item)
     return batch
+
+
+def _read(sources: Sequence[str], when: date | None, on_note: Callable[[str], None] | None) -> Iterator[Article | ReadFailure]:
+    for item in read_articles(sources, when):
+        if isinstance(item, Article) and item.notes and on_note:
+            on_note(f"{item.source}: {'; '.join(item.notes)}")
+        yield item
+
+
+def _chunks(items: Iterable[Article | ReadFailure], size: int) -> Iterator[list[Article | ReadFailure]]:
+    chunk: list[Article | ReadFailure] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _merge(chunk: list[Article | ReadFailure], parts: list[_Parts]) -> Iterator[tuple[Article | ReadFailure, _Parts | None]]:
+    """Put the workers' results for the articles of a chunk back beside its read failures."""
+    analysed = iter(parts)
+    for item in chunk:
+        yield item, None if isinstance(item, ReadFailure) else next(analysed)
+
+
+def _articles(chunk: list[Article | ReadFailure]) -> list[Article]:
+    return [item for item in chunk if isinstance(item, Article)]
+
+
+# --- local processes (joblib) -------------------------------------------------------------
+
+_worker_pipeline: tuple[str, StancePipeline] | None = None
+_worker_lock = threading.Lock()
+
+
+def _local_task(pipeline_file: str, articles: list[Article], options: tuple) -> list[_Parts]:
+    """Run in a worker process: load the pipeline once per batch, then analyse a chunk."""
+    global _worker_pipeline
+    with _worker_lock:
+        if _worker_pipeline is None or _worker_pipeline[0] != pipeline_file:
+            with open(pipeline_file, "rb") as handle:
+                _worker_pipeline = (pipeline_file, pickle.load(handle))
+        pipeline = _worker_pipeline[1]
+    return [analyze_parts(pipeline, article, *options) for article in articles]
+
+
+class _LocalEngine:
+    """Worker processes on this machine, with joblib's loky backend."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.workers = (os.cpu_count() or 1) if jobs == -1 else jobs
+
+    def run(self, pipeline: StancePipeline, chunks: Iterator[list], options: tuple) -> Iterator[tuple]:
+        from joblib import Parallel, delayed
+
+        pipeline.model  # noqa: B018 - load it here, once, so that every worker gets the same one
+        with tempfile.TemporaryDirectory(prefix="stance-") as folder:
+            # The pipeline goes through a file that each worker reads once: sent with every
+            # chunk, its 4 MB would cost more than the chunk's work.
+            path = str(Path(folder) / "pipeline.pickle")
+            with open(path, "wb") as handle:
+                pickle.dump(pipeline, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            sent: deque[list] = deque()
+
+            def tasks() -> Iterator:
+                for chunk in chunks:
+                    sent.append(chunk)  # joblib takes tasks in order and returns results in order
+                    yield delayed(_local_task)(path, _articles(chunk), options)
+
+            parallel = Parallel(n_jobs=self.jobs, backend="loky", return_as="generator", batch_size=1,
+                                pre_dispatch=f"{IN_FLIGHT}*n_jobs")
+            for parts in parallel(tasks()):
+                yield from _merge(sent.popleft(), parts)
+
+
+# --- Dask ---------------------------------------------------------------------------------
+
+def _dask_task(pipeline: StancePipeline, articles: list[Article], options: tuple) -> list[_Parts]:
+    return [analyze_parts(pipeline, article, *options) for article in articles]
+
+
+class _DaskEngine:
+    """A Dask distributed cluster, given by its scheduler address or a connected Client."""
+
+    def __init__(self, scheduler: Any) -> None:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - a dependency, but an optional one for library users
+            raise StanceError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+        if isinstance(scheduler, Client):
+            self.client, self.owned = scheduler, False
+        else:
+            try:
+                self.client = Client(str(scheduler), timeout=CONNECT_TIMEOUT, set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise StanceError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+            self.owned = True
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def run(self, pipeline: StancePipeline, chunks: Iterator[list], options: tuple) -> Iterator[tuple]:
+        client = self.client
+        pending: deque[tuple[list, Any]] = deque()
+        shared = None
+        try:
+            pipeline.model  # noqa: B018 - load it here, once, so that every worker gets the same one
+            # One copy per worker, deserialised once, instead of one per task.
+            shared = client.scatter(pipeline, broadcast=True, hash=False)
+            for chunk in chunks:
+                pending.append((chunk, client.submit(_dask_task, shared, _articles(chunk), options, pure=False)))
+                if len(pending) >= IN_FLIGHT * self.workers:
+                    yield from self._collect(pending.popleft())
+            while pending:
+                yield from self._collect(pending.popleft())
+        finally:
+            if self.owned:
+                client.close()
+            else:  # a client we were lent: leave nothing of ours on its cluster
+                client.cancel([future for _, future in pending] + ([shared] if shared is not None else []))
+
+    @staticmethod
+    def _collect(entry: tuple[list, Any]) -> Iterator[tuple]:
+        chunk, future = entry
+        parts = future.result()
+        future.release()
+        yield from _merge(chunk, parts)

@@ -7,6 +7,8 @@ Every failure the user can fix ends as one line on stderr and a non-zero exit:
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -58,6 +60,29 @@ def load_target(target: str | None):
     return TargetConfig.load(target)
 
 
+@contextmanager
+def progress_bar(total: int, quiet: bool = False, label: str = "classifying") -> Iterator[tuple]:
+    """A progress bar on stderr for a batch of ``total`` inputs, hidden when stderr is not a
+    terminal, with ``--quiet`` or for a single input.
+
+    Yields ``(advance, say)``: ``advance(n)`` moves the bar (None when hidden), ``say(line)``
+    writes a line to stderr above the bar.
+    """
+    if quiet or total < 2 or not sys.stderr.isatty():
+        yield None, lambda line: typer.echo(line, err=True)
+        return
+    # Imported here: rich costs start-up time, and only a terminal shows the bar.
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield (lambda n: bar.advance(task, n)), (lambda line: console.print(line, markup=False, highlight=False))
+
+
 @app.command()
 def classify(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
@@ -72,6 +97,10 @@ def classify(
     when: Annotated[Optional[str], typer.Option("--date", help="Article date YYYY-MM-DD (for dated roles).")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw the matrix as a heatmap PNG here.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="Run on this Dask cluster instead: its scheduler address, tcp://host:port.")] = None,
 ) -> None:
     """Classify the stance of every actor in the articles; print or write the position matrix."""
     from pipeline import export
@@ -82,15 +111,19 @@ def classify(
     config = load_target(target)
     day = parse_date(when)
     sources = list_sources(paths)
+    for destination in (output, plot):  # fail before the work, not after it
+        if destination:
+            export.check_destination(destination)
     fmt = fmt or (Format.wide if output else Format.table)
     pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
-    batch = classify_sources(
-        pipeline, sources, level.value, day, strict,
-        on_note=None if quiet else lambda note: typer.echo(f"stance: {note}", err=True),
-        on_skip=lambda failure: typer.echo(f"stance: skipped {failure.reason}", err=True),
-        keep_sentences=fmt == Format.json,
-    )
+    with progress_bar(len(sources), quiet) as (advance, say):
+        batch = classify_sources(
+            pipeline, sources, level.value, day, strict or len(sources) == 1,  # one input: its own error line
+            on_note=None if quiet else lambda note: say(f"stance: {note}"),
+            on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
+            keep_sentences=fmt == Format.json, jobs=jobs, scheduler=scheduler, on_progress=advance,
+        )
     if not batch.results:
         fail("no readable article among the inputs")
     cells = batch.cells
@@ -108,7 +141,99 @@ def classify(
             typer.echo(f"stance: wrote {output} ({actors} actors x {len(batch.articles)} articles)", err=True)
     else:
         sys.stdout.write(text)
+    if plot:
+        from pipeline.plot import write_png
+
+        write_png(plot, cells, batch.articles, config.description)
+        if not quiet:
+            typer.echo(f"stance: wrote {plot}", err=True)
     if batch.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command()
+def report(
+    paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    level: Annotated[Level, typer.Option(
+        help="actor, or country: people and institutions roll up to whom they speak for.")] = Level.actor,
+    target: TargetOpt = None,
+    model: Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")] = None,
+    trust_model: Annotated[bool, typer.Option("--trust-model", help="Allow a model folder outside models/.")] = False,
+    when: Annotated[Optional[str], typer.Option("--date", help="Article date YYYY-MM-DD (for dated roles).")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+) -> None:
+    """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, model scores."""
+    from pipeline import export
+    from pipeline.batch import classify_sources
+    from pipeline.read import list_sources
+    from pipeline.report import render_report
+    from pipeline.runner import StancePipeline
+
+    config = load_target(target)
+    day = parse_date(when)
+    sources = list_sources(paths)
+    export.check_destination(output)  # fail before the work, not after it
+    pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
+    pipeline.model  # noqa: B018 - fail on a missing model before reading anything
+    batch = classify_sources(
+        pipeline, sources, level.value, day, strict,
+        on_note=None if quiet else lambda note: typer.echo(f"stance: {note}", err=True),
+        on_skip=lambda failure: typer.echo(f"stance: skipped {failure.reason}", err=True),
+        keep_sentences=True,
+    )
+    if not batch.results:
+        fail("no readable article among the inputs")
+    dictionary = pipeline.dictionary
+    # The same roll-up as the cells, so that each cell lists every sentence it was built from.
+    roll_up = (lambda actor, dated: dictionary.roll_up(actor, day or dated)) if level == Level.country else None
+    html = render_report(batch.results, config, pipeline.model.manifest, level.value, batch.skipped, roll_up)
+    export.write_atomic(output, lambda handle: handle.write(html))
+    if not quiet:
+        actors = len({c.actor for c in batch.cells})
+        typer.echo(f"stance: wrote {output} ({actors} actors x {len(batch.articles)} articles)", err=True)
+    if batch.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command()
+def explain(
+    paths: Annotated[list[str], typer.Argument(help="Article .txt file(s), folders, or - for stdin.")],
+    actor: Annotated[str, typer.Option("--actor", "-a", help='Actor name or alias, e.g. "United States".')],
+    top: Annotated[int, typer.Option(min=1, max=100, help="Features shown per sentence.")] = 8,
+    level: Annotated[Level, typer.Option(help="country: also the people and institutions speaking for it.")] = Level.actor,
+    target: TargetOpt = None,
+    model: Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")] = None,
+    trust_model: Annotated[bool, typer.Option("--trust-model", help="Allow a model folder outside models/.")] = False,
+    when: Annotated[Optional[str], typer.Option("--date", help="Article date YYYY-MM-DD (for dated roles).")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")] = False,
+) -> None:
+    """For each sentence mentioning the actor: its label, the probability and the features that weighed most."""
+    from pipeline.explain import explain_actor, render_explanation, resolve_actor
+    from pipeline.read import ReadFailure, list_sources, read_articles
+    from pipeline.runner import StancePipeline
+
+    config = load_target(target)
+    day = parse_date(when)
+    sources = list_sources(paths)
+    pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
+    name = resolve_actor(pipeline.matcher, actor)
+    pipeline.model  # noqa: B018 - fail on a missing model before reading anything
+    mentioned, skipped = False, False
+    for item in read_articles(sources, day):
+        if isinstance(item, ReadFailure):
+            if strict:
+                fail(item.reason)
+            typer.echo(f"stance: skipped {item.reason}", err=True)
+            skipped = True
+            continue
+        explanation = explain_actor(pipeline, item, name, level.value, day, top)
+        mentioned = mentioned or explanation.cell is not None
+        sys.stdout.write(render_explanation(explanation))
+    if not mentioned:
+        typer.echo(f"stance: {name} is not mentioned in the input", err=True)
+    if skipped or not mentioned:
         raise typer.Exit(EXIT_SKIPPED)
 
 
@@ -165,13 +290,15 @@ def _training_labels(linear) -> list[str]:
 @app.command()
 def train(
     target: TargetOpt = None,
-    C: Annotated[float, typer.Option("--C", min=1e-4, help="Inverse regularisation of the logistic regression.")] = 4.0,
+    C: Annotated[Optional[float], typer.Option(
+        "--C", min=1e-4, help="Inverse regularisation of the logistic regression (default: the model's).")] = None,
     folds: Annotated[int, typer.Option(min=2, max=20)] = 5,
 ) -> None:
     """Train the target's model from its labelled data and write it with its model card."""
+    from pipeline.model import DEFAULT_C
     from pipeline.training import train as run_training
 
-    run_training(load_target(target), C=C, folds=folds, log=typer.echo)
+    run_training(load_target(target), C=C or DEFAULT_C, folds=folds, log=typer.echo)
 
 
 @actors_app.command("list")
@@ -193,24 +320,50 @@ def actors_resolve(
 ) -> None:
     """Show which actors a text mentions, and how (alias, pronoun, group, heading)."""
     from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
+    from pipeline.read import find_date
     from pipeline.segment import SentenceSplitter
 
     config = load_target(target)
-    day = parse_date(when)
+    day = parse_date(when) or find_date(text)  # --date, else a date line in the text
     dictionary = ActorDictionary.load(config.actors_path)
     sentences = SentenceSplitter().split(text)
-    named = [ActorMatcher(dictionary).find(s.text) for s in sentences] if sentences else []
-    resolved = Coreference(dictionary, config.home_government).resolve(sentences, named)
+    matcher = ActorMatcher(dictionary)
+    named = [matcher.find(s.text) for s in sentences]
+    resolved = Coreference(dictionary, config.home_government).resolve(sentences, named, day)
     found = False
     for sentence, mentions in zip(sentences, resolved, strict=True):
         for m in mentions:
             found = True
-            rolls = dictionary[m.actor].speaks_for(day)
+            rolls = dictionary.roll_up(m.actor, day)
             extra = f"\t(speaks for {rolls})" if rolls != m.actor else ""
             typer.echo(f"{sentence.index}\t{m.text or '<heading>'!s}\t{m.actor}\t{m.via}{extra}")
     if not found:
         typer.echo("no actor found", err=True)
         raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command("corpus")
+def corpus_describe(
+    target: TargetOpt = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Rewrite the stats block of this README.")] = None,
+) -> None:
+    """Describe the training corpus (size, label distribution, coverage) as Markdown."""
+    from pipeline.actors import ActorDictionary
+    from pipeline.corpus import corpus_stats, load_corpus, stats_markdown
+    from pipeline.export import write_atomic
+
+    config = load_target(target)
+    corpus = load_corpus(config.train_path, ActorDictionary.load(config.actors_path), config.home_government)
+    block = stats_markdown(corpus_stats(corpus))
+    if output is None:
+        sys.stdout.write(block)
+        return
+    text = output.read_text(encoding="utf-8") if output.exists() else ""
+    begin, end = f"<!-- stats:{config.name} -->\n", f"<!-- /stats:{config.name} -->"
+    if begin not in text or end not in text:
+        raise StanceError(f"{output}: no {begin.strip()} ... {end} block to fill")
+    head, rest = text.split(begin, 1)
+    write_atomic(output, lambda h: h.write(head + begin + block + end + rest.split(end, 1)[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return 0
+    if result == 130:  # Typer turns Ctrl-C into Exit(130) and returns it without a word
+        typer.echo("stance: interrupted", err=True)
     return result if isinstance(result, int) else 0
 
 

@@ -19,29 +19,52 @@ from pathlib import Path
 from typing import IO
 
 from pipeline.aggregate import Cell
+from pipeline.errors import StanceError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("wide", "long", "json")
 
 
-def write_atomic(path: Path | str, write: Callable[[IO[str]], None], encoding: str = "utf-8") -> None:
-    """Call ``write(handle)`` on a temporary file, then rename it to ``path``."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        from pipeline.errors import StanceError
+def check_destination(path: Path | str) -> Path:
+    """Fail now, before any work, if ``path`` cannot be written: returns its folder.
 
+    Raises :class:`StanceError` when the folder does not exist or is not writable, or
+    when ``path`` is a folder.
+    """
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
         raise StanceError(f"{path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    if path.is_dir():
+        raise StanceError(f"{path} is a folder: give a file name")
+    if not os.access(folder, os.W_OK):
+        raise StanceError(f"{path}: folder {folder} is not writable")
+    return folder
+
+
+def write_atomic(path: Path | str, write: Callable[[IO], None], encoding: str = "utf-8", binary: bool = False) -> None:
+    """Call ``write(handle)`` on a temporary file, then rename it to ``path``.
+
+    ``binary=True`` hands ``write`` a bytes handle (for images) instead of a text one.
+    The temporary file is removed on any failure, Ctrl-C included; an error of the file
+    system (disk full, permission) becomes a :class:`StanceError`.
+    """
+    path = Path(path)
+    folder = check_destination(path)
+    tmp = None
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp is not None:
+            with suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise StanceError(f"cannot write {path} ({exc.strerror or exc})") from None
         raise
 
 

@@ -108,9 +108,12 @@ class PairFeatures:
     str, for a vectorizer with ``analyzer=passthrough``.
     """
 
-    def __init__(self, cues: dict[str, Sequence[str]] | None = None, sentence_ngrams: bool = True) -> None:
+    def __init__(self, cues: dict[str, Sequence[str]] | None = None, sentence_ngrams: bool = True,
+                 segments: bool = True, camp_prior: bool = True) -> None:
         self.cues = cues
         self.sentence_ngrams = sentence_ngrams
+        self.segments = segments
+        self.camp_prior = camp_prior
         self._compile()
 
     def _compile(self) -> None:
@@ -135,8 +138,8 @@ class PairFeatures:
         """Features of one pair, given the sentence's placeholder tokens."""
         seq, heading = _mask(pair, tokens)
         seq = _negate(seq)
-        feats = [f"camp:{pair.camp}", f"kind:{pair.kind}"]
-        feats += [f"via:{v}" for v in set(pair.via)]
+        feats = [f"kind:{pair.kind}"] + ([f"camp:{pair.camp}"] if self.camp_prior else [])
+        feats += [f"via:{v}" for v in pair.via]
         if heading:
             feats.append("role:heading")
         if self.sentence_ngrams:
@@ -151,7 +154,7 @@ class PairFeatures:
             start, end = _clause(seq, pos)
             if (start, end) not in seen_clauses:
                 seen_clauses.add((start, end))
-                feats += self._clause_features(seq, start, end, pos)
+                feats += self._clause_features(seq, start, end, pos, pair.camp)
             feats += _window_features(seq, pos, start, end)
         n_actors = sum(1 for t in seq if t in ("PRO", "ANTI", "ACT"))
         feats.append(f"others:{min(n_actors, 3)}")
@@ -159,7 +162,7 @@ class PairFeatures:
             feats.append("has_quote")
         return feats
 
-    def _clause_features(self, seq: list[str], start: int, end: int, pos: int) -> list[str]:
+    def _clause_features(self, seq: list[str], start: int, end: int, pos: int, camp: str | None = None) -> list[str]:
         clause = seq[start:end]
         feats = ["c:" + t for t in clause]
         feats += ["c2:" + a + "_" + b for a, b in pairwise(clause)]
@@ -167,25 +170,39 @@ class PairFeatures:
         conditional = any(t in CONDITIONS for t in clause)
         if conditional:
             feats.append("cond")
-        if not self.cue_patterns_:
-            return feats
-        plain = [t[4:] if t.startswith("not_") else t for t in clause]
-        text = " ".join(plain)
-        offsets = []
-        cursor = 0
-        for token in plain:
-            offsets.append(cursor)
-            cursor += len(token) + 1
-        tgt_char = offsets[pos - start]
-        for label, pattern in self.cue_patterns_:
-            for match in pattern.finditer(text):
-                side = "R" if match.start() > tgt_char else "L"
-                index = _index_at(offsets, match.start())
-                negated = clause[index].startswith("not_") or (index > 0 and clause[index - 1] in NEGATORS)
-                name = f"cue:{label}:{side}" + (":neg" if negated else "")
-                feats += [name, f"cue:{label}" + (":neg" if negated else "")]
-                if conditional:
-                    feats.append(name + ":cond")
+        # The comma-delimited stretch around the target ("In talks held in TGT, ...") tells
+        # cues of the target's own phrase from cues of the rest of the clause.
+        seg_start, seg_end = pos - start, pos - start + 1
+        while seg_start > 0 and clause[seg_start - 1] != ",":
+            seg_start -= 1
+        while seg_end < len(clause) and clause[seg_end] != ",":
+            seg_end += 1
+        if self.segments:
+            feats += ["g:" + t for t in clause[seg_start:seg_end]]
+        found = set()
+        if self.cue_patterns_:
+            plain = [t[4:] if t.startswith("not_") else t for t in clause]
+            text = " ".join(plain)
+            offsets = []
+            cursor = 0
+            for token in plain:
+                offsets.append(cursor)
+                cursor += len(token) + 1
+            tgt_char = offsets[pos - start]
+            for label, pattern in self.cue_patterns_:
+                for match in pattern.finditer(text):
+                    side = "R" if match.start() > tgt_char else "L"
+                    index = _index_at(offsets, match.start())
+                    negated = clause[index].startswith("not_") or (index > 0 and clause[index - 1] in NEGATORS)
+                    name = f"cue:{label}:{side}" + (":neg" if negated else "")
+                    feats += [name, f"cue:{label}" + (":neg" if negated else "")]
+                    if self.segments:
+                        feats.append(name + (":seg" if seg_start <= index < seg_end else ":out"))
+                    if conditional:
+                        feats.append(name + ":cond")
+                    found.add(label + (":neg" if negated else ""))
+        if not self.camp_prior:
+            feats += [f"camp:{camp}|{c}" for c in sorted(found)] or [f"camp:{camp}|nocue"]
         return feats
 
 

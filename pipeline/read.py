@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -11,16 +13,31 @@ from pathlib import Path
 
 from pipeline.errors import StanceError
 
-MAX_ARTICLE_BYTES = 200 * 1024 * 1024
-# Magic numbers of formats people mistake for text (a PNG renamed .txt, a PDF, a zip).
-BINARY_SIGNATURES = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8", b"\x7fELF")
+# A news article is 3-50 KB. A larger file is a dump or not text at all: it is refused from
+# its size, before it is read, so that a 100 MB file costs nothing.
+MAX_ARTICLE_BYTES = 10 * 2**20
+# The later stages cost about 10 s per MB of text (more without sentence ends), so only
+# the beginning of a longer article is analysed, with a note: 250,000 characters is about
+# 40,000 words, longer than any article.
+MAX_ARTICLE_CHARS = 250_000
+# Magic numbers of formats people mistake for text (a PNG renamed .txt, a PDF, a zip, gzip,
+# a Word 97 document, 7-Zip).
+BINARY_SIGNATURES = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8", b"\x7fELF", b"\x1f\x8b",
+                     b"\xd0\xcf\x11\xe0", b"7z\xbc\xaf")
+UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 DATE_LINE = re.compile(
     r"\b(?P<y>20\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"
     r"|\b(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (?P<day>[0-3]?\d),? (?P<year>20\d\d)\b"
 )
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 control characters other than tab and line breaks; C1 ones come from Latin-1.
+CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# What str.splitlines() takes for a line break besides \n: vertical tab, form feed, NEL, the
+# Unicode line and paragraph separators. They become \n, so that every stage sees the
+# same lines and offsets.
+LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -47,25 +64,26 @@ class ReadFailure:
 
 
 def decode(raw: bytes, source: str) -> tuple[str, tuple[str, ...]]:
-    """Decode article bytes, trying UTF-8, UTF-16 (BOM), then Windows-1252 and Latin-1.
+    """Decode article bytes: UTF-8, UTF-16/32 (with a BOM, or ASCII-heavy UTF-16 without),
+    mostly-UTF-8 with a few invalid bytes, then Windows-1252 and Latin-1.
 
-    Returns the text and notes about what was done. Raises :class:`StanceError` for
-    binary data.
+    Returns the text, with line breaks unified to ``\\n`` and control characters replaced
+    by spaces, and notes about what was done. Raises :class:`StanceError` for binary data.
     """
     notes: list[str] = []
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text, notes = raw.decode("utf-16"), ["decoded as UTF-16"]
+    unicode = _wide_encoding(raw)
+    if unicode:
+        text = raw.decode(unicode, "replace")
+        bom = raw.startswith(UTF16_BOMS + UTF32_BOMS)
+        notes.append(f"decoded as {unicode.upper()}" + ("" if bom else " (no byte-order mark)"))
+        if "\ufffd" in text:
+            notes.append("invalid byte sequences replaced by U+FFFD")
     else:
         if raw.startswith(BINARY_SIGNATURES) or b"\x00" in raw[:4096]:
             raise StanceError(f"{source}: binary file, not text")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text, notes = raw.decode("cp1252"), ["not UTF-8, decoded as Windows-1252"]
-            except UnicodeDecodeError:
-                text, notes = raw.decode("latin-1"), ["not UTF-8, decoded as Latin-1"]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text, notes = _decode_8bit(raw)
+    text = text.removeprefix("\ufeff")
+    text = LINE_BREAKS.sub("\n", text)
     if CONTROL.search(text):
         text = CONTROL.sub(" ", text)
         notes.append("control characters replaced by spaces")
@@ -74,6 +92,41 @@ def decode(raw: bytes, source: str) -> tuple[str, tuple[str, ...]]:
         text = fixed
         notes.append("repaired UTF-8 mis-decoded as Windows-1252 (mojibake)")
     return text, tuple(notes)
+
+
+def _wide_encoding(raw: bytes) -> str | None:
+    """``utf-32``/``utf-16`` (with a BOM), ``utf-16-le``/``-be`` (ASCII-heavy, without), or None."""
+    if raw.startswith(UTF32_BOMS):
+        return "utf-32"
+    if raw.startswith(UTF16_BOMS):
+        return "utf-16"
+    sample = raw[:4096]
+    if len(sample) >= 4 and not len(raw) % 2:
+        # Latin text in UTF-16 has a NUL in every other byte, and almost never in the others.
+        even, odd = sample[0::2].count(0) / (len(sample) // 2), sample[1::2].count(0) / (len(sample) // 2)
+        if odd > 0.7 and even < 0.05:
+            return "utf-16-le"
+        if even > 0.7 and odd < 0.05:
+            return "utf-16-be"
+    return None
+
+
+def _decode_8bit(raw: bytes) -> tuple[str, list[str]]:
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    # A scraped UTF-8 page with a stray byte is still UTF-8: each valid multi-byte
+    # character shortens the text by at least one, each invalid byte becomes one U+FFFD.
+    # In Windows-1252 text, accented letters are lone bytes, invalid in UTF-8.
+    text = raw.decode("utf-8", "replace")
+    invalid = text.count("\ufffd") - raw.count("\ufffd".encode())
+    if len(raw) - len(text) > invalid:
+        return text.removeprefix("\ufeff"), [f"{invalid} invalid UTF-8 byte sequence(s) replaced by U+FFFD"]
+    try:
+        return raw.decode("cp1252"), ["not UTF-8, decoded as Windows-1252"]
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), ["not UTF-8, decoded as Latin-1"]
 
 
 MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ¡-¿]")
@@ -103,13 +156,33 @@ def find_date(text: str) -> date | None:
 
 
 def article_from_bytes(raw: bytes, article_id: str, source: str, when: date | None = None) -> Article:
-    """Build an :class:`Article` from raw bytes; raises :class:`StanceError` when unusable."""
+    """Build an :class:`Article` from raw bytes; raises :class:`StanceError` when unusable.
+
+    Text beyond :data:`MAX_ARTICLE_CHARS` is dropped, with a note.
+    """
     if len(raw) > MAX_ARTICLE_BYTES:
-        raise StanceError(f"{source}: {len(raw) // 2**20} MB is larger than the {MAX_ARTICLE_BYTES // 2**20} MB limit")
+        raise StanceError(too_large(source, len(raw)))
     text, notes = decode(raw, source)
     if not text.strip():
         raise StanceError(f"{source}: empty article (no text)")
+    if len(text) > MAX_ARTICLE_CHARS:
+        text = truncate(text, MAX_ARTICLE_CHARS)
+        notes += (f"longer than {MAX_ARTICLE_CHARS:,} characters: only the first {len(text):,} are analysed",)
     return Article(id=article_id, text=text, source=source, date=when or find_date(text), notes=notes)
+
+
+def too_large(source: str, size: int) -> str:
+    return (f"{source}: {size / 2**20:.1f} MB is larger than the {MAX_ARTICLE_BYTES // 2**20} MB limit for one article "
+            "(split it into articles)")
+
+
+def truncate(text: str, limit: int) -> str:
+    """The text cut at ``limit`` characters, back to the last line break or space if there is one near."""
+    for separator in ("\n", " "):
+        cut = text.rfind(separator, max(0, limit - 2000), limit)
+        if cut > 0:
+            return text[:cut]
+    return text[:limit]
 
 
 def list_sources(paths: Iterable[str]) -> list[str]:
@@ -136,8 +209,8 @@ def list_sources(paths: Iterable[str]) -> list[str]:
             raise StanceError(f"{arg}: no such file or folder")
     if not sources:
         raise StanceError("no input given")
-    ids = [article_id(s) for s in sources]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    counts = Counter(article_id(s) for s in sources)
+    dupes = sorted(i for i, n in counts.items() if n > 1)
     if dupes:
         raise StanceError(f"two inputs share the article id {dupes[0]!r} (file name without extension)")
     return sources
@@ -145,20 +218,36 @@ def list_sources(paths: Iterable[str]) -> list[str]:
 
 def article_id(source: str) -> str:
     """The article id: the file name without extension, ``stdin`` for ``-``."""
-    return "stdin" if source == "-" else Path(source).stem
+    return "stdin" if source == "-" else printable(Path(source).stem)
+
+
+def printable(name: str) -> str:
+    """A file name that can be written as UTF-8: bytes that were not UTF-8 become U+FFFD.
+
+    Python keeps such bytes of a file name as lone surrogates, which no output file,
+    table or JSON document can encode.
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def read_source(source: str, when: date | None = None) -> Article:
     """Read one source (a path or ``-``); raises :class:`StanceError` when unusable."""
+    shown = "<stdin>" if source == "-" else printable(source)
     if source == "-":
         raw = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
     else:
         try:
+            size = os.stat(source).st_size
+            if size > MAX_ARTICLE_BYTES:  # before reading: a huge file costs nothing
+                raise StanceError(too_large(shown, size))
             with open(source, "rb") as handle:
                 raw = handle.read(MAX_ARTICLE_BYTES + 1)
         except OSError as exc:
-            raise StanceError(f"{source}: cannot read ({exc.strerror})") from None
-    return article_from_bytes(raw, article_id(source), "<stdin>" if source == "-" else source, when)
+            raise StanceError(f"{shown}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_ARTICLE_BYTES:
+        raise StanceError(too_large(shown, len(raw)) if source != "-" else
+                          f"{shown}: more than the {MAX_ARTICLE_BYTES // 2**20} MB limit for one article")
+    return article_from_bytes(raw, article_id(source), shown, when)
 
 
 def read_articles(sources: Iterable[str], when: date | None = None) -> Iterator[Article | ReadFailure]:
@@ -167,4 +256,4 @@ def read_articles(sources: Iterable[str], when: date | None = None) -> Iterator[
         try:
             yield read_source(source, when)
         except StanceError as exc:
-            yield ReadFailure(source=source, reason=str(exc))
+            yield ReadFailure(source=printable(source), reason=str(exc))

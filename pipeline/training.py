@@ -11,7 +11,7 @@ from pipeline.actors import ActorDictionary
 from pipeline.config import TargetConfig, project_root
 from pipeline.corpus import LABELS, Corpus, load_corpus
 from pipeline.evaluate import Scores, baseline_factories, baselines, cross_validate, format_scores, read_gold, score_cells
-from pipeline.model import TrainedModel, fit, fit_linear, save_model
+from pipeline.model import DEFAULT_C, TrainedModel, fit, fit_linear, save_model
 from pipeline.read import list_sources, read_articles
 from pipeline.runner import StancePipeline
 
@@ -63,7 +63,7 @@ def evaluate_gold(config: TargetConfig, articles: Path, gold_path: Path, models:
     return out
 
 
-def train(config: TargetConfig, C: float = 4.0, folds: int = 5, log: Callable[[str], None] = print) -> TrainedModel:
+def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Callable[[str], None] = print) -> TrainedModel:
     """Load the corpus, cross-validate, fit on everything, score held-out articles, save."""
     started = time.perf_counter()
     dictionary = ActorDictionary.load(config.actors_path)

@@ -28,8 +28,8 @@ ROWS = [
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, dictionary, config):
     folder = tmp_path_factory.mktemp("train")
-    lines = ["text,actor,stance,doc"] + [f'"{t}",{a},{s},d{i}' for i, (t, a, s) in enumerate(ROWS * 2)]
-    (folder / "tiny.csv").write_text("\n".join(lines[:1] + sorted(set(lines[1:]))) + "\n")
+    lines = ["text,actor,stance,doc"] + [f'"{t}",{a},{s},d{i}' for i, (t, a, s) in enumerate(ROWS)]
+    (folder / "tiny.csv").write_text("\n".join(lines) + "\n")
     corpus = load_corpus(folder, dictionary)
     trained = fit(corpus, config, C=1.0)
     return corpus, trained

@@ -1,0 +1,318 @@
+"""Benchmark: throughput, memory and start-up of `stance classify`, against the bare limit.
+
+    .venv/bin/python bench/run.py                      # N = 100, 1,000, 10,000; results/latest.json
+    .venv/bin/python bench/run.py --sizes 100 1000 --no-train
+
+For each corpus size N (articles of ~600 words, see ``corpus.py``) it measures:
+
+* **limit**: one process reads every file, splits it into sentences with NLTK Punkt and
+  word-tokenises each sentence with scikit-learn's default regex, the work that no stance
+  system can avoid;
+* **single core**: the pipeline in this process (``iter_results``, ``jobs=1``), without
+  start-up, wall and CPU time, with the number of (sentence, actor) pairs classified;
+* **end to end**: ``stance classify FOLDER -o matrix.csv --jobs J`` as a user runs it, from
+  process start to exit, with the peak RSS of the whole process tree (workers included);
+
+and, once: the cold start of ``stance classify one.txt`` (median of several runs), the
+time of each stage on the 1,000-article corpus (classification excluding I/O in pairs/s),
+and ``stance train`` (into a temporary folder, not over ``models/``).
+
+The machine is shared when other programs run: the load average before and after is in
+the results, and CPU times beside wall times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import corpus as bench_corpus  # noqa: E402
+
+from pipeline.config import TargetConfig  # noqa: E402
+
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+STANCE = [sys.executable, "-m", "pipeline.cli"]
+TARGETS = {"pairs_per_s_one_core": 20_000, "e2e_1000_s": 10.0, "ratio_1000": 3.0, "cold_start_s": 1.0,
+           "peak_rss_10000_mib": 1024, "train_s": 60.0}
+
+
+def limit_pass(files: list[Path]) -> dict:
+    """Read, Punkt sentence split, regex word tokenise: the floor for any pipeline."""
+    from pipeline.segment import PunktSentenceTokenizer
+
+    punkt = PunktSentenceTokenizer()
+    wall, cpu = time.perf_counter(), time.process_time()
+    sentences = tokens = 0
+    for path in files:
+        text = path.read_bytes().decode("utf-8")
+        for sentence in punkt.tokenize(text):
+            sentences += 1
+            tokens += len(TOKEN.findall(sentence.lower()))
+    return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,
+            "sentences": sentences, "tokens": tokens}
+
+
+def single_core(pipeline, files: list[Path]) -> dict:
+    """The pipeline in this process, one article after the other, results streamed."""
+    from pipeline.batch import iter_results
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    pairs = articles = 0
+    for result in iter_results(pipeline, [str(f) for f in files], keep_sentences=True):
+        articles += 1
+        pairs += len(result.predictions)
+    return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,
+            "articles": articles, "pairs": pairs}
+
+
+def stages(pipeline, files: list[Path]) -> dict:
+    """CPU time of each stage over ``files``, one core, and the classifier alone in pairs/s.
+
+    Classification is ``predict_proba`` on the pairs of an article: featurisation, tf-idf
+    and scores, no I/O. Featurisation is also timed alone, to show its share.
+    """
+    from pipeline.features import sentence_pairs
+    from pipeline.read import read_source
+
+    model = pipeline.model
+    spent = dict.fromkeys(("read", "segment", "actors", "pairs", "classify", "features_alone", "analyze"), 0.0)
+    clock = time.process_time
+    n_pairs = n_features = 0
+    for path in files:
+        start = clock()
+        article = read_source(str(path))
+        spent["read"] += clock() - start
+        start = clock()
+        sentences = pipeline.segmenter.split(article.text)
+        spent["segment"] += clock() - start
+        start = clock()
+        mentions = pipeline.resolve(sentences, article.date)
+        spent["actors"] += clock() - start
+        start = clock()
+        pairs = [p for s, m in zip(sentences, mentions, strict=True) for p in sentence_pairs(s.text, m, pipeline.dictionary)]
+        spent["pairs"] += clock() - start
+        start = clock()
+        model.predict_proba(pairs)
+        spent["classify"] += clock() - start
+        start = clock()
+        n_features += sum(map(len, model.features.transform(pairs)))
+        spent["features_alone"] += clock() - start
+        n_pairs += len(pairs)
+        start = clock()
+        pipeline.analyze(article)
+        spent["analyze"] += clock() - start
+    other = spent["analyze"] - spent["segment"] - spent["actors"] - spent["pairs"] - spent["classify"]
+    return {"articles": len(files), "pairs": n_pairs, "features_per_pair": round(n_features / max(n_pairs, 1), 1),
+            "cpu_s": {**{k: round(v, 3) for k, v in spent.items()}, "predictions_aggregate": round(other, 3)},
+            "pairs_per_s_one_core": round(n_pairs / spent["classify"]),
+            "features_share_of_classify": round(spent["features_alone"] / spent["classify"], 3)}
+
+
+def run_measured(command: list[str], cwd: Path = ROOT) -> dict:
+    """Run a command; wall time, exit code and the peak RSS of its process tree (sampled)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        try:
+            root = psutil.Process(process.pid)
+            while not done.is_set():
+                total = 0
+                for proc in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):  # a worker that just exited
+                        total += proc.memory_info().rss
+                peak[0] = max(peak[0], total)
+                done.wait(0.05)
+        except psutil.Error:
+            pass
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    stderr = process.stderr.read().decode(errors="replace")
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+    return {"wall_s": round(wall, 3), "peak_rss_tree_mib": round(peak[0] / 2**20, 1),
+            "maxrss_main_mib": round(usage.ru_maxrss / 1024, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}
+
+
+def cold_start(article: Path, runs: int, model_args: list[str]) -> dict:
+    """`stance classify one.txt`, process start to exit, several runs."""
+    times = [run_measured([*STANCE, "classify", str(article), *model_args])["wall_s"] for _ in range(runs)]
+    bare = [run_measured([sys.executable, "-c", "pass"])["wall_s"] for _ in range(runs)]
+    return {"runs_s": times, "median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3),
+            "python_startup_median_s": round(statistics.median(bare), 3)}
+
+
+def train_time(config: TargetConfig, folder: Path) -> dict:
+    """`stance train` into a temporary model folder (the real one is left alone)."""
+    source = config.source.read_text(encoding="utf-8")
+    model_dir = folder / "model"
+    text = re.sub(r'(?m)^model\s*=.*$', f'model = "{model_dir}"', source)
+    for key, path in (("actors", config.actors_path), ("train", config.train_path)):
+        text = re.sub(rf'(?m)^{key}\s*=.*$', f'{key} = "{path}"', text)
+    target = folder / f"{config.name}.toml"
+    target.write_text(text, encoding="utf-8")
+    result = run_measured([*STANCE, "train", "--target", str(target)])
+    return {"wall_s": result["wall_s"], "cpu_s": result["cpu_s"], "peak_rss_tree_mib": result["peak_rss_tree_mib"]}
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10_000])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values for the end-to-end runs")
+    parser.add_argument("--max-sequential", type=int, default=1000,
+                        help="largest N run end to end with --jobs 1 (the rest only with more jobs)")
+    parser.add_argument("--cold-runs", type=int, default=7)
+    parser.add_argument("--train", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--model", type=Path, help="model folder (default: the target's); copied first, so a "
+                                                   "retrain during the run changes nothing")
+    parser.add_argument("--output", type=Path, default=HERE / "results" / "latest.json")
+    args = parser.parse_args(argv)
+
+    from pipeline.runner import StancePipeline
+
+    config = TargetConfig.load()
+    results: dict = {"machine": machine(), "load_average_before": os.getloadavg(), "sizes": {}}
+    work = Path(tempfile.mkdtemp(prefix="stance-bench-"))
+    try:
+        model_dir = work / "model"
+        shutil.copytree(args.model or config.model_dir, model_dir)
+        model_args = ["--model", str(model_dir), "--trust-model"]
+        pipeline = StancePipeline(config, model_dir=model_dir, trust_model=True)
+        pool, source = bench_corpus.paragraph_pool(config.samples_path or ROOT / "data" / "samples", config.train_path)
+        results["corpus_source"] = source
+        for n in args.sizes:
+            built = bench_corpus.build(work / f"corpus-{n}", n, pool, source, seed=n)
+            files = sorted(built.folder.glob("*.txt"))
+            print(f"N={n}: {built.words} words", file=sys.stderr)
+            entry: dict = {"articles": n, "words": built.words}
+            entry["limit"] = limit_pass(files)
+            entry["single_core"] = single_core(pipeline, files)
+            pairs = entry["single_core"]["pairs"]
+            entry["pairs"] = pairs
+            entry["ratio_single_core_to_limit"] = round(entry["single_core"]["wall_s"] / entry["limit"]["wall_s"], 2)
+            entry["end_to_end"] = {}
+            for jobs in args.jobs:
+                if jobs == 1 and n > args.max_sequential:
+                    continue
+                run = run_measured([*STANCE, "classify", str(built.folder), "-o", str(work / "matrix.csv"), "-q",
+                                    "--jobs", str(jobs), *model_args])
+                run["articles_per_s"] = round(n / run["wall_s"], 1)
+                run["pairs_per_s"] = round(pairs / run["wall_s"])
+                run["ratio_to_limit"] = round(run["wall_s"] / entry["limit"]["wall_s"], 2)
+                entry["end_to_end"][f"jobs={jobs}"] = run
+                print(f"  jobs={jobs}: {run['wall_s']:.1f} s", file=sys.stderr)
+            results["sizes"][str(n)] = entry
+            if n == 1000 or (n == max(args.sizes) and "stages" not in results):
+                results["stages"] = stages(pipeline, files[:1000])
+            shutil.rmtree(built.folder)
+        one = work / "one.txt"
+        bench_corpus.build(work / "one", 1, pool, source, seed=1)
+        shutil.move(work / "one" / "a00000.txt", one)
+        results["cold_start"] = cold_start(one, args.cold_runs, model_args)
+        if args.train:
+            results["train"] = train_time(config, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results["load_average_after"] = os.getloadavg()
+    results["targets"] = check_targets(results)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(render(results))
+    print(f"\nwritten to {args.output}")
+    return 0
+
+
+def check_targets(results: dict) -> dict:
+    """Each target of issue 6 with the measured value (None when not measured in this run)."""
+    sizes = results["sizes"]
+    best = {n: min((r["wall_s"] for r in s["end_to_end"].values()), default=None) for n, s in sizes.items()}
+    e2e_1000 = best.get("1000")
+    peak_10000 = max((r["peak_rss_tree_mib"] for r in sizes.get("10000", {}).get("end_to_end", {}).values()), default=None)
+    measured = {
+        "pairs_per_s_one_core": results.get("stages", {}).get("pairs_per_s_one_core"),
+        "e2e_1000_s": e2e_1000,
+        "ratio_1000": round(e2e_1000 / sizes["1000"]["limit"]["wall_s"], 2) if e2e_1000 else None,
+        "cold_start_s": results.get("cold_start", {}).get("median_s"),
+        "peak_rss_10000_mib": peak_10000,
+        "train_s": results.get("train", {}).get("wall_s"),
+    }
+    out = {}
+    for key, goal in TARGETS.items():
+        value = measured[key]
+        higher_is_better = key == "pairs_per_s_one_core"
+        met = None if value is None else (value >= goal if higher_is_better else value <= goal)
+        out[key] = {"target": goal, "measured": value, "met": met}
+    return out
+
+
+def render(results: dict) -> str:
+    lines = [f"machine: {results['machine']['cpus']} cpus, {results['machine']['cpu']}, Python "
+             f"{results['machine']['python']}; load average before {results['load_average_before'][0]:.1f}, "
+             f"after {results['load_average_after'][0]:.1f}",
+             f"corpus: {results.get('corpus_source')}", "",
+             f"{'N':>6} {'run':>13} {'wall s':>8} {'art/s':>7} {'pairs/s':>8} {'peak MiB':>9} {'x limit':>8}"]
+    for n, entry in results["sizes"].items():
+        limit = entry["limit"]["wall_s"]
+        lines.append(f"{n:>6} {'limit':>13} {limit:8.2f} {int(n) / limit:7.0f} {'':>8} {'':>9} {1:8.2f}")
+        single = entry["single_core"]
+        lines.append(f"{n:>6} {'1 core, warm':>13} {single['wall_s']:8.2f} {int(n) / single['wall_s']:7.0f} "
+                     f"{entry['pairs'] / single['wall_s']:8.0f} {'':>9} {entry['ratio_single_core_to_limit']:8.2f}")
+        for name, run in entry["end_to_end"].items():
+            lines.append(f"{n:>6} {'e2e ' + name:>13} {run['wall_s']:8.2f} {run['articles_per_s']:7.0f} "
+                         f"{run['pairs_per_s']:8.0f} {run['peak_rss_tree_mib']:9.0f} {run['ratio_to_limit']:8.2f}")
+    if "stages" in results:
+        c = results["stages"]
+        lines += ["", f"classification, one core, no I/O: {c['pairs_per_s_one_core']} pairs/s "
+                      f"({c['pairs']} pairs, featurisation {c['features_share_of_classify']:.0%} of it, "
+                      f"{c['features_per_pair']} features per pair)",
+                  "CPU s per stage over " + f"{c['articles']} articles: "
+                  + ", ".join(f"{k} {v}" for k, v in c["cpu_s"].items())]
+    if "cold_start" in results:
+        c = results["cold_start"]
+        lines.append(f"cold start `stance classify one.txt`: median {c['median_s']} s, min {c['min_s']} s "
+                     f"(bare python {c['python_startup_median_s']} s)")
+    if "train" in results:
+        lines.append(f"stance train: {results['train']['wall_s']} s")
+    lines += ["", "targets:"]
+    for key, t in results["targets"].items():
+        state = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
+        lines.append(f"  {key:22s} target {t['target']:>8}  measured {t['measured']!s:>8}  {state}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

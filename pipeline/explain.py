@@ -1,0 +1,107 @@
+"""Why the model says what it says about one actor: per sentence, label, probability, features.
+
+For each sentence of an article that mentions the actor (at country level: an actor that
+speaks for it), :func:`explain_actor` gives the predicted label, its probability and
+the features that weighed most for that label (:meth:`LinearStanceModel.explain`), and
+the cell the sentences add up to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline.actors import ActorMatcher
+from pipeline.aggregate import Cell, SentencePrediction
+from pipeline.errors import StanceError
+from pipeline.features import sentence_pairs
+from pipeline.read import Article
+from pipeline.report import mark_spans, probabilities_text
+from pipeline.runner import StancePipeline
+
+
+@dataclass(frozen=True)
+class SentenceExplanation:
+    """One (sentence, actor) prediction and the features that weighed most for its label."""
+
+    prediction: SentencePrediction
+    features: list[tuple[str, float]]
+
+
+@dataclass(frozen=True)
+class ActorExplanation:
+    """The explained sentences of one actor in one article, and the cell they give."""
+
+    article: Article
+    actor: str
+    sentences: list[SentenceExplanation]
+    cell: Cell | None
+
+
+def resolve_actor(matcher: ActorMatcher, name: str) -> str:
+    """The canonical name of ``name``: a canonical name, or any alias the matcher knows ("the U.S.")."""
+    if name in matcher.dictionary:
+        return name
+    found = {m.actor for m in matcher.find(name.strip())}
+    if len(found) == 1:
+        return found.pop()
+    known = "; ".join(sorted(found)) if found else "see `stance actors list`"
+    raise StanceError(f"--actor {name!r}: not one actor of the dictionary ({known})")
+
+
+def explain_actor(pipeline: StancePipeline, article: Article, actor: str, level: str = "actor",
+                  when: date | None = None, top: int = 8) -> ActorExplanation:
+    """Explain every prediction about ``actor`` (a canonical name) in ``article``.
+
+    Parameters
+    ----------
+    pipeline : StancePipeline
+    article : Article
+    actor : str
+    level : str, default "actor"
+        "country" also explains the sentences of actors that speak for ``actor``.
+    when : date, optional
+        Overrides the article date for dated roles.
+    top : int, default 8
+        Features per sentence.
+    """
+    result = pipeline.analyze(article, level=level, when=when)
+    day = when or article.date
+    dictionary = pipeline.dictionary
+
+    def counts_for(name: str) -> str:
+        return dictionary.roll_up(name, day) if level == "country" else name
+
+    sentences = {s.index: (s, m) for s, m in zip(result.sentences, result.mentions, strict=True)}
+    explained = []
+    for prediction in result.predictions:
+        if counts_for(prediction.actor) != actor:
+            continue
+        sentence, mentions = sentences[prediction.sentence]
+        # The runner does not keep its pairs; rebuilding the sentence's pairs is cheap.
+        pair = next(p for p in sentence_pairs(sentence.text, mentions, dictionary) if p.actor == prediction.actor)
+        explained.append(SentenceExplanation(prediction, pipeline.model.explain(pair, prediction.label, top)))
+    cell = next((c for c in result.cells if c.actor == actor), None)
+    return ActorExplanation(article, actor, explained, cell)
+
+
+def render_explanation(explanation: ActorExplanation) -> str:
+    """Plain text: the cell, then per sentence the text (actor in [brackets]), label, probabilities, features."""
+    cell = explanation.cell
+    head = f"== {explanation.article.id}: {explanation.actor}"
+    if cell is None:
+        return f"{head}: not mentioned\n"
+    lines = [f"{head}: {cell.stance} (confidence {cell.confidence:.2f}, {len(explanation.sentences)} sentence"
+             f"{'s' * (len(explanation.sentences) != 1)})"]
+    evidence = {(e.sentence, e.spans) for e in cell.evidence}
+    for item in explanation.sentences:
+        p = item.prediction
+        marker = " *" if (p.sentence, p.spans) in evidence else ""
+        who = f" (as {p.actor})" if p.actor != explanation.actor else ""
+        lines.append(f"[{p.sentence + 1}]{marker} {mark_spans(p.text, p.spans, '[', ']')}")
+        lines.append(f"    {p.label} {p.probabilities[p.label]:.2f}{who}   ({probabilities_text(p.probabilities)})")
+        lines.append(f"    features that weighed most for {p.label} (contribution to its score):")
+        lines += [f"      {weight:+.3f}  {feature}" for feature, weight in item.features]
+    if cell.evidence:
+        lines.append("  * evidence kept for the cell")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,327 @@
+"""One self-contained HTML report an analyst can open, read and check.
+
+The file holds everything: inline CSS, the heatmap as a base64 PNG, no script and no
+external resource (a Content-Security-Policy forbids both, so the report never touches the
+network even if opened from a mail client). It shows
+
+* the heatmap (:mod:`pipeline.plot`);
+* the position matrix, each cell a link to its evidence;
+* per-actor summaries across articles, in the heatmap's order;
+* the evidence: per article and actor, the sentences that decided the cell with the actor
+  highlighted, the predicted label and its probability, then the other sentences that
+  mention the actor;
+* the model card's figures (cross-validated and held-out scores from ``manifest.json``).
+
+Every piece of text from an article, a file name or a model file is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from html import escape
+
+from pipeline.aggregate import Cell, SentencePrediction
+from pipeline.plot import COLORS, DARK, summarize_actors
+
+LABEL_ORDER = ("support", "neutral", "oppose", "none")
+RollUp = Callable[[str, "date | None"], str]
+
+CSS = """
+:root { color-scheme: light; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #222;
+       margin: 0 auto; padding: 1.2rem 1.6rem 4rem; max-width: 1200px; background: #fff; }
+h1 { font-size: 1.5rem; margin: 0 0 .3rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1.05rem; margin: 1.6rem 0 .4rem; } h4 { font-size: .98rem; margin: 0 0 .4rem; font-weight: 600; }
+nav a { margin-right: 1rem; } .meta, .note { color: #555; font-size: .9rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; font-size: .88rem; }
+th, td { border: 1px solid #d4d4d4; padding: .2rem .45rem; text-align: left; vertical-align: bottom; }
+tbody th, tbody td { vertical-align: middle; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.matrix th.article { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; font-weight: 500;
+                          max-height: 14rem; overflow: hidden; text-overflow: ellipsis; }
+table.matrix th.actor { position: sticky; left: 0; background: #fff; white-space: nowrap; font-weight: 500; }
+table.matrix td { text-align: center; min-width: 3.6rem; padding: 0; }
+table.matrix td a { display: block; padding: .25rem .3rem; color: inherit; text-decoration: none; }
+table.matrix td a:hover, table.matrix td a:focus { outline: 2px solid #222; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: .25rem; font-size: .85em; }
+STANCE_RULES
+mark { background: #fff3a3; box-shadow: 0 0 0 1px #e0c200; border-radius: 2px; padding: 0 1px; }
+.cell { border: 1px solid #ddd; border-left-width: 6px; border-radius: 4px; padding: .6rem .9rem; margin: .7rem 0; }
+.cell:target { box-shadow: 0 0 0 3px #222; }
+.cell ol { margin: .2rem 0 .3rem; padding-left: 1.4rem; } .cell li { margin: .35rem 0; }
+.sentence { margin: 0; } .prediction { margin: .1rem 0 0; color: #555; font-size: .85rem; }
+details summary { cursor: pointer; color: #444; font-size: .9rem; }
+img.heatmap { max-width: 100%; height: auto; border: 1px solid #eee; }
+.back { font-size: .85rem; }
+"""
+
+
+def stance_css() -> str:
+    """Background and text colour of each stance, from the heatmap's palette."""
+    rules = []
+    for stance in LABEL_ORDER:
+        text = "#fff" if stance in DARK else "#222"
+        rules.append(f".s-{stance} {{ background: {COLORS[stance]}; color: {text}; }}")
+        rules.append(f".cell.s-{stance} {{ background: #fff; color: inherit; border-left-color: {COLORS[stance]}; }}")
+    return "\n".join(rules)
+
+
+def mark_spans(text: str, spans: Iterable[tuple[int, int]], before: str, after: str,
+               quote: Callable[[str], str] = str) -> str:
+    """``text`` with each span wrapped in ``before``/``after``; ``quote`` is applied to the text pieces.
+
+    Overlapping or touching spans are merged and spans are clipped to the text, so the
+    markers are always balanced.
+    """
+    merged: list[list[int]] = []
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, pos = [], 0
+    for start, end in merged:
+        out += [quote(text[pos:start]), before, quote(text[start:end]), after]
+        pos = end
+    out.append(quote(text[pos:]))
+    return "".join(out)
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Escaped HTML of a sentence with the actor's mentions in ``<mark>``."""
+    return mark_spans(text, spans, "<mark>", "</mark>", escape)
+
+
+def probabilities_text(probabilities: dict[str, float]) -> str:
+    labels = [k for k in LABEL_ORDER if k in probabilities] + sorted(set(probabilities) - set(LABEL_ORDER))
+    return " · ".join(f"{k} {probabilities[k]:.2f}" for k in labels)
+
+
+def badge(stance: str) -> str:
+    return f'<span class="badge s-{escape(stance)}">{escape(stance)}</span>'
+
+
+def cell_id(article_index: int, actor_index: int) -> str:
+    # Indices, not names: ids stay valid whatever characters the names hold.
+    return f"e-{article_index}-{actor_index}"
+
+
+def render_report(results: Sequence, config, manifest: dict | None = None, level: str = "actor",
+                  skipped: Sequence = (), roll_up: RollUp | None = None, heatmap_png: bytes | None = None) -> str:
+    """The report as one HTML string.
+
+    Parameters
+    ----------
+    results : sequence of ArticleResult
+        In column order. With their predictions (``keep_sentences=True`` in the batch),
+        each cell also lists every sentence that mentions the actor.
+    config : TargetConfig
+    manifest : dict, optional
+        The model's manifest, for the model card figures.
+    level : str
+        "actor" or "country", as classified.
+    skipped : sequence of ReadFailure
+        Inputs that could not be read, listed in the report.
+    roll_up : callable, optional
+        ``roll_up(actor, article_date)`` gives the actor a prediction counts for (the
+        country-level view); by default every actor counts for itself.
+    heatmap_png : bytes, optional
+        The heatmap; drawn from the cells when not given.
+    """
+    cells = [c for r in results for c in r.cells]
+    articles = [r.article.id for r in results]
+    summaries = summarize_actors(cells)
+    actor_index = {s.actor: i for i, s in enumerate(summaries)}
+    if heatmap_png is None:
+        from pipeline.plot import render_png
+
+        heatmap_png = render_png(cells, articles, config.description)
+    title = escape(config.description)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+        "style-src 'unsafe-inline'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{title}: position matrix</title>",
+        f"<style>{CSS.replace('STANCE_RULES', stance_css())}</style>",
+        "</head><body>",
+        f"<h1>{title}</h1>",
+        f'<p class="meta">Target <code>{escape(config.name)}</code> · level <b>{escape(level)}</b> · '
+        f"{len(articles)} article{'s' * (len(articles) != 1)} · {len(summaries)} actor{'s' * (len(summaries) != 1)}"
+        f"{f' · {len(skipped)} input(s) skipped' if skipped else ''}</p>",
+        '<nav><a href="#matrix">Matrix</a><a href="#actors">Actors</a><a href="#evidence">Evidence</a>'
+        '<a href="#model">Model</a></nav>',
+        '<p class="note">Each cell is the stance the actor <em>holds</em> toward the target in that article, with '
+        "the classifier's confidence. Click a cell to read the sentences behind it, the actor highlighted. "
+        "<em>none</em>: mentioned without a position of its own; empty: not mentioned.</p>",
+        '<h2 id="heatmap">Heatmap</h2>',
+        f'<img class="heatmap" alt="Heatmap of the position matrix: {len(summaries)} actors by {len(articles)} articles" '
+        f'src="data:image/png;base64,{base64.b64encode(heatmap_png).decode("ascii")}">',
+        *matrix_section(cells, articles, summaries, actor_index),
+        *actor_section(summaries),
+        *evidence_section(results, actor_index, roll_up),
+        *model_section(manifest),
+    ]
+    if skipped:
+        parts.append('<h2 id="skipped">Skipped inputs</h2><ul>')
+        parts += [f"<li>{escape(f.reason)}</li>" for f in skipped]
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def matrix_section(cells: Sequence[Cell], articles: Sequence[str], summaries, actor_index: dict[str, int]) -> list[str]:
+    by_key = {(c.article, c.actor): c for c in cells}
+    column = {a: j for j, a in enumerate(articles)}
+    out = ['<h2 id="matrix">Position matrix</h2>',
+           '<p class="note">Actors from the most supportive to the most opposed (overall, across articles).</p>',
+           '<div class="scroll"><table class="matrix"><thead><tr><th class="actor">actor</th>']
+    out += [f'<th class="article" scope="col" title="{escape(a)}">{escape(a)}</th>' for a in articles]
+    out.append("</tr></thead><tbody>")
+    for summary in summaries:
+        row = [f'<tr><th class="actor" scope="row">{escape(summary.actor)}</th>']
+        for article in articles:
+            cell = by_key.get((article, summary.actor))
+            if cell is None:
+                row.append('<td title="not mentioned"></td>')
+                continue
+            tip = escape(f"{summary.actor} in {article}: {cell.stance}, confidence {cell.confidence:.2f}")
+            href = cell_id(column[article], actor_index[summary.actor])
+            row.append(f'<td class="s-{escape(cell.stance)}"><a href="#{href}" title="{tip}">{escape(cell.stance)}'
+                       f"<br><small>{cell.confidence:.2f}</small></a></td>")
+        out.append("".join(row) + "</tr>")
+    out.append("</tbody></table></div>")
+    return out
+
+
+def actor_section(summaries) -> list[str]:
+    out = ['<h2 id="actors">Actors across articles</h2>',
+           '<p class="note">Lean: (support − oppose) / all stance, each cell weighted by its confidence, from −1 '
+           "(opposes everywhere) to +1 (supports everywhere); neutral cells pull it toward 0.</p>",
+           '<div class="scroll"><table class="summary"><thead><tr><th>actor</th><th>overall</th>'
+           '<th class="num">lean</th><th class="num">articles</th>']
+    out += [f'<th class="num">{s}</th>' for s in LABEL_ORDER]
+    out.append("</tr></thead><tbody>")
+    for s in summaries:
+        lean = "–" if s.score is None else f"{s.score:+.2f}"
+        counts = "".join(f'<td class="num">{s.counts.get(k, 0) or ""}</td>' for k in LABEL_ORDER)
+        out.append(f"<tr><th>{escape(s.actor)}</th><td>{badge(s.stance)}</td><td class=\"num\">{lean}</td>"
+                   f'<td class="num">{s.articles}</td>{counts}</tr>')
+    out.append("</tbody></table></div>")
+    return out
+
+
+def evidence_section(results: Sequence, actor_index: dict[str, int], roll_up: RollUp | None) -> list[str]:
+    out = ['<h2 id="evidence">Evidence</h2>']
+    for j, result in enumerate(results):
+        article = result.article
+        when = f" · {article.date.isoformat()}" if article.date else ""
+        out.append(f'<h3 id="a-{j}">{escape(article.id)}<span class="meta"> · {escape(article.source)}{when}</span></h3>')
+        if not result.cells:
+            out.append('<p class="note">No actor found in this article.</p>')
+        mentions: dict[str, list[SentencePrediction]] = {}
+        for p in result.predictions:
+            actor = roll_up(p.actor, article.date) if roll_up else p.actor
+            mentions.setdefault(actor, []).append(p)
+        ordered = sorted(result.cells, key=lambda c: actor_index[c.actor])
+        for cell in ordered:
+            out += cell_block(cell, cell_id(j, actor_index[cell.actor]), mentions.get(cell.actor, []))
+    return out
+
+
+def cell_block(cell: Cell, anchor: str, predictions: Sequence[SentencePrediction]) -> list[str]:
+    """The evidence of one cell: the deciding sentences, then the other mentions."""
+    actor = escape(cell.actor)
+    head = (f'<div class="cell s-{escape(cell.stance)}" id="{anchor}"><h4>{actor} in {escape(cell.article)}: '
+            f"{badge(cell.stance)} confidence {cell.confidence:.2f}</h4>")
+    out = [head]
+    by_sentence = {(p.sentence, p.spans): p for p in predictions}
+    used = set()
+    if cell.evidence:
+        out.append(f'<p class="note">{"Sentence" if len(cell.evidence) == 1 else "Sentences"} that decided the cell:</p>'
+                   '<ol class="evidence">')
+        for e in cell.evidence:
+            p = by_sentence.get((e.sentence, e.spans))
+            used.add((e.sentence, e.spans))
+            out.append(sentence_item(e.text, e.spans, e.label, e.probability, e.sentence, p, cell.actor))
+        out.append("</ol>")
+    elif cell.stance == "none":
+        out.append(f'<p class="note">No sentence shows a position of {actor}: mentioned only '
+                   f"(mean probability of <em>none</em> {cell.confidence:.2f}).</p>")
+    others = [p for p in predictions if (p.sentence, p.spans) not in used]
+    if others:
+        items = [sentence_item(p.text, p.spans, p.label, p.probabilities[p.label], p.sentence, p, cell.actor)
+                 for p in others]
+        what = "sentence mentions" if len(others) == 1 else "sentences mention"
+        if cell.evidence:
+            out.append(f"<details><summary>{len(others)} other {what} {actor}</summary><ol>{''.join(items)}</ol></details>")
+        else:
+            out.append(f"<ol>{''.join(items)}</ol>")
+    out.append('<a class="back" href="#matrix">back to the matrix</a></div>')
+    return out
+
+
+def sentence_item(text: str, spans, label: str, probability: float, sentence: int,
+                  prediction: SentencePrediction | None, cell_actor: str) -> str:
+    detail = f" ({probabilities_text(prediction.probabilities)})" if prediction else ""
+    who = ""
+    if prediction and prediction.actor != cell_actor:
+        who = f" · as {escape(prediction.actor)}"
+    return (f'<li><p class="sentence">{highlight(text, spans)}</p><p class="prediction">{badge(label)} '
+            f"{probability:.2f}{escape(detail)} · sentence {sentence + 1}{who}</p></li>")
+
+
+def model_section(manifest: dict | None) -> list[str]:
+    out = ['<h2 id="model">Model</h2>']
+    if not manifest:
+        return out + ['<p class="note">No model card figures (the model has no manifest).</p>']
+    distribution = manifest.get("label_distribution", {})
+    dist = ", ".join(f"{escape(str(k))} {v}" for k, v in distribution.items())
+    versions = ", ".join(f"{escape(str(k))} {escape(str(v))}" for k, v in manifest.get("versions", {}).items())
+    out.append(f'<p class="meta">Target <code>{escape(str(manifest.get("target", "?")))}</code>, trained '
+               f'{escape(str(manifest.get("trained_at", "?")))} on {escape(str(manifest.get("examples", "?")))} '
+               f"labelled (sentence, actor) pairs ({dist}). {versions}.</p>")
+    cv = manifest.get("cv") or {}
+    if cv:
+        out += scores_table("Cross-validation on the training corpus (sentence pairs, grouped by document)", cv)
+        per_class = (cv.get("model") or {}).get("per_class") or {}
+        if per_class:
+            out.append('<table class="per-class"><thead><tr><th>class (model, cv)</th><th class="num">precision</th>'
+                       '<th class="num">recall</th><th class="num">F1</th><th class="num">n</th></tr></thead><tbody>')
+            for label, s in per_class.items():
+                out.append(f"<tr><th>{escape(str(label))}</th>" + "".join(
+                    f'<td class="num">{number(s.get(k))}</td>' for k in ("precision", "recall", "f1", "support")) + "</tr>")
+            out.append("</tbody></table>")
+    for name, systems in (manifest.get("gold") or {}).items():
+        out += scores_table(f"Held-out articles: {name} (cells)", systems)
+    if not cv and not manifest.get("gold"):
+        out.append('<p class="note">The manifest records no scores.</p>')
+    return out
+
+
+def scores_table(caption: str, systems: dict) -> list[str]:
+    out = [f"<h3>{escape(caption)}</h3>", '<table class="scores"><thead><tr><th>system</th><th class="num">accuracy</th>'
+           '<th class="num">macro-F1 (support, oppose, neutral)</th><th class="num">n</th></tr></thead><tbody>']
+    for name, s in systems.items():
+        s = s if isinstance(s, dict) else {}
+        out.append(f"<tr><th>{escape(str(name))}</th><td class=\"num\">{number(s.get('accuracy'))}</td>"
+                   f"<td class=\"num\">{number(s.get('macro_f1'))}</td><td class=\"num\">{number(s.get('n'))}</td></tr>")
+    out.append("</tbody></table>")
+    return out
+
+
+def number(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return "–"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return escape(str(value))
+
