@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 from pipeline.errors import StanceError
@@ -88,6 +89,7 @@ class Actor:
     camp: str | None = None
     gender: str | None = None
     roles: tuple[Role, ...] = ()
+    references: tuple[str, ...] = ()
 
     def speaks_for(self, when: date | None, lenient: bool = False) -> str:
         """The actor this one speaks for on ``when`` (itself if none), one step up.
@@ -163,6 +165,11 @@ class ActorDictionary:
                 key = fold(form)
                 if owner.setdefault(key, actor.name) != actor.name:
                     raise StanceError(f"{where}: alias {form!r} names both {owner[key]!r} and {actor.name!r}")
+        for actor in actors.values():
+            for phrase in actor.references:
+                if fold(phrase) in owner:
+                    raise StanceError(f"{where}: actor {actor.name!r}: reference {phrase!r} is also an alias of "
+                                      f"{owner[fold(phrase)]!r}")
         _check_role_cycles(actors, where)
         if isinstance(ignore, str) or not all(isinstance(p, str) and p.strip() for p in ignore):
             raise StanceError(f"{where}: 'ignore' must be a list of non-empty strings")
@@ -170,6 +177,15 @@ class ActorDictionary:
             if fold(phrase) in owner:
                 raise StanceError(f"{where}: ignored phrase {phrase!r} is also an alias of {owner[fold(phrase)]!r}")
         return cls(actors=actors, source=source, ignore=tuple(ignore))
+
+    def references(self) -> dict[str, list[str]]:
+        """Shared short references ("the bloc") by folded phrase: the actors that use them,
+        in dictionary order (the first is the default)."""
+        out: dict[str, list[str]] = {}
+        for actor in self.actors.values():
+            for phrase in actor.references:
+                out.setdefault(fold(phrase), []).append(actor.name)
+        return out
 
     def roll_up(self, name: str, when: date | None = None, lenient: bool = False) -> str:
         """Whom ``name`` finally speaks for on ``when``, following roles up the chain.
@@ -224,12 +240,13 @@ def _parse_actor(entry: object, where: str) -> Actor:
     kind = entry.get("kind")
     if kind not in KINDS:
         raise StanceError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    aliases = entry.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-        raise StanceError(f"{where}: 'aliases' must be a list of non-empty strings")
-    bad = [a for a in aliases if a.strip() in STOP_ALIASES]
-    if bad:
-        raise StanceError(f"{where}: alias {bad[0]!r} is a common word and would match everywhere")
+    aliases, references = entry.get("aliases", []), entry.get("references", [])
+    for key, forms in (("aliases", aliases), ("references", references)):
+        if not isinstance(forms, list) or not all(isinstance(a, str) and a.strip() for a in forms):
+            raise StanceError(f"{where}: '{key}' must be a list of non-empty strings")
+        bad = [a for a in forms if a.strip() in STOP_ALIASES]
+        if bad:
+            raise StanceError(f"{where}: {key[:-1]} {bad[0]!r} is a common word and would match everywhere")
     camp = entry.get("camp")
     if camp is not None and camp not in CAMPS:
         raise StanceError(f"{where}: camp must be one of {', '.join(CAMPS)}, not {camp!r}")
@@ -241,11 +258,11 @@ def _parse_actor(entry: object, where: str) -> Actor:
         if not isinstance(role, dict) or not isinstance(role.get("for"), str):
             raise StanceError(f"{where}: each role needs a 'for' actor name")
         roles.append(Role(role["for"], _date(role.get("from"), where), _date(role.get("until"), where)))
-    unknown = set(entry) - {"name", "kind", "aliases", "demonym", "camp", "gender", "roles"}
+    unknown = set(entry) - {"name", "kind", "aliases", "references", "demonym", "camp", "gender", "roles"}
     if unknown:
         raise StanceError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     return Actor(name=name, kind=kind, aliases=tuple(aliases), demonym=entry.get("demonym"),
-                 camp=camp, gender=gender, roles=tuple(roles))
+                 camp=camp, gender=gender, roles=tuple(roles), references=tuple(references))
 
 
 STOP_ALIASES = frozenset({"us", "union", "he", "she", "they", "it", "we", "the", "a", "an", "government"})
@@ -302,6 +319,10 @@ class ActorMatcher:
                         key = variant.upper()
                         # Two actors with the same capitalised form: neither, in capitals.
                         upper[key] = actor.name if upper.get(key, actor.name) == actor.name else None
+        for phrase, actors in dictionary.references().items():
+            for variant in _variants(phrase):
+                self._owner[variant] = actors[0]
+                upper[variant.upper()] = actors[0]
         for phrase in dictionary.ignore:
             for variant in _variants(fold(phrase)):
                 self._owner[variant] = None
@@ -403,6 +424,7 @@ GOVERNMENT = re.compile(r"\b(?:[Tt]he|(?P<pronoun>[Hh]is|[Hh]er)) (?:government|
 GOVERNMENT_AFTER = re.compile(r"(?:'s)?\s+(?:government|administration)\b(?! of\b)")
 OF = re.compile(r"\s+of\s+")
 LIST_SEPARATOR = re.compile(r"^(?:\s*,\s*|\s*,?\s*(?:and|or|as well as|plus|&)\s+(?:the\s+)?|\s+)$")
+CONJUNCTION = re.compile(r"\b(?:and|or|as well as|plus)\b|&")
 HEADING = re.compile(r"^\s*([^:.!?]{2,80}):(\s|$)")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = rf"(?:{_MONTH} \d{{1,2}}(?:,? \d{{4}})?|\d{{1,2}} {_MONTH} \d{{4}}|\d{{4}}-\d\d-\d\d)"
@@ -474,12 +496,17 @@ class Coreference:
       "BRAZIL, COLOMBIA AND MEXICO"): the listed actors hold the sentences of that line;
       a heading alone on its line holds the following lines too, until the next heading or
       a line that opens on an actor outside the heading, at most three lines.
+    * Short references that several actors share ("the bloc": the EU, Mercosur, CARICOM):
+      the most recent of them named in the previous two sentences or earlier in the
+      sentence, else the first that lists it in the dictionary.
     * The place of a dateline ("La Paz, Oct 26, 2019", "Caracas (Reuters) -") is dropped.
     """
 
     def __init__(self, dictionary: ActorDictionary, home_government: str | None = None) -> None:
         self.dictionary = dictionary
         self.home_government = home_government if home_government in dictionary else None
+        self._shared = {variant: actors for phrase, actors in dictionary.references().items() if len(actors) > 1
+                        for variant in _variants(phrase)}
 
     def resolve(self, sentences: Sequence[Sentence], named: Sequence[list[Mention]],
                 when: date | None = None) -> list[list[Mention]]:
@@ -500,7 +527,7 @@ class Coreference:
         context = _Context(when=when)
         out: list[list[Mention]] = []
         for sentence, mentions in zip(sentences, named, strict=True):
-            mentions = _outside_dateline(sentence, mentions)
+            mentions = self._references(sentence, _outside_dateline(sentence, mentions), context)
             found = list(mentions)
             found += self._headings(sentence, mentions, context)
             found += self._pronouns(sentence, mentions, context)
@@ -514,6 +541,20 @@ class Coreference:
             context.persons[sentence.index] = [(actor, gender) for _, actor, gender in self._persons(sentence.text, found)]
             context.groups = [(i, g) for i, g in context.groups if sentence.index - i < LOOKBACK + 1]
             context.groups += [(sentence.index, group) for group in coordinated_lists(sentence.text, mentions)]
+        return out
+
+    def _references(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
+        """Point shared short references ("the bloc") at the most recent actor that uses them."""
+        out = []
+        for m in mentions:
+            actors = self._shared.get(fold(m.text))
+            if actors:
+                recent = [r.actor for _, r in self._recent(context, sentence.index)] + [
+                    r.actor for r in out if r.end <= m.start]
+                actor = next((a for a in reversed(recent) if a in actors), None)
+                if actor:
+                    m = Mention(actor, m.start, m.end, m.text, "reference")
+            out.append(m)
         return out
 
     def government_of(self, actor: str, when: date | None = None) -> str | None:
@@ -565,7 +606,7 @@ class Coreference:
 
     def _pronouns(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
         found = []
-        for match in PERSON_PRONOUN.finditer(sentence.text):
+        for match in _free(PERSON_PRONOUN.finditer(sentence.text), mentions):
             gender = PRONOUN_GENDER[match.group().lower()]
             person = self._antecedent(sentence, mentions, context, gender, match.start())
             if person:
@@ -575,7 +616,7 @@ class Coreference:
     def _groups(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
         found = []
         own_lists = coordinated_lists(sentence.text, mentions)
-        for match in list(GROUP.finditer(sentence.text)) + list(THEY.finditer(sentence.text)):
+        for match in _free([*GROUP.finditer(sentence.text), *THEY.finditer(sentence.text)], mentions):
             words = match.group().lower().split()
             size = next((COUNTS[w] for w in words if w in COUNTS), None)
             before = [g for g in own_lists if _list_end(g, mentions) <= match.start()]
@@ -619,7 +660,7 @@ class Coreference:
 
     def _government(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
         found = []
-        for match in GOVERNMENT.finditer(sentence.text):
+        for match in _free(GOVERNMENT.finditer(sentence.text), mentions):
             if match["pronoun"]:
                 gender = PRONOUN_GENDER[match["pronoun"].lower()]
                 person = self._antecedent(sentence, mentions, context, gender, match.start())
@@ -672,6 +713,13 @@ class Coreference:
         return []
 
 
+def _free(matches: Iterable[re.Match[str]], mentions: Sequence[Mention]) -> list[re.Match[str]]:
+    """The matches that are not inside a named mention ("the government" in "the government
+    in Caracas" is part of that alias)."""
+    spans = [(m.start, m.end) for m in mentions if m.start < m.end]
+    return [x for x in matches if not any(s < x.end() and x.start() < e for s, e in spans)]
+
+
 def _outside_dateline(sentence: Sentence, mentions: list[Mention]) -> list[Mention]:
     """Drop the place of a dateline ("La Paz, Oct 26, 2019", "Caracas (Reuters) -"): a city
     there says where the article was written, not that its government acted."""
@@ -700,39 +748,41 @@ def _list_heading(sentence: Sentence, mentions: Sequence[Mention]) -> tuple[list
     return list(dict.fromkeys(m.actor for m in head)), alone
 
 
-def coordinated_lists(text: str, mentions: Sequence[Mention]) -> list[list[str]]:
-    """Runs of two or more different actors joined only by commas, "and", "or", "as well as".
+def mention_runs(text: str, mentions: Sequence[Mention]) -> list[list[Mention]]:
+    """Mentions grouped into coordinated lists; a mention outside any list is a run of one.
 
-    "Mexico, Colombia and Brazil asked ..." gives ``[["Mexico", "Colombia", "Brazil"]]``.
+    Mentions are joined when only commas, "and", "or", "as well as" stand between them.
+    A run joined by commas alone is a list only at the start of the sentence (a headline's
+    "Argentina, Chile reject ..."): elsewhere "In talks held in Qatar, the U.S. offered ..."
+    is an introductory phrase followed by the subject, not a list.
     """
-    lists: list[list[str]] = []
-    run: list[Mention] = []
-    for mention in sorted(mentions, key=lambda m: m.start):
-        if mention.start == mention.end:
-            continue
-        if run and LIST_SEPARATOR.match(text[run[-1].end:mention.start]):
-            run.append(mention)
-            continue
-        _close(run, lists)
-        run = [mention]
-    _close(run, lists)
-    return lists
-
-
-def list_spans(text: str, mentions: Sequence[Mention]) -> list[tuple[int, int]]:
-    """Character spans of the coordinated lists found by :func:`coordinated_lists`."""
-    spans = []
+    runs: list[list[Mention]] = []
     run: list[Mention] = []
     for mention in sorted((m for m in mentions if m.start < m.end), key=lambda m: m.start):
         if run and LIST_SEPARATOR.match(text[run[-1].end:mention.start]):
             run.append(mention)
             continue
-        if len({m.actor for m in run}) >= 2:
-            spans.append((run[0].start, run[-1].end))
+        runs += _valid_runs(text, run)
         run = [mention]
-    if len({m.actor for m in run}) >= 2:
-        spans.append((run[0].start, run[-1].end))
-    return spans
+    return runs + _valid_runs(text, run)
+
+
+def _valid_runs(text: str, run: list[Mention]) -> list[list[Mention]]:
+    if len(run) < 2:
+        return [run] if run else []
+    gaps = [text[a.end:b.start] for a, b in pairwise(run)]
+    if any(CONJUNCTION.search(gap) for gap in gaps) or not text[:run[0].start].strip(" \"'“‘"):
+        return [run]
+    return [[m] for m in run]
+
+
+def coordinated_lists(text: str, mentions: Sequence[Mention]) -> list[list[str]]:
+    """The coordinated lists of two or more different actors in a sentence.
+
+    "Mexico, Colombia and Brazil asked ..." gives ``[["Mexico", "Colombia", "Brazil"]]``.
+    """
+    lists = [list(dict.fromkeys(m.actor for m in run)) for run in mention_runs(text, mentions)]
+    return [actors for actors in lists if len(actors) >= 2]
 
 
 def _names_person(text: str, position: int, mentions: Sequence[Mention], dictionary: ActorDictionary) -> bool:
@@ -743,19 +793,8 @@ def _names_person(text: str, position: int, mentions: Sequence[Mention], diction
 
 def _list_at(text: str, mentions: Sequence[Mention], position: int) -> list[str]:
     """The actors of the list (or the single actor) whose first mention starts at ``position``."""
-    run: list[Mention] = []
-    for mention in sorted((m for m in mentions if m.start < m.end), key=lambda m: m.start):
-        if (not run and mention.start == position) or (run and LIST_SEPARATOR.match(text[run[-1].end:mention.start])):
-            run.append(mention)
-        elif run:
-            break
+    run = next((r for r in mention_runs(text, mentions) if r[0].start == position), [])
     return list(dict.fromkeys(m.actor for m in run))
-
-
-def _close(run: list[Mention], lists: list[list[str]]) -> None:
-    actors = list(dict.fromkeys(m.actor for m in run))
-    if len(actors) >= 2:
-        lists.append(actors)
 
 
 def _list_end(group: list[str], mentions: Sequence[Mention]) -> int:

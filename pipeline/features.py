@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from pipeline.actors import LIST_SEPARATOR, fold
+from pipeline.actors import ActorDictionary, Mention, fold, mention_runs
 
 TOKEN = re.compile(r"'s\b|n't\b|[a-z0-9]+(?:[-'][a-z0-9]+)*|\x00\d+\x00|[^\w\s]")
 NEGATORS = frozenset({"not", "n't", "never", "no", "without", "neither", "nor", "refused", "refuses", "refuse",
@@ -51,10 +51,11 @@ class Pair:
         The sentence.
     actor : str
         Canonical name of the target actor.
-    mentions : tuple of (start, end, actor, camp)
+    mentions : tuple of (start, end, actor, camp, run)
         Every actor mention of the sentence (offsets into ``text``; ``start == end`` for a
-        mention without a span, such as one inherited from a list heading). Pairs of the
-        same sentence share this tuple, so the sentence is tokenised once.
+        mention without a span, such as one inherited from a list heading; ``run`` numbers
+        the coordinated list the mention belongs to). Pairs of the same sentence share this
+        tuple, so the sentence is tokenised once.
     camp : str or None
         The target actor's camp ("pro", "anti" or None).
     kind : str
@@ -65,13 +66,13 @@ class Pair:
 
     text: str
     actor: str
-    mentions: tuple[tuple[int, int, str, str | None], ...]
+    mentions: tuple[tuple[int, int, str, str | None, int], ...]
     camp: str | None = None
     kind: str = "country"
     via: tuple[str, ...] = ("name",)
 
 
-def tokenize_with_mentions(text: str, mentions: Sequence[tuple[int, int, str, str | None]]) -> list[str]:
+def tokenize_with_mentions(text: str, mentions: Sequence[tuple]) -> list[str]:
     """Lower-case tokens of ``text`` with mention ``i`` replaced by the token ``"\\x00i\\x00"``.
 
     Mentions that share a span (a group phrase standing for several actors) share one
@@ -79,7 +80,7 @@ def tokenize_with_mentions(text: str, mentions: Sequence[tuple[int, int, str, st
     """
     pieces = []
     cursor = 0
-    for i, (start, end, _, _) in enumerate(mentions):
+    for i, (start, end, *_) in enumerate(mentions):
         if start < cursor:  # same or overlapping span as the previous mention
             pieces.append(f"\x00{i}\x00")
             continue
@@ -118,7 +119,7 @@ class PairFeatures:
 
     def _compile(self) -> None:
         self.cue_patterns_ = [
-            (label, re.compile(r"\b(?:" + "|".join(re.escape(fold(c).lower()) for c in sorted(phrases, key=len, reverse=True))
+            (label, re.compile(r"\b(?:" + "|".join(re.escape(_cue_text(c)) for c in sorted(phrases, key=len, reverse=True))
                                + ")"))
             for label, phrases in sorted((self.cues or {}).items()) if phrases
         ]
@@ -195,7 +196,9 @@ class PairFeatures:
                     index = _index_at(offsets, match.start())
                     negated = clause[index].startswith("not_") or (index > 0 and clause[index - 1] in NEGATORS)
                     name = f"cue:{label}:{side}" + (":neg" if negated else "")
-                    feats += [name, f"cue:{label}" + (":neg" if negated else "")]
+                    distance = abs(index - (pos - start))
+                    near = "d1" if distance <= 3 else "d2" if distance <= 8 else "d3"
+                    feats += [name, f"cue:{label}" + (":neg" if negated else ""), f"{name}:{near}"]
                     if self.segments:
                         feats.append(name + (":seg" if seg_start <= index < seg_end else ":out"))
                     if conditional:
@@ -206,67 +209,54 @@ class PairFeatures:
         return feats
 
 
+def _cue_text(cue: str) -> str:
+    """A cue as it appears in the token text: lower-case, except the placeholders."""
+    return " ".join(word if word in TAGS else fold(word).lower() for word in cue.split())
+
+
 def passthrough(features: list[str]) -> list[str]:
     """Analyzer for a scikit-learn vectorizer whose documents are already feature lists."""
     return features
 
 
 def _mask(pair: Pair, tokens: list[str]) -> tuple[list[str], bool]:
-    """Placeholders to TGT/PRO/ANTI/ACT; collapse runs that form a list with the target."""
+    """Placeholders to TGT/PRO/ANTI/ACT; a coordinated list becomes one tag.
+
+    The members of a list (same run id, see :func:`sentence_pairs`) and the words joining
+    them collapse into one tag: ``TGT`` followed by ``LIST`` when the target is among them,
+    else the members' common tag (``ACT`` when they differ).
+    """
     seq: list[str] = []
     heading = False
+    run, members, at = None, 0, -1  # the open list: its id, size, index of its tag in seq
+
+    def close() -> None:
+        if members > 1 and seq[at] == "TGT":
+            seq.insert(at + 1, "LIST")
+
     for token in tokens:
         match = PLACEHOLDER.fullmatch(token)
         if not match:
             seq.append(token)
             continue
-        start, end, actor, camp = pair.mentions[int(match.group(1))]
+        start, end, actor, camp, mention_run = pair.mentions[int(match.group(1))]
         tag = "TGT" if actor == pair.actor else (camp.upper() if camp else "ACT")
         if start == end:
             heading = heading or tag == "TGT"
             continue
-        seq.append(tag)
-    return _collapse_lists(seq), heading
-
-
-LIST_WORDS = frozenset({",", "and", "or", "as", "well", "the", "plus", "&"})
-TAGS = frozenset({"TGT", "PRO", "ANTI", "ACT"})
-
-
-def _collapse_lists(seq: list[str]) -> list[str]:
-    """Merge a run of actor tags joined by list words into one tag (TGT if it holds TGT)."""
-    out: list[str] = []
-    i = 0
-    while i < len(seq):
-        if seq[i] not in TAGS:
-            out.append(seq[i])
-            i += 1
+        if mention_run == run:
+            del seq[at + 1:]  # the commas and "and" between members
+            seq[at] = "TGT" if "TGT" in (tag, seq[at]) else (tag if tag == seq[at] else "ACT")
+            members += 1
             continue
-        run_tags = [seq[i]]
-        j = i + 1
-        last = i
-        while j < len(seq):
-            if seq[j] in TAGS:
-                gap = " ".join(seq[last + 1:j])
-                if gap == "" or LIST_SEPARATOR.match(" " + gap.replace(" ,", ",") + " "):
-                    run_tags.append(seq[j])
-                    last = j
-                    j += 1
-                    continue
-                break
-            if seq[j] in LIST_WORDS and j - last <= 3:
-                j += 1
-                continue
-            break
-        if "TGT" in run_tags:
-            tag = "TGT"
-        else:
-            tag = run_tags[0] if len(set(run_tags)) == 1 else "ACT"
-        out.append(tag)
-        if len(run_tags) > 1 and tag == "TGT":
-            out.append("LIST")
-        i = last + 1
-    return out
+        close()
+        seq.append(tag)
+        run, members, at = mention_run, 1, len(seq) - 1
+    close()
+    return seq, heading
+
+
+TAGS = frozenset({"TGT", "PRO", "ANTI", "ACT"})
 
 
 def _negate(seq: list[str]) -> list[str]:
@@ -340,7 +330,7 @@ def _window_features(seq: list[str], pos: int, start: int, end: int) -> list[str
     return feats
 
 
-def sentence_pairs(text: str, mentions: Sequence, dictionary) -> list[Pair]:
+def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDictionary) -> list[Pair]:
     """One :class:`Pair` per actor mentioned in a sentence.
 
     Parameters
@@ -352,7 +342,13 @@ def sentence_pairs(text: str, mentions: Sequence, dictionary) -> list[Pair]:
     dictionary : ActorDictionary
         For each actor's camp and kind.
     """
-    shared = tuple((m.start, m.end, m.actor, dictionary[m.actor].camp) for m in mentions)
+    # Mentions of one coordinated list, or of one span (a group phrase), share a run id.
+    run_of: dict[tuple[int, int], int] = {}
+    for number, run in enumerate(mention_runs(text, mentions)):
+        for m in run:
+            run_of.setdefault((m.start, m.end), number)
+    shared = tuple((m.start, m.end, m.actor, dictionary[m.actor].camp, run_of.get((m.start, m.end), -1))
+                   for m in mentions)
     by_actor: dict[str, list[str]] = {}
     for m in mentions:
         by_actor.setdefault(m.actor, []).append(m.via)

@@ -168,12 +168,17 @@ class LinearStanceModel:
         return exp / exp.sum(axis=1, keepdims=True)
 
     def explain(self, pair: Pair, label: str, top: int = 8) -> list[tuple[str, float]]:
-        """The features that weighed most for ``label`` in this pair: (feature, contribution)."""
+        """The features that weighed most for ``label`` in this pair: (feature, contribution).
+
+        A contribution is the feature's value times its weight for ``label`` minus its mean
+        weight over all labels: what pushed this label rather than the others (a feature
+        that raises every label equally explains nothing).
+        """
         _, cols, tf = self.vectorize(self.features.transform([pair]))
         weighted = tf * self.idf[cols]
         norm = float(np.sqrt((weighted**2).sum())) or 1.0
         k = self.labels.index(label)
-        contributions = self.coef[k, cols] * weighted / norm
+        contributions = (self.coef[k, cols] - self.coef[:, cols].mean(axis=0)) * weighted / norm
         order = np.argsort(-np.abs(contributions))[:top]
         return [(self.terms[cols[i]], float(contributions[i])) for i in order]
 

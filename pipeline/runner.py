@@ -89,7 +89,7 @@ class StancePipeline:
             SentencePrediction(
                 article.id, sentence.index, sentence.text, pair.actor,
                 dict(zip(labels, row, strict=True)),
-                tuple((s, e) for s, e, a, _ in pair.mentions if a == pair.actor and s < e),
+                tuple((s, e) for s, e, a, *_ in pair.mentions if a == pair.actor and s < e),
             )
             # tolist() gives the same floats as float() of each element, in one C call.
             for pair, sentence, row in zip(pairs, owners, probabilities.tolist(), strict=True)

@@ -48,3 +48,13 @@ def test_project_corpus_meets_the_coverage_targets(config, dictionary):
     for e in corpus.examples:
         sentences.setdefault(e.pair.text, set()).add(e.pair.actor)
     assert sum(len(a) >= 2 for a in sentences.values()) / len(sentences) >= 0.30
+
+
+def test_data_readme_stats_are_current(config, dictionary):
+    from pipeline.config import project_root
+    from pipeline.corpus import corpus_stats, stats_markdown
+
+    readme = (project_root() / "data" / "train" / "README.md").read_text(encoding="utf-8")
+    corpus = load_corpus(config.train_path, dictionary, config.home_government)
+    block = readme.split(f"<!-- stats:{config.name} -->\n")[1].split(f"<!-- /stats:{config.name} -->")[0]
+    assert block == stats_markdown(corpus_stats(corpus)), "run: stance corpus -o data/train/README.md"

@@ -52,5 +52,5 @@ def test_roles(matcher, coreference, dictionary):
 
 
 def test_tokens_keep_placeholders():
-    tokens = tokenize_with_mentions("Chile's view", ((0, 5, "Chile", None),))
+    tokens = tokenize_with_mentions("Chile's view", ((0, 5, "Chile", None, 0),))
     assert tokens == ["\x000\x00", "'s", "view"]

@@ -19,7 +19,7 @@ from pipeline.read import Article, find_date
 from pipeline.segment import SentenceSplitter
 
 CASES_FILE = Path(__file__).parent / "data" / "resolution_cases.tsv"
-VIAS = ("name", "pronoun", "group", "government", "heading")
+VIAS = ("name", "reference", "pronoun", "group", "government", "heading")
 
 
 @dataclass(frozen=True)
