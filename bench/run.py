@@ -127,8 +127,10 @@ def stages(pipeline, files: list[Path]) -> dict:
             "features_share_of_classify": round(spent["features_alone"] / spent["classify"], 3)}
 
 
-def run_measured(command: list[str], cwd: Path = ROOT) -> dict:
-    """Run a command; wall time, exit code and the peak RSS of its process tree (sampled)."""
+def run_measured(command: list[str], cwd: Path = ROOT, check: bool = True) -> dict:
+    """Run a command; wall time, CPU time (its workers included) and the peak RSS of its
+    process tree (sampled). A failure stops the benchmark, or with ``check=False`` is
+    returned as ``error``."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
@@ -156,7 +158,9 @@ def run_measured(command: list[str], cwd: Path = ROOT) -> dict:
     stderr = process.stderr.read().decode(errors="replace")
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+        if check:
+            raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+        return {"error": stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {process.returncode}"}
     return {"wall_s": round(wall, 3), "peak_rss_tree_mib": round(peak[0] / 2**20, 1),
             "maxrss_main_mib": round(usage.ru_maxrss / 1024, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}
 
@@ -178,8 +182,8 @@ def train_time(config: TargetConfig, folder: Path) -> dict:
         text = re.sub(rf'(?m)^{key}\s*=.*$', f'{key} = "{path}"', text)
     target = folder / f"{config.name}.toml"
     target.write_text(text, encoding="utf-8")
-    result = run_measured([*STANCE, "train", "--target", str(target)])
-    return {"wall_s": result["wall_s"], "cpu_s": result["cpu_s"], "peak_rss_tree_mib": result["peak_rss_tree_mib"]}
+    result = run_measured([*STANCE, "train", "--target", str(target)], check=False)
+    return {k: v for k, v in result.items() if k in ("wall_s", "cpu_s", "peak_rss_tree_mib", "error")}
 
 
 def machine() -> dict:
@@ -236,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 entry["end_to_end"][f"jobs={jobs}"] = run
                 print(f"  jobs={jobs}: {run['wall_s']:.1f} s", file=sys.stderr)
             results["sizes"][str(n)] = entry
+            save(results, args.output)  # each size as soon as it is measured: a long run may be stopped
             if n == 1000 or (n == max(args.sizes) and "stages" not in results):
                 results["stages"] = stages(pipeline, files[:1000])
             shutil.rmtree(built.folder)
@@ -247,13 +252,17 @@ def main(argv: list[str] | None = None) -> int:
             results["train"] = train_time(config, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    results["load_average_after"] = os.getloadavg()
-    results["targets"] = check_targets(results)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    save(results, args.output)
     print(render(results))
     print(f"\nwritten to {args.output}")
     return 0
+
+
+def save(results: dict, output: Path) -> None:
+    results["load_average_after"] = os.getloadavg()
+    results["targets"] = check_targets(results)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 def check_targets(results: dict) -> dict:
@@ -284,15 +293,17 @@ def render(results: dict) -> str:
              f"{results['machine']['python']}; load average before {results['load_average_before'][0]:.1f}, "
              f"after {results['load_average_after'][0]:.1f}",
              f"corpus: {results.get('corpus_source')}", "",
-             f"{'N':>6} {'run':>13} {'wall s':>8} {'art/s':>7} {'pairs/s':>8} {'peak MiB':>9} {'x limit':>8}"]
+             f"{'N':>6} {'run':>13} {'wall s':>8} {'CPU s':>7} {'art/s':>7} {'pairs/s':>8} {'peak MiB':>9} {'x limit':>8}"]
     for n, entry in results["sizes"].items():
         limit = entry["limit"]["wall_s"]
-        lines.append(f"{n:>6} {'limit':>13} {limit:8.2f} {int(n) / limit:7.0f} {'':>8} {'':>9} {1:8.2f}")
+        lines.append(f"{n:>6} {'limit':>13} {limit:8.2f} {entry['limit']['cpu_s']:7.2f} {int(n) / limit:7.0f} {'':>8} "
+                     f"{'':>9} {1:8.2f}")
         single = entry["single_core"]
-        lines.append(f"{n:>6} {'1 core, warm':>13} {single['wall_s']:8.2f} {int(n) / single['wall_s']:7.0f} "
+        lines.append(f"{n:>6} {'1 core, warm':>13} {single['wall_s']:8.2f} {single['cpu_s']:7.2f} "
+                     f"{int(n) / single['wall_s']:7.0f} "
                      f"{entry['pairs'] / single['wall_s']:8.0f} {'':>9} {entry['ratio_single_core_to_limit']:8.2f}")
         for name, run in entry["end_to_end"].items():
-            lines.append(f"{n:>6} {'e2e ' + name:>13} {run['wall_s']:8.2f} {run['articles_per_s']:7.0f} "
+            lines.append(f"{n:>6} {'e2e ' + name:>13} {run['wall_s']:8.2f} {run['cpu_s']:7.2f} {run['articles_per_s']:7.0f} "
                          f"{run['pairs_per_s']:8.0f} {run['peak_rss_tree_mib']:9.0f} {run['ratio_to_limit']:8.2f}")
     if "stages" in results:
         c = results["stages"]
@@ -306,7 +317,8 @@ def render(results: dict) -> str:
         lines.append(f"cold start `stance classify one.txt`: median {c['median_s']} s, min {c['min_s']} s "
                      f"(bare python {c['python_startup_median_s']} s)")
     if "train" in results:
-        lines.append(f"stance train: {results['train']['wall_s']} s")
+        train = results["train"]
+        lines.append(f"stance train: {train['wall_s']} s" if "wall_s" in train else f"stance train failed: {train['error']}")
     lines += ["", "targets:"]
     for key, t in results["targets"].items():
         state = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]

@@ -283,7 +283,8 @@ class Mention:
 
     ``start``/``end`` are offsets in the sentence text (equal for a mention without a
     span, such as one inherited from a list heading). ``via`` says how it was found:
-    ``name``, ``pronoun``, ``group``, ``government`` or ``heading``.
+    ``name``, ``reference`` (a shared short reference such as "the bloc" pointed at the
+    actor named just before), ``pronoun``, ``group``, ``government`` or ``heading``.
     """
 
     actor: str
@@ -298,9 +299,10 @@ class ActorMatcher:
 
     Matching is whole-word, case-sensitive (so the pronoun "us" never matches "US") and
     accent-insensitive; an alias starting in lower case also matches capitalised ("The
-    bloc", "Opposition leaders"). The longest
-    alias wins ("Colombian President" is one mention, "Chávez's successor" is Maduro, not
-    Chávez), and the dictionary's ``ignore`` phrases win like aliases but name nobody
+    bloc", "Opposition leaders"). The longest alias wins ("Colombian President" is one
+    mention, "Chávez's successor" is Maduro, not Chávez); a shared reference ("the bloc")
+    goes to the first actor listing it (:class:`Coreference` may point it elsewhere), and
+    the dictionary's ``ignore`` phrases win like aliases but name nobody
     ("Washington Post", "Latin American leaders"). A line in capitals ("BRAZIL AND
     COLOMBIA", a factbox heading) is matched without case, except for forms that are
     common words in lower case ("US"). Country and organisation mentions right after
@@ -539,6 +541,10 @@ class Coreference:
             context.named[sentence.index] = sorted(mentions + [m for m in found if m.via == "pronoun"],
                                                    key=lambda m: m.start)
             context.persons[sentence.index] = [(actor, gender) for _, actor, gender in self._persons(sentence.text, found)]
+            # Only the look-back window is ever read: forget older sentences, so a long
+            # article costs the same per sentence as a short one.
+            context.named.pop(sentence.index - LOOKBACK - 1, None)
+            context.persons.pop(sentence.index - LOOKBACK - 1, None)
             context.groups = [(i, g) for i, g in context.groups if sentence.index - i < LOOKBACK + 1]
             context.groups += [(sentence.index, group) for group in coordinated_lists(sentence.text, mentions)]
         return out

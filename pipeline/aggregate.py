@@ -92,7 +92,10 @@ def combine(article: str, actor: str, predictions: list[SentencePrediction]) -> 
     mass = {s: sum(p.probabilities.get(s, 0.0) for p in evidence) for s in STANCES}
     stance = max(STANCES, key=lambda s: (mass[s], -STANCES.index(s)))
     total = sum(mass.values())
-    best = sorted(evidence, key=lambda p: (-p.probabilities[stance], p.sentence))[:MAX_EVIDENCE]
+    ranked = sorted(evidence, key=lambda p: (-p.probabilities[stance], p.sentence))
+    # At country level a person and the country may share a sentence: keep it once.
+    best = list({p.sentence: p for p in reversed(ranked)}.values())
+    best = sorted(best, key=lambda p: (-p.probabilities[stance], p.sentence))[:MAX_EVIDENCE]
     kept = tuple(
         Evidence(p.sentence, p.text, p.label, round(p.probabilities[p.label], 4), p.spans)
         for p in sorted(best, key=lambda p: p.sentence)

@@ -11,6 +11,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
@@ -132,7 +133,12 @@ def _doc_examples(file: Path, doc: str, rows: list[dict[str, str]], dictionary: 
                   matcher: ActorMatcher, coref: Coreference) -> list[Example]:
     texts = list(dict.fromkeys(r["text"] for r in rows))
     sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
-    resolved = coref.resolve(sentences, [matcher.find(t) for t in texts])
+    dates = [r["date"] for r in rows if r["date"]]
+    try:
+        when = date.fromisoformat(dates[0]) if dates else None
+    except ValueError:
+        raise StanceError(f"{file}: doc {doc}: bad date {dates[0]!r} (use YYYY-MM-DD)") from None
+    resolved = coref.resolve(sentences, [matcher.find(t) for t in texts], when)
     pairs = {}
     for text, mentions in zip(texts, resolved, strict=True):
         for pair in sentence_pairs(text, mentions, dictionary):

@@ -131,10 +131,10 @@ class LinearStanceModel:
         """Sparse rows as (row ids, feature ids, tf-idf values before normalisation).
 
         Entries are sorted by row, then feature id, whatever order the features came in:
-        the featurizer lists some features from a set, whose order changes with the hash
-        seed of each process, and floating-point sums in :meth:`decision_function` depend on
-        the order of their terms. Sorted, the probabilities are the same to the last bit in
-        every process (``--jobs``, Dask workers, two runs). The lookups run in C (``map`` of
+        floating-point sums in :meth:`decision_function` depend on the order of their terms,
+        and features listed from a set come in another order in each process (hash seed).
+        Sorted, the probabilities are the same to the last bit in every process (``--jobs``,
+        Dask workers, two runs). The lookups run in C (``map`` of
         ``dict.get``) and the counting in NumPy: a Python loop per feature was a third of
         the classification time.
         """
@@ -154,8 +154,11 @@ class LinearStanceModel:
         weighted = tf * self.idf[cols]
         norms = np.sqrt(np.bincount(rows, weights=weighted**2, minlength=len(pairs)))
         norms[norms == 0] = 1.0
-        scores = np.zeros((len(pairs), len(self.labels)))
-        np.add.at(scores, rows, self._weights[cols] * (tf / norms[rows])[:, None])
+        contributions = self._weights[cols] * (tf / norms[rows])[:, None]
+        # One bincount per class adds the terms in the same order as np.add.at (so the same
+        # bits), five times faster.
+        scores = np.column_stack([np.bincount(rows, weights=contributions[:, k], minlength=len(pairs))
+                                  for k in range(len(self.labels))])
         return scores + self.intercept
 
     def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:

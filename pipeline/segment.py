@@ -40,7 +40,7 @@ PunktParameters, PunktSentenceTokenizer = _punkt.PunktParameters, _punkt.PunktSe
 
 # Lower-case, without the final period, as Punkt stores them.
 ABBREVIATIONS = frozenset("""
-    u.s u.s.a u.k u.n e.u mr mrs ms dr prof gen lt col maj capt sgt adm gov sen rep rev st sr jr
+    u.s u.s.a u.k u.n e.u o.a.s mr mrs ms dr prof gen lt col maj capt sgt adm gov sen rep rev st sr jr
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
     no nos vol pp p.m a.m etc vs inc ltd corp co dept est approx min max fig ave d.c a.f.p h.e amb pres
 """.split()) | frozenset("abcdefghijklmnopqrstuvwxyz")
