@@ -27,7 +27,9 @@ from pipeline.actors import DATELINE, ActorDictionary, Mention, fold, mention_ru
 TOKEN = re.compile(r"'s\b|n't\b|[a-z0-9]+(?:[-'][a-z0-9]+)*|\x00\d+\x00|[^\w\s]")
 NEGATORS = frozenset({"not", "n't", "never", "no", "without", "neither", "nor", "refused", "refuses", "refuse",
                       "declined", "declines", "decline", "cannot", "failed", "fails", "rather", "instead", "nothing"})
-CLAUSE_BREAKS = frozenset({";", ":", "while", "whereas", "but", "although", "though", "however", "meanwhile",
+# Not ":": it introduces a list, a quote or an elaboration of the same clause ("Two leaders
+# attended: Cuba's and Nicaragua's").
+CLAUSE_BREAKS = frozenset({";", "while", "whereas", "but", "although", "though", "however", "meanwhile",
                            "yet", "—", "whilst", "unlike"})
 CONDITIONS = frozenset({"until", "unless", "if", "once", "provided", "conditioned", "pending", "before", "only"})
 PREPOSITIONS = frozenset({"to", "for", "on", "against", "with", "from", "of", "at", "in", "into", "toward",
