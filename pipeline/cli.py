@@ -83,6 +83,39 @@ def progress_bar(total: int, quiet: bool = False, label: str = "classifying") ->
         yield (lambda n: bar.advance(task, n)), (lambda line: console.print(line, markup=False, highlight=False))
 
 
+def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: str | None,
+              level: Level, strict: bool, quiet: bool, destinations: tuple[Path | None, ...], keep_sentences: bool,
+              jobs: int = 1, scheduler: str | None = None):
+    """What `classify` and `report` share: check inputs, outputs and model before any work,
+    then classify every source with notes, skips and a progress bar on stderr.
+
+    Returns the target configuration, the pipeline and the :class:`~pipeline.batch.BatchResult`.
+    """
+    from pipeline import export
+    from pipeline.batch import classify_sources
+    from pipeline.read import list_sources
+    from pipeline.runner import StancePipeline
+
+    config = load_target(target)
+    day = parse_date(when)
+    sources = list_sources(paths)
+    for destination in destinations:  # fail before the work, not after it
+        if destination:
+            export.check_destination(destination)
+    pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
+    pipeline.model  # noqa: B018 - fail on a missing model before reading anything
+    with progress_bar(len(sources), quiet) as (advance, say):
+        batch = classify_sources(
+            pipeline, sources, level.value, day, strict or len(sources) == 1,  # one input: its own error line
+            on_note=None if quiet else lambda note: say(f"stance: {note}"),
+            on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
+            keep_sentences=keep_sentences, jobs=jobs, scheduler=scheduler, on_progress=advance,
+        )
+    if not batch.results:
+        fail("no readable article among the inputs")
+    return config, pipeline, batch
+
+
 @app.command()
 def classify(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
@@ -104,28 +137,10 @@ def classify(
 ) -> None:
     """Classify the stance of every actor in the articles; print or write the position matrix."""
     from pipeline import export
-    from pipeline.batch import classify_sources
-    from pipeline.read import list_sources
-    from pipeline.runner import StancePipeline
 
-    config = load_target(target)
-    day = parse_date(when)
-    sources = list_sources(paths)
-    for destination in (output, plot):  # fail before the work, not after it
-        if destination:
-            export.check_destination(destination)
     fmt = fmt or (Format.wide if output else Format.table)
-    pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
-    pipeline.model  # noqa: B018 - fail on a missing model before reading anything
-    with progress_bar(len(sources), quiet) as (advance, say):
-        batch = classify_sources(
-            pipeline, sources, level.value, day, strict or len(sources) == 1,  # one input: its own error line
-            on_note=None if quiet else lambda note: say(f"stance: {note}"),
-            on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
-            keep_sentences=fmt == Format.json, jobs=jobs, scheduler=scheduler, on_progress=advance,
-        )
-    if not batch.results:
-        fail("no readable article among the inputs")
+    config, _, batch = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output, plot),
+                                 keep_sentences=fmt == Format.json, jobs=jobs, scheduler=scheduler)
     cells = batch.cells
     if fmt == Format.table:
         text = export.render_table(cells, batch.articles)
@@ -166,25 +181,11 @@ def report(
 ) -> None:
     """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, model scores."""
     from pipeline import export
-    from pipeline.batch import classify_sources
-    from pipeline.read import list_sources
     from pipeline.report import render_report
-    from pipeline.runner import StancePipeline
 
-    config = load_target(target)
+    config, pipeline, batch = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output,),
+                                        keep_sentences=True)
     day = parse_date(when)
-    sources = list_sources(paths)
-    export.check_destination(output)  # fail before the work, not after it
-    pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
-    pipeline.model  # noqa: B018 - fail on a missing model before reading anything
-    batch = classify_sources(
-        pipeline, sources, level.value, day, strict,
-        on_note=None if quiet else lambda note: typer.echo(f"stance: {note}", err=True),
-        on_skip=lambda failure: typer.echo(f"stance: skipped {failure.reason}", err=True),
-        keep_sentences=True,
-    )
-    if not batch.results:
-        fail("no readable article among the inputs")
     dictionary = pipeline.dictionary
     # The same roll-up as the cells, so that each cell lists every sentence it was built from.
     roll_up = (lambda actor, dated: dictionary.roll_up(actor, day or dated)) if level == Level.country else None
@@ -223,7 +224,7 @@ def explain(
     mentioned, skipped = False, False
     for item in read_articles(sources, day):
         if isinstance(item, ReadFailure):
-            if strict:
+            if strict or len(sources) == 1:  # one input: its own error line
                 fail(item.reason)
             typer.echo(f"stance: skipped {item.reason}", err=True)
             skipped = True
