@@ -58,6 +58,8 @@ def write_atomic(path: Path | str, write: Callable[[IO], None], encoding: str = 
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp is not None:
@@ -66,6 +68,12 @@ def write_atomic(path: Path | str, write: Callable[[IO], None], encoding: str = 
         if isinstance(exc, OSError):
             raise StanceError(f"cannot write {path} ({exc.strerror or exc})") from None
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def safe_cell(value: object) -> str:

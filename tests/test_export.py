@@ -41,3 +41,18 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
         write_atomic(path, explode)
     assert path.read_text() == "old content"
     assert [p.name for p in tmp_path.iterdir()] == ["m.csv"]
+
+
+def test_atomic_write_gives_the_usual_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "new.csv", lambda handle: handle.write("x"))
+        assert (tmp_path / "new.csv").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "old.csv").write_text("y")
+        (tmp_path / "old.csv").chmod(0o600)
+        write_atomic(tmp_path / "old.csv", lambda handle: handle.write("x"))
+        assert (tmp_path / "old.csv").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(mask)
