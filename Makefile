@@ -29,11 +29,11 @@ demo: $(MODEL)/manifest.json
 	@echo "Position matrix written to samples-matrix.csv"
 
 test: $(MODEL)/manifest.json
-	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff check pipeline tests bench
 
 # Throughput, memory, cold start and training time (several minutes); writes bench/results/latest.json.
 bench: $(MODEL)/manifest.json

@@ -1,11 +1,10 @@
 """Benchmark corpora: N varied articles of about 600 words, built from the project's own text.
 
-The paragraphs come from the sample articles (``data/samples/*.txt``) when there are
-some, else from the training sentences (``data/train/<target>/*.csv``, one paragraph per
-training doc). Each benchmark article is a date line, a title and paragraphs drawn at
-random until it reaches the word count, so that no two articles are alike while the mix
-of actors and sentence lengths stays that of the real data. The corpus depends only on
-the seed.
+The paragraphs come from the sample articles (``data/samples/*.txt``) and the training
+sentences (``data/train/<target>/*.csv``, one paragraph per training doc). Each benchmark
+article is a date line, a title and paragraphs drawn at random until it reaches the word
+count, so that no two articles are alike while the mix of actors and sentence lengths
+stays that of the real data. The corpus depends only on the seed and the data.
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-
-MIN_SAMPLES = 3  # fewer sample articles than this: use the training sentences instead
 
 
 @dataclass(frozen=True)
@@ -30,16 +27,20 @@ class Corpus:
 
 
 def paragraph_pool(samples: Path, train: Path) -> tuple[list[str], str]:
-    """Paragraphs to draw articles from, and a description of where they came from."""
+    """Paragraphs to draw articles from, and a description of where they came from.
+
+    Both sources are used: the sample articles alone (a few dozen paragraphs) would make
+    10,000 articles that repeat each other.
+    """
+    pool: list[str] = []
+    where = []
     files = sorted(samples.glob("*.txt")) if samples.is_dir() else []
-    if len(files) >= MIN_SAMPLES:
-        pool = []
-        for path in files:
-            lines = [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
-            # Skip date lines and titles: short lines without a full stop.
-            pool += [line for line in lines if len(line.split()) >= 8 and line.rstrip()[-1:] in ".\"'”?!"]
-        if pool:
-            return pool, f"{len(files)} sample articles in {samples}"
+    for path in files:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
+        # Skip date lines and titles: short lines without a final full stop.
+        pool += [line for line in lines if len(line.split()) >= 8 and line.rstrip()[-1:] in ".\"'”?!"]
+    if files:
+        where.append(f"{len(files)} sample articles in {samples}")
     docs: dict[str, list[str]] = {}
     for path in sorted(train.glob("*.csv")):
         with open(path, encoding="utf-8", newline="") as handle:
@@ -47,9 +48,12 @@ def paragraph_pool(samples: Path, train: Path) -> tuple[list[str], str]:
                 sentences = docs.setdefault(row["doc"], [])
                 if row["text"] not in sentences:  # one row per (sentence, actor): keep each sentence once
                     sentences.append(row["text"])
-    if not docs:
+    pool += [_paragraph(s) for s in docs.values()]
+    if docs:
+        where.append(f"{len(docs)} training docs in {train}")
+    if not pool:
         raise SystemExit(f"no sample articles in {samples} and no training data in {train}")
-    return [_paragraph(s) for s in docs.values()], f"{len(docs)} training docs in {train}"
+    return pool, f"{len(pool)} paragraphs from " + " and ".join(where)
 
 
 def _paragraph(sentences: list[str]) -> str:

@@ -127,11 +127,7 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
             if on_progress:
                 on_progress(1)
     finally:
-        # Stop the workers and remove temporary files now, not at garbage collection; when we
-        # stop early (--strict) joblib warns about the tasks it cancels, which is what we want.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "[0-9]+ tasks which were still being processed", UserWarning)
-            outputs.close()
+        outputs.close()  # stop the workers and remove temporary files now, not at garbage collection
 
 
 def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: str = "actor", when: date | None = None,
@@ -223,8 +219,16 @@ class _LocalEngine:
 
             parallel = Parallel(n_jobs=self.jobs, backend="loky", return_as="generator", batch_size=1,
                                 pre_dispatch=f"{IN_FLIGHT}*n_jobs")
-            for parts in parallel(tasks()):
-                yield from _merge(sent.popleft(), parts)
+            results = parallel(tasks())
+            try:
+                for parts in results:
+                    yield from _merge(sent.popleft(), parts)
+            finally:
+                # When we stop early (--strict) joblib warns about the tasks it drops, which is
+                # what we want: a warning would be a second line on stderr.
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", r"\d+ tasks ", UserWarning)
+                    results.close()
 
 
 # --- Dask ---------------------------------------------------------------------------------

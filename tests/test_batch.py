@@ -5,6 +5,7 @@ import os
 import pty
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 
@@ -140,21 +141,24 @@ def stance(*args, tty=False):
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
         return done.returncode, done.stdout, done.stderr
     leader, follower = pty.openpty()
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, cwd=ROOT,
-                               env={**os.environ, "COLUMNS": "100"})
-    os.close(follower)
-    err = b""
-    while True:
-        try:
-            data = os.read(leader, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        err += data
-    out = process.stdout.read().decode()
-    process.wait(timeout=120)
-    os.close(leader)
+    # stdout to a file: a pipe could fill up while we read the terminal.
+    with tempfile.TemporaryFile() as stdout:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=follower, cwd=ROOT,
+                                   env={**os.environ, "COLUMNS": "100"})
+        os.close(follower)
+        err = b""
+        while True:
+            try:
+                data = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            err += data
+        process.wait(timeout=120)
+        os.close(leader)
+        stdout.seek(0)
+        out = stdout.read().decode()
     return process.returncode, out, err.decode(errors="replace")
 
 
