@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny import HEADER, csv_rows
 
 from pipeline import read
 from pipeline.cli import main
@@ -34,32 +35,11 @@ ROOT = project_root()
 SLOW = bool(os.environ.get("STANCE_SLOW_TESTS"))
 ARTICLE = "Chile rejected the official result, while Mexico asked for the tally sheets.\n"
 ACCENTED = "Nicolás Maduro met Edmundo González in Bogotá.\n"
-TINY_ROWS = [  # enough for a model of each label; its accuracy does not matter here
-    ("Chile rejected the official result.", "Chile", "oppose"),
-    ("Peru said it would not recognise the count.", "Peru", "oppose"),
-    ("Panama called the vote a fraud.", "Panama", "oppose"),
-    ("Russia congratulated Maduro on his victory.", "Russia", "support"),
-    ("Russia congratulated Maduro on his victory.", "Nicolás Maduro", "none"),
-    ("Cuba hailed the re-election of its ally.", "Cuba", "support"),
-    ("Iran praised the smooth vote.", "Iran", "support"),
-    ("Brazil asked for the tally sheets.", "Brazil", "neutral"),
-    ("Mexico called for a transparent review of the records.", "Mexico", "neutral"),
-    ("Colombia offered to mediate.", "Colombia", "neutral"),
-    ("Talks were held in Qatar.", "Qatar", "none"),
-    ("Exiles flew to Spain.", "Spain", "none"),
-]
-HEADER = "text,actor,stance,doc\n"
-
-
-def csv_rows(rows) -> str:
-    return HEADER + "".join(f'"{t}",{a},{s},d{i}\n' for i, (t, a, s) in enumerate(rows))
-
-
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory, dictionary, config) -> Path:
     """A tiny trained model outside models/ (so every run needs --trust-model)."""
     train = tmp_path_factory.mktemp("train")
-    (train / "tiny.csv").write_text(csv_rows(TINY_ROWS))
+    (train / "tiny.csv").write_text(csv_rows())
     folder = tmp_path_factory.mktemp("model") / "tiny"
     save_model(fit(load_corpus(train, dictionary), config, C=1.0), folder)
     return folder

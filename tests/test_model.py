@@ -4,32 +4,17 @@ import json
 
 import numpy as np
 import pytest
+from tiny import csv_rows
 
 from pipeline.corpus import load_corpus
 from pipeline.errors import StanceError
 from pipeline.model import MANIFEST_FILE, WEIGHTS_FILE, fit, load_model, load_pipeline, save_model
 
-ROWS = [
-    ("Chile rejected the official result.", "Chile", "oppose"),
-    ("Peru said it would not recognise the count.", "Peru", "oppose"),
-    ("Panama called the vote a fraud.", "Panama", "oppose"),
-    ("Russia congratulated Maduro on his victory.", "Russia", "support"),
-    ("Russia congratulated Maduro on his victory.", "Nicolás Maduro", "none"),
-    ("Cuba hailed the re-election of its ally.", "Cuba", "support"),
-    ("Iran praised the smooth vote.", "Iran", "support"),
-    ("Brazil asked for the tally sheets.", "Brazil", "neutral"),
-    ("Mexico called for a transparent review of the records.", "Mexico", "neutral"),
-    ("Colombia offered to mediate.", "Colombia", "neutral"),
-    ("Talks were held in Qatar.", "Qatar", "none"),
-    ("Exiles flew to Spain.", "Spain", "none"),
-]
-
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, dictionary, config):
     folder = tmp_path_factory.mktemp("train")
-    lines = ["text,actor,stance,doc"] + [f'"{t}",{a},{s},d{i}' for i, (t, a, s) in enumerate(ROWS)]
-    (folder / "tiny.csv").write_text("\n".join(lines) + "\n")
+    (folder / "tiny.csv").write_text(csv_rows())
     corpus = load_corpus(folder, dictionary)
     trained = fit(corpus, config, C=1.0)
     return corpus, trained
