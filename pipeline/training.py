@@ -126,7 +126,10 @@ def model_card(config: TargetConfig, corpus: Corpus, cv: dict[str, Scores], gold
         lines.append("")
     for run in gold_runs:
         where = run.articles.resolve()
-        where = where.relative_to(root.parent) if where.is_relative_to(root.parent) else where
+        for base in (root, root.parent):  # data/samples, or ../shared/eval shown as shared/eval
+            if where.is_relative_to(base):
+                where = where.relative_to(base)
+                break
         lines += [f"## Held-out articles: {run.name} (`{where}`, cells)", "",
                   "| system | cell accuracy | macro-F1 (support, oppose, neutral) |", "| --- | ---: | ---: |"]
         lines += [f"| {name} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for name, s in run.scores.items()]
