@@ -115,12 +115,9 @@ class PairFeatures:
     str, for a vectorizer with ``analyzer=passthrough``.
     """
 
-    def __init__(self, cues: dict[str, Sequence[str]] | None = None, sentence_ngrams: bool = True,
-                 segments: bool = True, camp_prior: bool = True) -> None:
+    def __init__(self, cues: dict[str, Sequence[str]] | None = None, sentence_ngrams: bool = True) -> None:
         self.cues = cues
         self.sentence_ngrams = sentence_ngrams
-        self.segments = segments
-        self.camp_prior = camp_prior
         self._compile()
 
     def _compile(self) -> None:
@@ -145,7 +142,7 @@ class PairFeatures:
         """Features of one pair, given the sentence's placeholder tokens."""
         seq, heading = _mask(pair, tokens)
         seq = _negate(seq)
-        feats = [f"kind:{pair.kind}"] + ([f"camp:{pair.camp}"] if self.camp_prior else [])
+        feats = [f"kind:{pair.kind}", f"camp:{pair.camp}"]
         feats += [f"via:{v}" for v in pair.via]
         if heading:
             feats.append("role:heading")
@@ -161,7 +158,7 @@ class PairFeatures:
             start, end = _clause(seq, pos)
             if (start, end) not in seen_clauses:
                 seen_clauses.add((start, end))
-                feats += self._clause_features(seq, start, end, pos, pair.camp)
+                feats += self._clause_features(seq, start, end, pos)
             feats += _window_features(seq, pos, start, end)
         n_actors = sum(1 for t in seq if t in ("PRO", "ANTI", "ACT"))
         feats.append(f"others:{min(n_actors, 3)}")
@@ -169,7 +166,7 @@ class PairFeatures:
             feats.append("has_quote")
         return feats
 
-    def _clause_features(self, seq: list[str], start: int, end: int, pos: int, camp: str | None = None) -> list[str]:
+    def _clause_features(self, seq: list[str], start: int, end: int, pos: int) -> list[str]:
         clause = seq[start:end]
         feats = ["c:" + t for t in clause]
         feats += ["c2:" + a + "_" + b for a, b in pairwise(clause)]
@@ -184,9 +181,7 @@ class PairFeatures:
             seg_start -= 1
         while seg_end < len(clause) and clause[seg_end] != ",":
             seg_end += 1
-        if self.segments:
-            feats += ["g:" + t for t in clause[seg_start:seg_end]]
-        found = set()
+        feats += ["g:" + t for t in clause[seg_start:seg_end]]
         if self.cue_patterns_:
             plain = [t[4:] if t.startswith("not_") else t for t in clause]
             text = " ".join(plain)
@@ -205,13 +200,9 @@ class PairFeatures:
                     distance = abs(index - (pos - start))
                     near = "d1" if distance <= 3 else "d2" if distance <= 8 else "d3"
                     feats += [name, f"cue:{label}" + (":neg" if negated else ""), f"{name}:{near}"]
-                    if self.segments:
-                        feats.append(name + (":seg" if seg_start <= index < seg_end else ":out"))
+                    feats.append(name + (":seg" if seg_start <= index < seg_end else ":out"))
                     if conditional:
                         feats.append(name + ":cond")
-                    found.add(label + (":neg" if negated else ""))
-        if not self.camp_prior:
-            feats += [f"camp:{camp}|{c}" for c in sorted(found)] or [f"camp:{camp}|nocue"]
         return feats
 
 
