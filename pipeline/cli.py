@@ -116,6 +116,16 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
     return config, pipeline, batch
 
 
+def write_output(output: Path, text: str, batch, quiet: bool) -> None:
+    """Write a batch's rendered result atomically and say so on stderr."""
+    from pipeline.export import write_atomic
+
+    write_atomic(output, lambda handle: handle.write(text))
+    if not quiet:
+        actors = len({c.actor for c in batch.cells})
+        typer.echo(f"stance: wrote {output} ({actors} actors x {len(batch.articles)} articles)", err=True)
+
+
 @app.command()
 def classify(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
@@ -150,10 +160,7 @@ def classify(
         rows = export.matrix_rows(cells, batch.articles) if fmt == Format.wide else export.long_rows(cells)
         text = export.render_csv(rows)
     if output:
-        export.write_atomic(output, lambda handle: handle.write(text))
-        if not quiet:
-            actors = len({c.actor for c in cells})
-            typer.echo(f"stance: wrote {output} ({actors} actors x {len(batch.articles)} articles)", err=True)
+        write_output(output, text, batch, quiet)
     else:
         sys.stdout.write(text)
     if plot:
@@ -180,7 +187,6 @@ def report(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
 ) -> None:
     """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, model scores."""
-    from pipeline import export
     from pipeline.report import render_report
 
     config, pipeline, batch = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output,),
@@ -190,10 +196,7 @@ def report(
     # The same roll-up as the cells, so that each cell lists every sentence it was built from.
     roll_up = (lambda actor, dated: dictionary.roll_up(actor, day or dated)) if level == Level.country else None
     html = render_report(batch.results, config, pipeline.model.manifest, level.value, batch.skipped, roll_up)
-    export.write_atomic(output, lambda handle: handle.write(html))
-    if not quiet:
-        actors = len({c.actor for c in batch.cells})
-        typer.echo(f"stance: wrote {output} ({actors} actors x {len(batch.articles)} articles)", err=True)
+    write_output(output, html, batch, quiet)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
