@@ -114,7 +114,7 @@ def stages(pipeline, files: list[Path]) -> dict:
         model.predict_proba(pairs)
         spent["classify"] += clock() - start
         start = clock()
-        n_features += sum(map(len, model.features.transform(pairs)))
+        n_features += len(model.features.encode(pairs)[1])
         spent["features_alone"] += clock() - start
         n_pairs += len(pairs)
         start = clock()

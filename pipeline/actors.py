@@ -360,7 +360,7 @@ def _in_capitals(text: str) -> bool:
 def _word_pattern(forms: Iterable[str]) -> re.Pattern[str]:
     # Not inside a word ("Peruvian", "O'Neill", "non-US"), but after an opening quote ('U.S.);
     # "Venezuela's president-elect" is not the president.
-    return re.compile(r"(?<![\w-])(?<!\w')(?:" + _trie_regex(sorted(forms)) + r")(?![\w]|'\w\w|-(?:elect|designate)\b)")
+    return re.compile(r"(?<![\w-])(?<!\w')(?:" + trie_regex(sorted(forms)) + r")(?![\w]|'\w\w|-(?:elect|designate)\b)")
 
 
 def _variants(form: str) -> list[str]:
@@ -371,7 +371,7 @@ def _variants(form: str) -> list[str]:
     return [form]
 
 
-def _trie_regex(words: Iterable[str]) -> str:
+def trie_regex(words: Iterable[str]) -> str:
     """A regex matching any of ``words``, longest first at each position, built as a trie
     so that the engine does not try a thousand alternatives at every character."""
     trie: dict = {}

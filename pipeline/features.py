@@ -18,11 +18,15 @@ and negation. The classifier learns their weights.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from hashlib import blake2b
+from itertools import accumulate
 
-from pipeline.actors import DATELINE, ActorDictionary, Mention, fold, mention_runs
+import numpy as np
+
+from pipeline.actors import DATELINE, ActorDictionary, Mention, fold, mention_runs, trie_regex
 
 TOKEN = re.compile(r"'s\b|n't\b|[a-z0-9]+(?:[-'][a-z0-9]+)*|\x00\d+\x00|[^\w\s]")
 NEGATORS = frozenset({"not", "n't", "never", "no", "without", "neither", "nor", "refused", "refuses", "refuse",
@@ -98,8 +102,8 @@ def tokenize_with_mentions(text: str, mentions: Sequence[tuple]) -> list[str]:
 
 
 class PairFeatures:
-    """Turn :class:`Pair` objects into lists of string features (pure Python, no scikit-learn,
-    so that classifying needs neither scikit-learn nor SciPy at run time).
+    """Features of :class:`Pair` objects, as names (for training and reading) or as integer
+    keys (for classifying fast).
 
     Parameters
     ----------
@@ -112,7 +116,16 @@ class PairFeatures:
     Notes
     -----
     ``transform`` takes a sequence of n :class:`Pair` and returns a list of n lists of
-    str, for a vectorizer with ``analyzer=passthrough``.
+    feature names (str), for a vectorizer with ``analyzer=passthrough``. ``encode`` returns
+    the same features as two arrays, the row of each feature and its 64-bit key
+    (:func:`feature_key` of its name), computed with NumPy rather than one Python string at
+    a time: the classifier looks keys up in a sorted array, several times faster than
+    building and hashing ~140 strings per pair.
+
+    Both come from one description of each pair (its masked token sequence, the n-gram
+    ranges over it, explicit n-grams and literal features), so names and keys always agree.
+    Pairs of one sentence must share their ``mentions`` tuple (as :func:`sentence_pairs`
+    makes them): the sentence is tokenised, masked and searched for cues once.
     """
 
     def __init__(self, cues: dict[str, Sequence[str]] | None = None, sentence_ngrams: bool = True) -> None:
@@ -122,88 +135,312 @@ class PairFeatures:
 
     def _compile(self) -> None:
         self.cue_patterns_ = [
-            (label, re.compile(r"\b(?:" + "|".join(re.escape(_cue_text(c)) for c in sorted(phrases, key=len, reverse=True))
-                               + ")"))
+            (label, re.compile(r"\b(?:" + trie_regex(_cue_text(c) for c in phrases) + ")"))
             for label, phrases in sorted((self.cues or {}).items()) if phrases
         ]
+        self._literal_keys: dict[str, int] = {}
 
     def transform(self, X: Iterable[Pair]) -> list[list[str]]:
-        cache: dict[int, list[str]] = {}
-        out = []
-        for pair in X:
-            key = id(pair.mentions)
-            tokens = cache.get(key)
-            if tokens is None:
-                tokens = cache[key] = tokenize_with_mentions(pair.text, pair.mentions)
-            out.append(self.pair_features(pair, tokens))
-        return out
+        templates: dict[int, _Template] = {}
+        return [_names(*self._describe(pair, templates)) for pair in X]
 
-    def pair_features(self, pair: Pair, tokens: list[str]) -> list[str]:
-        """Features of one pair, given the sentence's placeholder tokens."""
-        seq, heading = _mask(pair, tokens)
-        seq = _negate(seq)
-        feats = [f"kind:{pair.kind}", f"camp:{pair.camp}"]
-        feats += [f"via:{v}" for v in pair.via]
-        if heading:
-            feats.append("role:heading")
-        if self.sentence_ngrams:
-            feats += ["w:" + t for t in seq]
-            feats += ["b:" + a + "_" + b for a, b in pairwise(seq)]
-        positions = [i for i, t in enumerate(seq) if t == "TGT"]
-        if not positions:  # heading-only mention: the whole sentence is the clause
-            seq = ["TGT", ":"] + seq
-            positions = [0]
+    def encode(self, X: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
+        """Features as keys.
+
+        Returns
+        -------
+        rows : ndarray of shape (n_features_total,), int64
+            Index of the pair each feature belongs to.
+        keys : ndarray of shape (n_features_total,), uint64
+            :func:`feature_key` of each feature's name.
+        """
+        templates: dict[int, _Template] = {}
+        literal_keys = self._literal_keys
+        codes: list[int] = []
+        bases: list[int] = []  # where each pair's codes start in ``codes``
+        ranges: list[tuple[int, int, int]] = []
+        extra_counts: list[int] = []
+        extra_keys: list[int] = []
+        # Python ints go to NumPy at ~50 ns each: hand over as few as possible.
+        for pair in X:
+            _, shift, targets, ranges_of_pair, points, literals = self._describe(pair, templates)
+            template = templates[id(pair.mentions)]
+            if template.codes is None:
+                template.codes = [token_code(t) for t in template.tokens]
+            base = len(codes)
+            bases.append(base)
+            if shift:
+                codes += (TGT_CODE, COLON_CODE)
+                codes += template.codes
+            else:
+                pair_codes = template.codes.copy()
+                for position in targets:
+                    pair_codes[position] = TGT_CODE
+                codes += pair_codes
+            ranges += [(family, base + start, base + end) for family, _, start, end in ranges_of_pair]
+            for literal in literals:
+                key = literal_keys.get(literal)
+                if key is None:
+                    key = literal_keys[literal] = feature_key(literal)
+                extra_keys.append(key)
+            extra_keys += [_mix(family, *map(token_code, tokens)) for family, *tokens in points]
+            extra_counts.append(len(literals) + len(points))
+        token_codes = np.array(codes, dtype=np.uint64)
+        table = np.array(ranges, dtype=np.int64).reshape(-1, 3)
+        orders = NGRAM_ORDER[table[:, 0]]
+        all_rows = [np.repeat(np.arange(len(bases), dtype=np.int64), extra_counts)]
+        all_keys = [np.array(extra_keys, dtype=np.uint64)]
+        pair_starts = np.array(bases, dtype=np.int64)
+        for n in (1, 2, 3):
+            families, starts, ends = table[orders == n].T
+            counts = np.maximum(ends - starts - n + 1, 0)
+            total = int(counts.sum())
+            if not total:
+                continue
+            rows = np.searchsorted(pair_starts, starts, side="right") - 1
+            # Every position of every range, without a Python loop: each range's start,
+            # repeated, plus a running index that restarts at each range.
+            first = np.cumsum(counts) - counts
+            at = np.repeat(starts - first, counts) + np.arange(total)
+            keys = np.repeat(families.astype(np.uint64), counts) * MIX + token_codes[at]
+            keys = keys * MIX + (token_codes[at + 1] if n > 1 else np.uint64(0))
+            keys = keys * MIX + (token_codes[at + 2] if n > 2 else np.uint64(0))
+            all_rows.append(np.repeat(rows, counts))
+            all_keys.append(keys)
+        return np.concatenate(all_rows), np.concatenate(all_keys)
+
+    def _template(self, pair: Pair) -> _Template:
+        """The sentence masked for no target in particular: each list or group one slot,
+        tagged with its members' camp; negation scopes marked; cue matches found."""
+        tokens: list[str] = []
+        slots: dict[str, list[int]] = {}
+        members: list[tuple[int, list[str], list[str]]] = []  # (position, tags, actors) per slot
+        heading: set[str] = set()
+        run = None
+        for token in tokenize_with_mentions(pair.text, pair.mentions):
+            if token[0] != "\x00" or len(token) == 1:
+                tokens.append(token)
+                continue
+            start, end, actor, camp, mention_run = pair.mentions[int(token[1:-1])]
+            if start == end:
+                heading.add(actor)
+                continue
+            tag = camp.upper() if camp else "ACT"
+            if members and mention_run == run:
+                position, tags, actors = members[-1]
+                del tokens[position + 1:]  # the commas and "and" between members
+                tags.append(tag)
+                actors.append(actor)
+                continue
+            members.append((len(tokens), [tag], [actor]))
+            tokens.append(tag)
+            run = mention_run
+        listed = set()
+        for position, tags, actors in members:
+            tokens[position] = tags[0] if len(set(tags)) == 1 else "ACT"
+            for actor in actors:
+                positions = slots.setdefault(actor, [])
+                if position not in positions:
+                    positions.append(position)
+            if len(actors) > 1:
+                listed.update(actors)
+        tokens = _negate(tokens)
+        quotes_before = [0, *accumulate(t in QUOTES for t in tokens)] if not QUOTES.isdisjoint(tokens) else None
+        breaks = [i for i, t in enumerate(tokens) if t in CLAUSE_BREAKS]
+        commas = [i for i, t in enumerate(tokens) if t == ","]
+        return _Template(tokens, slots, listed, heading, len(members), quotes_before, self._cue_matches(tokens),
+                         breaks, commas)
+
+    def _cue_matches(self, tokens: list[str]) -> list[tuple[int, int, str, bool]]:
+        """(first token, last token, label, negated) of each cue phrase in the sentence."""
+        if not self.cue_patterns_:
+            return []
+        plain = [t[4:] if t.startswith("not_") else t for t in tokens]
+        text = " ".join(plain)
+        offsets: list[int] = []
+        matches = []
+        for label, pattern in self.cue_patterns_:
+            for match in pattern.finditer(text):
+                if not offsets:  # where each token starts in ``text``
+                    offsets = [0, *accumulate(map((1).__add__, map(len, plain[:-1])))]
+                first, last = bisect_right(offsets, match.start()) - 1, bisect_right(offsets, match.end() - 1) - 1
+                negated = tokens[first].startswith("not_") or (first > 0 and tokens[first - 1] in NEGATORS)
+                matches.append((first, last, label, negated))
+        return matches
+
+    def _describe(self, pair: Pair, templates: dict[int, _Template]) -> tuple:
+        """One pair as (token sequence, shift, target positions, n-gram ranges, explicit
+        n-grams, literals).
+
+        ``ranges`` are (family, n, start, end): every n-gram of ``seq[start:end]``;
+        ``points`` are (family, token, ...) tuples; ``shift`` is 2 when the target was only
+        named by a heading and ``["TGT", ":"]`` was put before the sentence.
+        """
+        template = templates.get(id(pair.mentions))
+        if template is None:
+            template = templates[id(pair.mentions)] = self._template(pair)
+        targets = template.slots.get(pair.actor)
+        if targets:
+            seq = template.tokens.copy()
+            for position in targets:
+                seq[position] = "TGT"
+            shift = 0
+        else:  # named only by a heading: the whole sentence is its clause
+            seq = ["TGT", ":", *template.tokens]
+            targets, shift = [0], 2
+        literals = [f"kind:{pair.kind}", f"camp:{pair.camp}", *[f"via:{v}" for v in pair.via]]
+        if pair.actor in template.heading:
+            literals.append("role:heading")
+        if pair.actor in template.listed:
+            literals.append("role:list")
+        literals.append(f"others:{min(template.n_slots - len(targets) + shift // 2, 3)}")
+        if template.quotes_before:
+            literals.append("has_quote")
+        ranges = [(W, 1, 0, len(seq)), (B, 2, 0, len(seq))] if self.sentence_ngrams else []
+        points: list[tuple] = []
         seen_clauses = set()
-        for pos in positions[:3]:
-            start, end = _clause(seq, pos)
+        for pos in targets[:3]:
+            start, end = _between(template.breaks, pos, shift, 0, len(seq))
             if (start, end) not in seen_clauses:
                 seen_clauses.add((start, end))
-                feats += self._clause_features(seq, start, end, pos)
-            feats += _window_features(seq, pos, start, end)
-        n_actors = sum(1 for t in seq if t in ("PRO", "ANTI", "ACT"))
-        feats.append(f"others:{min(n_actors, 3)}")
-        if any(t in QUOTES for t in seq):
-            feats.append("has_quote")
-        return feats
-
-    def _clause_features(self, seq: list[str], start: int, end: int, pos: int) -> list[str]:
-        clause = seq[start:end]
-        feats = ["c:" + t for t in clause]
-        feats += ["c2:" + a + "_" + b for a, b in pairwise(clause)]
-        feats += ["c3:" + a + "_" + b + "_" + c for a, b, c in zip(clause, clause[1:], clause[2:], strict=False)]
-        conditional = any(t in CONDITIONS for t in clause)
-        if conditional:
-            feats.append("cond")
-        # The comma-delimited stretch around the target ("In talks held in TGT, ...") tells
-        # cues of the target's own phrase from cues of the rest of the clause.
-        seg_start, seg_end = pos - start, pos - start + 1
-        while seg_start > 0 and clause[seg_start - 1] != ",":
-            seg_start -= 1
-        while seg_end < len(clause) and clause[seg_end] != ",":
-            seg_end += 1
-        feats += ["g:" + t for t in clause[seg_start:seg_end]]
-        if self.cue_patterns_:
-            plain = [t[4:] if t.startswith("not_") else t for t in clause]
-            text = " ".join(plain)
-            offsets = []
-            cursor = 0
-            for token in plain:
-                offsets.append(cursor)
-                cursor += len(token) + 1
-            tgt_char = offsets[pos - start]
-            for label, pattern in self.cue_patterns_:
-                for match in pattern.finditer(text):
-                    side = "R" if match.start() > tgt_char else "L"
-                    index = _index_at(offsets, match.start())
-                    negated = clause[index].startswith("not_") or (index > 0 and clause[index - 1] in NEGATORS)
-                    name = f"cue:{label}:{side}" + (":neg" if negated else "")
-                    distance = abs(index - (pos - start))
+                ranges += [(C1, 1, start, end), (C2, 2, start, end), (C3, 3, start, end)]
+                conditional = not CONDITIONS.isdisjoint(seq[start:end])
+                if conditional:
+                    literals.append("cond")
+                # The comma-delimited stretch around the target ("In talks held in TGT, ...")
+                # tells cues of the target's own phrase from cues of the rest of the clause.
+                seg_start, seg_end = _between(template.commas, pos, shift, start, end)
+                ranges.append((G, 1, seg_start, seg_end))
+                for first, last, label, negated in template.cues:
+                    first, last = first + shift, last + shift
+                    if first < start or last >= end or any(first <= t <= last for t in targets):
+                        continue
+                    name = f"cue:{label}:{'R' if first > pos else 'L'}" + (":neg" if negated else "")
+                    distance = abs(first - pos)
                     near = "d1" if distance <= 3 else "d2" if distance <= 8 else "d3"
-                    feats += [name, f"cue:{label}" + (":neg" if negated else ""), f"{name}:{near}"]
-                    feats.append(name + (":seg" if seg_start <= index < seg_end else ":out"))
+                    literals += [name, f"cue:{label}" + (":neg" if negated else ""), f"{name}:{near}",
+                                 name + (":seg" if seg_start <= first < seg_end else ":out")]
                     if conditional:
-                        feats.append(name + ":cond")
-        return feats
+                        literals.append(name + ":cond")
+            left, right = max(start, pos - WINDOW_LEFT), min(end, pos + 1 + WINDOW_RIGHT)
+            ranges += [(L, 1, left, pos), (R, 1, pos + 1, right)]
+            # The words next to the target, "<s>" / "</s>" past its window; as ranges of the
+            # sequence when they are in it (cheaper to key).
+            has_prev1, has_prev2 = pos - 1 >= left, pos - 2 >= left
+            has_next1, has_next2 = pos + 1 < right, pos + 2 < right
+            prev1 = seq[pos - 1] if has_prev1 else "<s>"
+            prev2 = seq[pos - 2] if has_prev2 else "<s>"
+            next1 = seq[pos + 1] if has_next1 else "</s>"
+            next2 = seq[pos + 2] if has_next2 else "</s>"
+            if has_prev1:
+                ranges += [(L1, 1, pos - 1, pos), (L2, 2, pos - 2, pos)] if has_prev2 else [(L1, 1, pos - 1, pos)]
+            if not has_prev2:
+                points += [(L2, prev2, prev1)] if has_prev1 else [(L1, prev1), (L2, prev2, prev1)]
+            if has_next1:
+                ranges += [(R1, 1, pos + 1, pos + 2), (R2, 2, pos + 1, pos + 3)] if has_next2 else [(R1, 1, pos + 1, pos + 2)]
+            if not has_next2:
+                points += [(R2, next1, next2)] if has_next1 else [(R1, next1), (R2, next1, next2)]
+            if has_prev1 and has_next1:
+                ranges.append((LR, 3, pos - 1, pos + 2))
+            else:
+                points.append((LR, prev1, "TGT", next1))
+            if right - pos > 3:
+                ranges.append((R3, 3, pos + 1, pos + 4))
+            if pos == start or LEFT_FILLERS.issuperset(seq[left:pos]):
+                literals.append("role:clause_start")
+            if prev1 == "by":
+                literals.append("role:by_agent")
+            if prev2 == "according" and prev1 == "to":
+                literals.append("role:source")
+            if prev1 in PREPOSITIONS:
+                literals.append("role:prep_object")
+            if next1 == "'s":
+                literals.append("role:possessive")
+            if not SPEECH.isdisjoint(seq[pos + 1:min(right, pos + 4)]) or (prev1 in SPEECH and prev2 in SPEAKER_BEFORE):
+                literals.append("role:speaker")
+            if template.quotes_before and template.quotes_before[max(pos - shift, 0)] % 2 == 1:
+                literals.append("role:in_quote")
+        return seq, shift, targets, ranges, points, literals
+
+
+@dataclass(slots=True)
+class _Template:
+    """A sentence masked for no target in particular (see :meth:`PairFeatures._template`)."""
+
+    tokens: list[str]
+    slots: dict[str, list[int]]  # actor -> positions of the slots it is in
+    listed: set[str]  # actors sharing a slot with others (a list or a group phrase)
+    heading: set[str]  # actors named by a heading governing the sentence
+    n_slots: int
+    quotes_before: list[int] | None  # number of quote marks before each position, if any
+    cues: list[tuple[int, int, str, bool]]
+    breaks: list[int]  # positions of clause breaks
+    commas: list[int]
+    codes: list[int] | None = None
+
+
+# Families of n-gram features: the prefix of their names and the number in their keys.
+NGRAM_FAMILIES = {"w": 1, "b": 2, "c": 3, "c2": 4, "c3": 5, "g": 6, "L": 7, "R": 8,
+                  "l1": 9, "l2": 10, "r1": 11, "r2": 12, "lr": 13, "r3": 14}
+W, B, C1, C2, C3, G, L, R, L1, L2, R1, R2, LR, R3 = NGRAM_FAMILIES.values()
+LITERAL = 15
+NGRAM_ORDER = np.array([0, 1, 2, 1, 2, 3, 1, 1, 1, 1, 2, 1, 2, 3, 3])  # n of each family's n-grams
+PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()}
+MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
+MASK = (1 << 64) - 1
+LEFT_FILLERS = PUNCT | {"and", "the", "however", "meanwhile", "also"}
+SPEAKER_BEFORE = QUOTES | {","}
+_token_codes: dict[str, int] = {}
+
+
+def token_code(token: str) -> int:
+    """A stable 64-bit code of a token (the same in every process, unlike ``hash``)."""
+    code = _token_codes.get(token)
+    if code is None:
+        if len(_token_codes) > 1 << 20:  # bound the memory of a long-running worker
+            _token_codes.clear()
+        digest = blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        code = _token_codes[token] = int.from_bytes(digest, "little")
+    return code
+
+
+def _mix(family: int, a: int, b: int = 0, c: int = 0) -> int:
+    """The key of an n-gram of up to three token codes; :meth:`PairFeatures.encode` computes
+    the same in uint64 arrays (multiplication wraps modulo 2**64 there)."""
+    mix = int(MIX)
+    key = (family * mix + a) & MASK
+    key = (key * mix + b) & MASK
+    return (key * mix + c) & MASK
+
+
+def feature_key(name: str) -> int:
+    """The 64-bit key of a feature name, as :meth:`PairFeatures.encode` gives it.
+
+    N-gram names are ``<family>:<token> <token> ...`` (tokens never hold a space); any
+    other name is a literal feature, keyed as a whole.
+    """
+    prefix, colon, rest = name.partition(":")
+    family = NGRAM_FAMILIES.get(prefix) if colon else None
+    if family is None:
+        return _mix(LITERAL, token_code(name))
+    return _mix(family, *map(token_code, rest.split(" ")))
+
+
+TGT_CODE = token_code("TGT")
+COLON_CODE = token_code(":")
+
+
+def _names(seq: list[str], shift: int, targets: list[int], ranges: list[tuple], points: list[tuple],
+           literals: list[str]) -> list[str]:
+    names = list(literals)
+    for family, n, start, end in ranges:
+        prefix = PREFIXES[family]
+        if n == 1:
+            names += [prefix + token for token in seq[start:end]]
+        else:
+            names += [prefix + " ".join(seq[i:i + n]) for i in range(start, end - n + 1)]
+    names += [PREFIXES[family] + " ".join(tokens) for family, *tokens in points]
+    return names
 
 
 def _cue_text(cue: str) -> str:
@@ -214,43 +451,6 @@ def _cue_text(cue: str) -> str:
 def passthrough(features: list[str]) -> list[str]:
     """Analyzer for a scikit-learn vectorizer whose documents are already feature lists."""
     return features
-
-
-def _mask(pair: Pair, tokens: list[str]) -> tuple[list[str], bool]:
-    """Placeholders to TGT/PRO/ANTI/ACT; a coordinated list becomes one tag.
-
-    The members of a list (same run id, see :func:`sentence_pairs`) and the words joining
-    them collapse into one tag: ``TGT`` followed by ``LIST`` when the target is among them,
-    else the members' common tag (``ACT`` when they differ).
-    """
-    seq: list[str] = []
-    heading = False
-    run, members, at = None, 0, -1  # the open list: its id, size, index of its tag in seq
-
-    def close() -> None:
-        if members > 1 and seq[at] == "TGT":
-            seq.insert(at + 1, "LIST")
-
-    for token in tokens:
-        match = PLACEHOLDER.fullmatch(token)
-        if not match:
-            seq.append(token)
-            continue
-        start, end, actor, camp, mention_run = pair.mentions[int(match.group(1))]
-        tag = "TGT" if actor == pair.actor else (camp.upper() if camp else "ACT")
-        if start == end:
-            heading = heading or tag == "TGT"
-            continue
-        if mention_run == run:
-            del seq[at + 1:]  # the commas and "and" between members
-            seq[at] = "TGT" if "TGT" in (tag, seq[at]) else (tag if tag == seq[at] else "ACT")
-            members += 1
-            continue
-        close()
-        seq.append(tag)
-        run, members, at = mention_run, 1, len(seq) - 1
-    close()
-    return seq, heading
 
 
 TAGS = frozenset({"TGT", "PRO", "ANTI", "ACT"})
@@ -275,56 +475,14 @@ def _negate(seq: list[str]) -> list[str]:
     return out
 
 
-def _clause(seq: list[str], pos: int) -> tuple[int, int]:
-    start = pos
-    while start > 0 and seq[start - 1] not in CLAUSE_BREAKS:
-        start -= 1
-    end = pos + 1
-    while end < len(seq) and seq[end] not in CLAUSE_BREAKS:
-        end += 1
+def _between(marks: list[int], pos: int, shift: int, low: int, high: int) -> tuple[int, int]:
+    """The stretch of a pair's sequence around ``pos`` that no mark interrupts, within
+    ``[low, high)``: ``marks`` are template positions, ``shift`` places them in the sequence.
+    The clause of the target (marks: clause breaks) or its comma-delimited segment."""
+    i = bisect_left(marks, pos - shift)
+    start = max(low, marks[i - 1] + 1 + shift) if i else low
+    end = min(high, marks[i] + shift) if i < len(marks) else high
     return start, end
-
-
-def _index_at(offsets: list[int], char: int) -> int:
-    lo, hi = 0, len(offsets) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if offsets[mid] <= char:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _window_features(seq: list[str], pos: int, start: int, end: int) -> list[str]:
-    left = seq[max(start, pos - WINDOW_LEFT):pos]
-    right = seq[pos + 1:min(end, pos + 1 + WINDOW_RIGHT)]
-    if right and right[0] == "LIST":
-        right = right[1:]
-    feats = ["L:" + t for t in left] + ["R:" + t for t in right]
-    prev1 = left[-1] if left else "<s>"
-    prev2 = left[-2] if len(left) > 1 else "<s>"
-    next1 = right[0] if right else "</s>"
-    next2 = right[1] if len(right) > 1 else "</s>"
-    feats += [f"l1:{prev1}", f"l2:{prev2}_{prev1}", f"r1:{next1}", f"r2:{next1}_{next2}",
-              f"lr:{prev1}_TGT_{next1}"]
-    feats += [f"r3:{'_'.join(right[:3])}"] if len(right) >= 3 else []
-    if pos == start or all(t in PUNCT or t in {"and", "the", "however", "meanwhile", "also"} for t in left):
-        feats.append("role:clause_start")
-    if prev1 == "by":
-        feats.append("role:by_agent")
-    if prev2 == "according" and prev1 == "to":
-        feats.append("role:source")
-    if prev1 in PREPOSITIONS:
-        feats.append("role:prep_object")
-    if next1 == "'s":
-        feats.append("role:possessive")
-    if any(t in SPEECH for t in right[:3]) or (prev1 in SPEECH and prev2 in QUOTES | {","}):
-        feats.append("role:speaker")
-    quotes_before = sum(1 for t in seq[:pos] if t in QUOTES)
-    if quotes_before % 2 == 1:
-        feats.append("role:in_quote")
-    return feats
 
 
 def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDictionary) -> list[Pair]:

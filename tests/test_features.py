@@ -1,4 +1,9 @@
-from pipeline.features import PairFeatures, sentence_pairs, tokenize_with_mentions
+import os
+import subprocess
+import sys
+from collections import Counter
+
+from pipeline.features import Pair, PairFeatures, feature_key, sentence_pairs, tokenize_with_mentions
 from pipeline.segment import Sentence
 
 
@@ -20,7 +25,7 @@ def test_one_sentence_gives_each_actor_its_own_view(matcher, coreference, dictio
 def test_camps_mask_the_other_side(matcher, coreference, dictionary):
     text = "Chile recognised González as the winner, not Maduro."
     features = PairFeatures().transform([pairs_of(text, matcher, coreference, dictionary)["Chile"]])[0]
-    assert "c2:recognised_ANTI" in features
+    assert "c2:recognised ANTI" in features
     assert any(f.endswith("PRO") for f in features)
 
 
@@ -54,3 +59,48 @@ def test_roles(matcher, coreference, dictionary):
 def test_tokens_keep_placeholders():
     tokens = tokenize_with_mentions("Chile's view", ((0, 5, "Chile", None, 0),))
     assert tokens == ["\x000\x00", "'s", "view"]
+
+
+TRICKY = [
+    "The U.S. rejected the result while Mexico asked for the tally sheets.",
+    "Mexico, Colombia and Brazil jointly demanded a review, but Chile did not recognize Maduro.",
+    '"We will not hand over power," Cabello said, calling González\'s claim a fraud.',
+    "Washington offered amnesty to Maduro; Brasília would accept the result only if an audit confirms it.",
+    "According to the UN, Peru, Chile, Argentina reject the so-called victory of Maduro.",
+]
+
+
+def test_keys_are_the_keys_of_the_names(matcher, coreference, dictionary, config):
+    """``encode`` (what classifying uses) and ``transform`` (what training uses) give the
+    same features, for every pair of sentences with lists, quotes, cues and negation."""
+    features = PairFeatures(config.cues)
+    pairs = [p for text in TRICKY for p in pairs_of(text, matcher, coreference, dictionary).values()]
+    names = features.transform(pairs)
+    rows, keys = features.encode(pairs)
+    assert len(pairs) >= 15
+    for row, pair_names in enumerate(names):
+        assert Counter(map(feature_key, pair_names)) == Counter(keys[rows == row].tolist()), pairs[row]
+
+
+def test_heading_only_target_gets_the_whole_sentence(config):
+    text = "They rejected the result."
+    pair = Pair(text, "Chile", ((0, 0, "Chile", "anti", -1),), "anti", "country", ("heading",))
+    names = PairFeatures(config.cues).transform([pair])[0]
+    assert "role:heading" in names and "c:rejected" in names and "l1:<s>" in names and "r1::" in names
+    _, keys = PairFeatures(config.cues).encode([pair])
+    assert Counter(map(feature_key, names)) == Counter(keys.tolist())
+
+
+def test_list_members_are_marked(matcher, coreference, dictionary):
+    pairs = pairs_of("Mexico, Colombia and Brazil asked for the records.", matcher, coreference, dictionary)
+    assert all("role:list" in PairFeatures().transform([pairs[a]])[0] for a in ("Mexico", "Colombia", "Brazil"))
+    alone = pairs_of("Mexico asked for the records.", matcher, coreference, dictionary)["Mexico"]
+    assert "role:list" not in PairFeatures().transform([alone])[0]
+
+
+def test_feature_keys_are_the_same_in_every_process():
+    script = "from pipeline.features import feature_key; print(feature_key('c2:recognised ANTI'), feature_key('role:speaker'))"
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert outputs == {f"{feature_key('c2:recognised ANTI')} {feature_key('role:speaker')}\n"}
+    assert feature_key("c2:recognised ANTI") != feature_key("c2:ANTI recognised") != feature_key("c:recognised")
