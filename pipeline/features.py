@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from hashlib import blake2b
 from itertools import accumulate
 
@@ -158,7 +159,8 @@ class PairFeatures:
         literal_keys = self._literal_keys
         codes: list[int] = []
         bases: list[int] = []  # where each pair's codes start in ``codes``
-        ranges: list[tuple[int, int, int]] = []
+        ranges: list[tuple[int, int, int]] = []  # (family, start, end) in the pair's sequence
+        range_counts: list[int] = []
         extra_counts: list[int] = []
         extra_keys: list[int] = []
         # Python ints go to NumPy at ~50 ns each: hand over as few as possible.
@@ -166,7 +168,7 @@ class PairFeatures:
             _, shift, targets, ranges_of_pair, points, literals = self._describe(pair, templates)
             template = templates[id(pair.mentions)]
             if template.codes is None:
-                template.codes = [token_code(t) for t in template.tokens]
+                template.codes = [_token_codes.get(t) or token_code(t) for t in template.tokens]
             base = len(codes)
             bases.append(base)
             if shift:
@@ -177,7 +179,8 @@ class PairFeatures:
                 for position in targets:
                     pair_codes[position] = TGT_CODE
                 codes += pair_codes
-            ranges += [(family, base + start, base + end) for family, _, start, end in ranges_of_pair]
+            ranges += ranges_of_pair
+            range_counts.append(len(ranges_of_pair))
             for literal in literals:
                 key = literal_keys.get(literal)
                 if key is None:
@@ -187,17 +190,19 @@ class PairFeatures:
             extra_counts.append(len(literals) + len(points))
         token_codes = np.array(codes, dtype=np.uint64)
         table = np.array(ranges, dtype=np.int64).reshape(-1, 3)
-        orders = NGRAM_ORDER[table[:, 0]]
+        pair_of_range = np.repeat(np.arange(len(bases), dtype=np.int64), range_counts)
+        table[:, 1:] += np.array(bases, dtype=np.int64)[pair_of_range, None]  # into ``codes``
+        orders = _NGRAM_ORDER[table[:, 0]]
         all_rows = [np.repeat(np.arange(len(bases), dtype=np.int64), extra_counts)]
         all_keys = [np.array(extra_keys, dtype=np.uint64)]
-        pair_starts = np.array(bases, dtype=np.int64)
         for n in (1, 2, 3):
-            families, starts, ends = table[orders == n].T
+            selected = orders == n
+            families, starts, ends = table[selected].T
             counts = np.maximum(ends - starts - n + 1, 0)
             total = int(counts.sum())
             if not total:
                 continue
-            rows = np.searchsorted(pair_starts, starts, side="right") - 1
+            rows = pair_of_range[selected]
             # Every position of every range, without a Python loop: each range's start,
             # repeated, plus a running index that restarts at each range.
             first = np.cumsum(counts) - counts
@@ -272,7 +277,8 @@ class PairFeatures:
         """One pair as (token sequence, shift, target positions, n-gram ranges, explicit
         n-grams, literals).
 
-        ``ranges`` are (family, n, start, end): every n-gram of ``seq[start:end]``;
+        ``ranges`` are (family, start, end): every n-gram of ``seq[start:end]`` (``n`` is
+        ``NGRAM_ORDER[family]``);
         ``points`` are (family, token, ...) tuples; ``shift`` is 2 when the target was only
         named by a heading and ``["TGT", ":"]`` was put before the sentence.
         """
@@ -288,7 +294,7 @@ class PairFeatures:
         else:  # named only by a heading: the whole sentence is its clause
             seq = ["TGT", ":", *template.tokens]
             targets, shift = [0], 2
-        literals = [f"kind:{pair.kind}", f"camp:{pair.camp}", *[f"via:{v}" for v in pair.via]]
+        literals = _pair_literals(pair.kind, pair.camp, pair.via)
         if pair.actor in template.heading:
             literals.append("role:heading")
         if pair.actor in template.listed:
@@ -296,34 +302,30 @@ class PairFeatures:
         literals.append(f"others:{min(template.n_slots - len(targets) + shift // 2, 3)}")
         if template.quotes_before:
             literals.append("has_quote")
-        ranges = [(W, 1, 0, len(seq)), (B, 2, 0, len(seq))] if self.sentence_ngrams else []
+        ranges = [(W, 0, len(seq)), (B, 0, len(seq))] if self.sentence_ngrams else []
         points: list[tuple] = []
         seen_clauses = set()
         for pos in targets[:3]:
             start, end = _between(template.breaks, pos, shift, 0, len(seq))
             if (start, end) not in seen_clauses:
                 seen_clauses.add((start, end))
-                ranges += [(C1, 1, start, end), (C2, 2, start, end), (C3, 3, start, end)]
+                ranges += [(C1, start, end), (C2, start, end), (C3, start, end)]
                 conditional = not CONDITIONS.isdisjoint(seq[start:end])
                 if conditional:
                     literals.append("cond")
                 # The comma-delimited stretch around the target ("In talks held in TGT, ...")
                 # tells cues of the target's own phrase from cues of the rest of the clause.
                 seg_start, seg_end = _between(template.commas, pos, shift, start, end)
-                ranges.append((G, 1, seg_start, seg_end))
+                ranges.append((G, seg_start, seg_end))
                 for first, last, label, negated in template.cues:
                     first, last = first + shift, last + shift
                     if first < start or last >= end or any(first <= t <= last for t in targets):
                         continue
-                    name = f"cue:{label}:{'R' if first > pos else 'L'}" + (":neg" if negated else "")
                     distance = abs(first - pos)
-                    near = "d1" if distance <= 3 else "d2" if distance <= 8 else "d3"
-                    literals += [name, f"cue:{label}" + (":neg" if negated else ""), f"{name}:{near}",
-                                 name + (":seg" if seg_start <= first < seg_end else ":out")]
-                    if conditional:
-                        literals.append(name + ":cond")
+                    literals += _cue_literals(label, first > pos, negated, 1 if distance <= 3 else 2 if distance <= 8 else 3,
+                                              seg_start <= first < seg_end, conditional)
             left, right = max(start, pos - WINDOW_LEFT), min(end, pos + 1 + WINDOW_RIGHT)
-            ranges += [(L, 1, left, pos), (R, 1, pos + 1, right)]
+            ranges += [(L, left, pos), (R, pos + 1, right)]
             # The words next to the target, "<s>" / "</s>" past its window; as ranges of the
             # sequence when they are in it (cheaper to key).
             has_prev1, has_prev2 = pos - 1 >= left, pos - 2 >= left
@@ -333,19 +335,19 @@ class PairFeatures:
             next1 = seq[pos + 1] if has_next1 else "</s>"
             next2 = seq[pos + 2] if has_next2 else "</s>"
             if has_prev1:
-                ranges += [(L1, 1, pos - 1, pos), (L2, 2, pos - 2, pos)] if has_prev2 else [(L1, 1, pos - 1, pos)]
+                ranges += [(L1, pos - 1, pos), (L2, pos - 2, pos)] if has_prev2 else [(L1, pos - 1, pos)]
             if not has_prev2:
                 points += [(L2, prev2, prev1)] if has_prev1 else [(L1, prev1), (L2, prev2, prev1)]
             if has_next1:
-                ranges += [(R1, 1, pos + 1, pos + 2), (R2, 2, pos + 1, pos + 3)] if has_next2 else [(R1, 1, pos + 1, pos + 2)]
+                ranges += [(R1, pos + 1, pos + 2), (R2, pos + 1, pos + 3)] if has_next2 else [(R1, pos + 1, pos + 2)]
             if not has_next2:
                 points += [(R2, next1, next2)] if has_next1 else [(R1, next1), (R2, next1, next2)]
             if has_prev1 and has_next1:
-                ranges.append((LR, 3, pos - 1, pos + 2))
+                ranges.append((LR, pos - 1, pos + 2))
             else:
                 points.append((LR, prev1, "TGT", next1))
             if right - pos > 3:
-                ranges.append((R3, 3, pos + 1, pos + 4))
+                ranges.append((R3, pos + 1, pos + 4))
             if pos == start or LEFT_FILLERS.issuperset(seq[left:pos]):
                 literals.append("role:clause_start")
             if prev1 == "by":
@@ -384,7 +386,8 @@ NGRAM_FAMILIES = {"w": 1, "b": 2, "c": 3, "c2": 4, "c3": 5, "g": 6, "L": 7, "R":
                   "l1": 9, "l2": 10, "r1": 11, "r2": 12, "lr": 13, "r3": 14}
 W, B, C1, C2, C3, G, L, R, L1, L2, R1, R2, LR, R3 = NGRAM_FAMILIES.values()
 LITERAL = 15
-NGRAM_ORDER = np.array([0, 1, 2, 1, 2, 3, 1, 1, 1, 1, 2, 1, 2, 3, 3])  # n of each family's n-grams
+NGRAM_ORDER = (0, 1, 2, 1, 2, 3, 1, 1, 1, 1, 2, 1, 2, 3, 3)  # n of each family's n-grams
+_NGRAM_ORDER = np.array(NGRAM_ORDER)
 PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
 MASK = (1 << 64) - 1
@@ -430,11 +433,30 @@ TGT_CODE = token_code("TGT")
 COLON_CODE = token_code(":")
 
 
-def _names(seq: list[str], shift: int, targets: list[int], ranges: list[tuple], points: list[tuple],
-           literals: list[str]) -> list[str]:
+@lru_cache(maxsize=256)
+def _pair_literals_cached(kind: str, camp: str | None, via: tuple[str, ...]) -> tuple[str, ...]:
+    return (f"kind:{kind}", f"camp:{camp}", *[f"via:{v}" for v in via])
+
+
+def _pair_literals(kind: str, camp: str | None, via: tuple[str, ...]) -> list[str]:
+    """What the pair says of its actor, whatever the sentence: kind, camp, how it was found."""
+    return list(_pair_literals_cached(kind, camp, via))
+
+
+@lru_cache(maxsize=1024)
+def _cue_literals(label: str, right: bool, negated: bool, near: int, in_segment: bool, conditional: bool) -> tuple[str, ...]:
+    """The features of one cue match: its label, side, negation, distance, segment, condition."""
+    name = f"cue:{label}:{'R' if right else 'L'}" + (":neg" if negated else "")
+    literals = (name, f"cue:{label}" + (":neg" if negated else ""), f"{name}:d{near}",
+                name + (":seg" if in_segment else ":out"))
+    return (*literals, name + ":cond") if conditional else literals
+
+
+def _names(seq: list[str], shift: int, targets: list[int], ranges: list[tuple[int, int, int]],
+           points: list[tuple], literals: list[str]) -> list[str]:
     names = list(literals)
-    for family, n, start, end in ranges:
-        prefix = PREFIXES[family]
+    for family, start, end in ranges:
+        prefix, n = PREFIXES[family], NGRAM_ORDER[family]
         if n == 1:
             names += [prefix + token for token in seq[start:end]]
         else:
