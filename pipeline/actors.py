@@ -384,14 +384,19 @@ def trie_regex(words: Iterable[str]) -> str:
 
 
 def _node_regex(node: dict) -> str:
+    chain = []  # a run of nodes with one child and no end needs no group: walk it in a loop
+    while len(node) == 1 and "" not in node:
+        char, node = next(iter(node.items()))
+        chain.append(char)
+    prefix = re.escape("".join(chain))
     end = "" in node
     branches = [re.escape(char) + _node_regex(child) for char, child in sorted(node.items()) if char]
     if not branches:
-        return ""
+        return prefix
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     if end:
-        return "(?:" + body + ")?"
-    return body
+        return prefix + "(?:" + body + ")?"
+    return prefix + body
 
 
 # --- Coreference -------------------------------------------------------------------------

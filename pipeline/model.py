@@ -21,11 +21,12 @@ data hash and the labels; every load checks it first.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import platform
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,10 +102,9 @@ class LinearStanceModel:
         Cue phrases for :class:`PairFeatures`.
     """
 
-    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
-                 labels: Sequence[str], cues: dict[str, Sequence[str]] | None = None,
+    def __init__(self, vocabulary: Sequence[str] | Callable[[], Sequence[str]], idf: np.ndarray, coef: np.ndarray,
+                 intercept: np.ndarray, labels: Sequence[str], cues: dict[str, Sequence[str]] | None = None,
                  manifest: dict | None = None, keys: np.ndarray | None = None) -> None:
-        terms = list(vocabulary)
         idf = np.asarray(idf, dtype=np.float64)
         coef = np.asarray(coef, dtype=np.float64)
         self.intercept = np.asarray(intercept, dtype=np.float64)
@@ -112,20 +112,40 @@ class LinearStanceModel:
         self.features = PairFeatures(cues=cues)
         self.manifest = manifest or {}
         self.name = "model"
+        if callable(vocabulary):  # names are only read to explain: classifying needs the keys
+            if keys is None:
+                raise StanceError("a model without feature names in memory needs their keys")
+            self._vocabulary, self._terms = vocabulary, None
+        else:
+            self._vocabulary, self._terms = None, list(vocabulary)
+            if keys is None:
+                keys = [feature_key(t) for t in self._terms]
+        keys = np.asarray(keys, dtype=np.uint64)
+        self.n_features = len(keys)
         # Binary logistic regression stores one row; we only support the multinomial case.
-        if coef.shape != (len(self.labels), len(terms)) or idf.shape != (len(terms),):
+        if (keys.shape != (self.n_features,) or coef.shape != (len(self.labels), self.n_features)
+                or idf.shape != (self.n_features,)
+                or (self._terms is not None and len(self._terms) != self.n_features)):
             raise StanceError("model weights have an unexpected shape: run `make train`")
-        keys = np.asarray(keys if keys is not None else [feature_key(t) for t in terms], dtype=np.uint64)
-        if keys.shape != (len(terms),):
-            raise StanceError("model feature keys have an unexpected shape: run `make train`")
         # Features are numbered in the order of their keys: a pair's sorted keys then find
         # their columns (and weights) in ascending order, which the CPU cache favours.
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.idf, self.coef = keys[order], idf[order], coef[:, order]
-        self.terms = [terms[i] for i in order]
-        if len(order) > 1 and not (self.keys[1:] != self.keys[:-1]).all():
+        self._order = np.argsort(keys, kind="stable")
+        self.keys, self.idf, self.coef = keys[self._order], idf[self._order], coef[:, self._order]
+        if self._terms is not None:
+            self._terms = [self._terms[i] for i in self._order]
+        if self.n_features > 1 and not (self.keys[1:] != self.keys[:-1]).all():
             raise StanceError("two features of the model share a key: rename a feature family")
         self._weights = (self.coef * self.idf).T.copy()  # (n_features, n_classes), idf folded in
+
+    @property
+    def terms(self) -> list[str]:
+        """The feature names, in the order of the columns of ``coef``."""
+        if self._terms is None:
+            names = list(self._vocabulary())
+            if len(names) != self.n_features:
+                raise StanceError("model feature names do not match its weights: run `make train`")
+            self._terms = [names[i] for i in self._order]
+        return self._terms
 
     @classmethod
     def from_pipeline(cls, pipeline: Any, manifest: dict | None = None) -> LinearStanceModel:
@@ -153,9 +173,9 @@ class LinearStanceModel:
         at = np.searchsorted(self.keys, keys)
         at[at == len(self.keys)] = 0
         known = self.keys[at] == keys
-        unique, counts = np.unique(rows[known] * len(self.terms) + at[known], return_counts=True)
+        unique, counts = np.unique(rows[known] * self.n_features + at[known], return_counts=True)
         tf = 1.0 + np.log(counts.astype(np.float64))
-        return unique // len(self.terms), unique % len(self.terms), tf
+        return unique // self.n_features, unique % self.n_features, tf
 
     def decision_function(self, pairs: Sequence[Pair]) -> np.ndarray:
         """Linear scores, shape (n_pairs, n_classes)."""
@@ -291,23 +311,42 @@ def read_manifest(directory: Path, trust: bool = False) -> dict:
     return manifest
 
 
-def _verify(directory: Path, manifest: dict, name: str) -> Path:
+@dataclass(frozen=True)
+class _NpzMember:
+    """One array of verified ``.npz`` bytes, read when called (and picklable, for workers)."""
+
+    data: bytes
+    name: str
+
+    def __call__(self) -> list:
+        with np.load(io.BytesIO(self.data), allow_pickle=False) as arrays:
+            return arrays[self.name].tolist()
+
+
+def _verified(directory: Path, manifest: dict, name: str) -> bytes:
+    """The bytes of a model file, if their sha256 is the manifest's."""
     path = Path(directory) / name
-    if not path.is_file() or manifest["sha256"].get(name) != _sha256(path):
+    data = path.read_bytes() if path.is_file() else b""
+    if manifest["sha256"].get(name) != hashlib.sha256(data).hexdigest():
         raise StanceError(f"{path} does not match its manifest (altered or corrupt): run `make train`")
-    return path
+    return data
 
 
 def load_model(directory: Path, trust: bool = False) -> LinearStanceModel:
-    """Load the classifier used at run time, after checking the manifest and hash."""
+    """Load the classifier used at run time, after checking the manifest and hash.
+
+    The file is read once, hashed, and parsed from memory, so what is checked is what is
+    used; the feature names (most of its bytes) are only decompressed if asked for.
+    """
     manifest = read_manifest(directory, trust)
-    path = _verify(directory, manifest, WEIGHTS_FILE)
+    path = Path(directory) / WEIGHTS_FILE
+    data = _verified(directory, manifest, WEIGHTS_FILE)
+    arrays = np.load(io.BytesIO(data), allow_pickle=False)
     try:
-        with np.load(path, allow_pickle=False) as arrays:
-            model = LinearStanceModel(
-                arrays["vocabulary"].tolist(), arrays["idf"], arrays["coef"], arrays["intercept"],
-                arrays["labels"].tolist(), manifest.get("cues"), manifest, arrays["keys"],
-            )
+        model = LinearStanceModel(
+            _NpzMember(data, "vocabulary"), arrays["idf"], arrays["coef"], arrays["intercept"],
+            arrays["labels"].tolist(), manifest.get("cues"), manifest, arrays["keys"],
+        )
     except (KeyError, ValueError, OSError) as exc:
         raise StanceError(f"{path}: unreadable weights ({exc}): run `make train`") from None
     if list(model.labels) != manifest.get("labels"):
@@ -324,12 +363,13 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     import joblib
 
     manifest = read_manifest(directory, trust)
-    path = _verify(directory, manifest, MODEL_FILE)
+    path = Path(directory) / MODEL_FILE
+    data = _verified(directory, manifest, MODEL_FILE)
     saved, current = manifest.get("versions", {}), library_versions()
     wrong = [f"{n} {saved.get(n)} (installed {current[n]})" for n in PINNED if saved.get(n) != current[n]]
     if wrong:
         raise StanceError(f"{path} was trained with {', '.join(wrong)}: run `make train`")
-    return joblib.load(path)
+    return joblib.load(io.BytesIO(data))
 
 
 def _sha256(path: Path) -> str:

@@ -1,6 +1,7 @@
 """The model machinery, on a tiny corpus written here (not the project's data)."""
 
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ from tiny import csv_rows
 
 from pipeline.corpus import load_corpus
 from pipeline.errors import StanceError
+from pipeline.features import feature_key
 from pipeline.model import MANIFEST_FILE, WEIGHTS_FILE, fit, load_model, load_pipeline, save_model
 
 
@@ -36,6 +38,19 @@ def test_save_load_roundtrip_and_trust(tiny, tmp_path):
     loaded = load_model(tmp_path / "m", trust=True)
     np.testing.assert_allclose(loaded.predict_proba(corpus.pairs), trained.pipeline.predict_proba(corpus.pairs))
     assert load_pipeline(tmp_path / "m", trust=True).classes_.tolist() == list(loaded.labels)
+    # The names are the Pipeline's, in the order of the run-time columns, read on demand.
+    names = trained.pipeline.named_steps["vectorize"].get_feature_names_out().tolist()
+    assert loaded._terms is None
+    assert sorted(loaded.terms) == sorted(names) and loaded.terms == trained.linear.terms
+    assert [feature_key(t) for t in loaded.terms] == loaded.keys.tolist()
+
+
+def test_model_goes_to_worker_processes_whole(tiny, tmp_path):
+    corpus, trained = tiny
+    save_model(trained, tmp_path / "m")
+    copy = pickle.loads(pickle.dumps(load_model(tmp_path / "m", trust=True)))
+    np.testing.assert_array_equal(copy.predict_proba(corpus.pairs), trained.linear.predict_proba(corpus.pairs))
+    assert copy.terms == trained.linear.terms
 
 
 def test_altered_model_is_refused(tiny, tmp_path):
