@@ -44,7 +44,6 @@ SPEECH = frozenset({"said", "says", "told", "added", "stated", "declared", "insi
                     "responded", "affirmed", "asserted", "according"})
 QUOTES = frozenset({'"', "“", "”", "«", "»"})
 PUNCT = frozenset(",.;:!?()[]\"“”«»—-")
-PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
 WINDOW_LEFT, WINDOW_RIGHT = 6, 10
 
 
@@ -169,7 +168,7 @@ class PairFeatures:
             _, shift, targets, ranges_of_pair, points, literals = self._describe(pair, templates)
             template = templates[id(pair.mentions)]
             if template.codes is None:
-                template.codes = [_token_codes.get(t) or token_code(t) for t in template.tokens]
+                template.codes = [token_code(t) for t in template.tokens]
             base = len(codes)
             bases.append(base)
             if shift:
