@@ -142,8 +142,8 @@ class PairFeatures:
         self._literal_keys: dict[str, int] = {}
 
     def transform(self, X: Iterable[Pair]) -> list[list[str]]:
-        templates: dict[int, _Template] = {}
-        return [_names(*self._describe(pair, templates)) for pair in X]
+        templates: dict[int, tuple[tuple, _Template]] = {}
+        return [_names(*self._describe(pair, self._template_of(pair, templates))) for pair in X]
 
     def encode(self, X: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
         """Features as keys.
@@ -155,7 +155,7 @@ class PairFeatures:
         keys : ndarray of shape (n_features_total,), uint64
             :func:`feature_key` of each feature's name.
         """
-        templates: dict[int, _Template] = {}
+        templates: dict[int, tuple[tuple, _Template]] = {}
         literal_keys = self._literal_keys
         codes: list[int] = []
         bases: list[int] = []  # where each pair's codes start in ``codes``
@@ -165,8 +165,8 @@ class PairFeatures:
         extra_keys: list[int] = []
         # Python ints go to NumPy at ~50 ns each: hand over as few as possible.
         for pair in X:
-            _, shift, targets, ranges_of_pair, points, literals = self._describe(pair, templates)
-            template = templates[id(pair.mentions)]
+            template = self._template_of(pair, templates)
+            _, shift, targets, ranges_of_pair, points, literals = self._describe(pair, template)
             if template.codes is None:
                 template.codes = [token_code(t) for t in template.tokens]
             base = len(codes)
@@ -273,7 +273,18 @@ class PairFeatures:
                 matches.append((first, last, label, negated))
         return matches
 
-    def _describe(self, pair: Pair, templates: dict[int, _Template]) -> tuple:
+    def _template_of(self, pair: Pair, templates: dict[int, tuple[tuple, _Template]]) -> _Template:
+        """The template of the pair's sentence, made once for the pairs sharing its mentions.
+
+        Keyed by identity, with the mentions kept alive beside it: an id can only be
+        reused once its object is gone, so a key never points at another sentence.
+        """
+        entry = templates.get(id(pair.mentions))
+        if entry is None:
+            entry = templates[id(pair.mentions)] = (pair.mentions, self._template(pair))
+        return entry[1]
+
+    def _describe(self, pair: Pair, template: _Template) -> tuple:
         """One pair as (token sequence, shift, target positions, n-gram ranges, explicit
         n-grams, literals).
 
@@ -282,9 +293,6 @@ class PairFeatures:
         ``points`` are (family, token, ...) tuples; ``shift`` is 2 when the target was only
         named by a heading and ``["TGT", ":"]`` was put before the sentence.
         """
-        template = templates.get(id(pair.mentions))
-        if template is None:
-            template = templates[id(pair.mentions)] = self._template(pair)
         targets = template.slots.get(pair.actor)
         if targets:
             seq = template.tokens.copy()

@@ -104,3 +104,12 @@ def test_feature_keys_are_the_same_in_every_process():
                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert outputs == {f"{feature_key('c2:recognised ANTI')} {feature_key('role:speaker')}\n"}
     assert feature_key("c2:recognised ANTI") != feature_key("c2:ANTI recognised") != feature_key("c:recognised")
+
+
+def test_pairs_made_on_the_fly_get_their_own_sentence(matcher, coreference, dictionary, config):
+    """Pairs dropped as soon as they are featurised free their mentions; a new sentence's
+    mentions may then take the same id, and must not be mistaken for the old sentence."""
+    features = PairFeatures(config.cues)
+    pairs = [p for text in TRICKY for p in pairs_of(text, matcher, coreference, dictionary).values()]
+    fresh = (Pair(p.text, p.actor, tuple(list(p.mentions)), p.camp, p.kind, p.via) for p in pairs)
+    assert features.transform(fresh) == features.transform(pairs)
