@@ -26,11 +26,20 @@ app.add_typer(actors_app, name="actors")
 EXIT_ERROR, EXIT_SKIPPED = 2, 1
 
 TargetOpt = Annotated[Optional[str], typer.Option("--target", "-t", help="Target name (targets/NAME.toml) or a TOML path.")]
+ModelOpt = Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")]
+TrustOpt = Annotated[bool, typer.Option("--trust-model", help="Allow a model folder outside models/.")]
+DateOpt = Annotated[Optional[str], typer.Option("--date", help="Article date YYYY-MM-DD (for dated roles).")]
+StrictOpt = Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")]
 
 
 class Level(str, Enum):
     actor = "actor"
     country = "country"
+
+
+LevelOpt = Annotated[Level, typer.Option(
+    help="actor, or country: people and institutions roll up to whom they speak for.")]
 
 
 class Format(str, Enum):
@@ -132,14 +141,13 @@ def classify(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here instead of stdout.")] = None,
     fmt: Annotated[Optional[Format], typer.Option(
         "--format", "-f", help="table (stdout default), wide matrix CSV (file default), long CSV, json.")] = None,
-    level: Annotated[Level, typer.Option(
-        help="actor, or country: people and institutions roll up to whom they speak for.")] = Level.actor,
+    level: LevelOpt = Level.actor,
     target: TargetOpt = None,
-    model: Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")] = None,
-    trust_model: Annotated[bool, typer.Option("--trust-model", help="Allow a model folder outside models/.")] = False,
-    when: Annotated[Optional[str], typer.Option("--date", help="Article date YYYY-MM-DD (for dated roles).")] = None,
-    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    model: ModelOpt = None,
+    trust_model: TrustOpt = False,
+    when: DateOpt = None,
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw the matrix as a heatmap PNG here.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(
@@ -177,14 +185,13 @@ def classify(
 def report(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
-    level: Annotated[Level, typer.Option(
-        help="actor, or country: people and institutions roll up to whom they speak for.")] = Level.actor,
+    level: LevelOpt = Level.actor,
     target: TargetOpt = None,
-    model: Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")] = None,
-    trust_model: Annotated[bool, typer.Option("--trust-model", help="Allow a model folder outside models/.")] = False,
-    when: Annotated[Optional[str], typer.Option("--date", help="Article date YYYY-MM-DD (for dated roles).")] = None,
-    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    model: ModelOpt = None,
+    trust_model: TrustOpt = False,
+    when: DateOpt = None,
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, model scores."""
     from pipeline.report import render_report
@@ -208,10 +215,10 @@ def explain(
     top: Annotated[int, typer.Option(min=1, max=100, help="Features shown per sentence.")] = 8,
     level: Annotated[Level, typer.Option(help="country: also the people and institutions speaking for it.")] = Level.actor,
     target: TargetOpt = None,
-    model: Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")] = None,
-    trust_model: Annotated[bool, typer.Option("--trust-model", help="Allow a model folder outside models/.")] = False,
-    when: Annotated[Optional[str], typer.Option("--date", help="Article date YYYY-MM-DD (for dated roles).")] = None,
-    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")] = False,
+    model: ModelOpt = None,
+    trust_model: TrustOpt = False,
+    when: DateOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """For each sentence mentioning the actor: its label, the probability and the features that weighed most."""
     from pipeline.explain import explain_actor, render_explanation, resolve_actor
@@ -250,7 +257,7 @@ def evaluate(
     with_baselines: Annotated[bool, typer.Option("--baselines/--no-baselines", help="Score the baselines side by side.")] = True,
     level: Annotated[Level, typer.Option()] = Level.actor,
     target: TargetOpt = None,
-    model: Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")] = None,
+    model: ModelOpt = None,
     trust_model: Annotated[bool, typer.Option("--trust-model")] = False,
 ) -> None:
     """Score the model: against a gold matrix (--gold), or by cross-validation (--cv)."""
