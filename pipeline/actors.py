@@ -42,6 +42,10 @@ FORMER = re.compile(r"(?:\b[Ff]ormer|\bex-|\bthen-|\blate)\s*$")
 
 def fold(text: str) -> str:
     """Strip accents and unify apostrophes and spaces, keeping every offset in place."""
+    # Most news text is ASCII, and only two ASCII characters fold: a search is ~20 times
+    # faster than translating every character through the table.
+    if text.isascii() and _ASCII_FOLDED.search(text) is None:
+        return text
     return text.translate(_FOLD)
 
 
@@ -59,6 +63,7 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+_ASCII_FOLDED = re.compile("[" + re.escape("".join(chr(code) for code in _FOLD if code < 128)) + "]")
 
 
 @dataclass(frozen=True)

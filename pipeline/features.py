@@ -111,7 +111,7 @@ class PairFeatures:
         Cue phrases per stance class (``{"support": [...], "oppose": [...], ...}``),
         matched as word prefixes in the target's clause.
     sentence_ngrams : bool, default True
-        Also emit unigrams and bigrams of the whole masked sentence.
+        Also emit the unigrams of the whole masked sentence.
 
     Notes
     -----
@@ -159,7 +159,7 @@ class PairFeatures:
         literal_keys = self._literal_keys
         codes: list[int] = []
         bases: list[int] = []  # where each pair's codes start in ``codes``
-        ranges: list[tuple[int, int, int]] = []  # (family, start, end) in the pair's sequence
+        ranges: list[int] = []  # family, start, end, family, ... in the pair's sequence
         range_counts: list[int] = []
         extra_counts: list[int] = []
         extra_keys: list[int] = []
@@ -168,7 +168,8 @@ class PairFeatures:
             template = self._template_of(pair, templates)
             _, shift, targets, ranges_of_pair, points, literals = self._describe(pair, template)
             if template.codes is None:
-                template.codes = [token_code(t) for t in template.tokens]
+                known = _token_codes.get  # inlined lookup: most tokens have a code already
+                template.codes = [known(t) or token_code(t) for t in template.tokens]
             base = len(codes)
             bases.append(base)
             if shift:
@@ -180,7 +181,7 @@ class PairFeatures:
                     pair_codes[position] = TGT_CODE
                 codes += pair_codes
             ranges += ranges_of_pair
-            range_counts.append(len(ranges_of_pair))
+            range_counts.append(len(ranges_of_pair) // 3)
             for literal in literals:
                 key = literal_keys.get(literal)
                 if key is None:
@@ -288,8 +289,9 @@ class PairFeatures:
         """One pair as (token sequence, shift, target positions, n-gram ranges, explicit
         n-grams, literals).
 
-        ``ranges`` are (family, start, end): every n-gram of ``seq[start:end]`` (``n`` is
-        ``NGRAM_ORDER[family]``);
+        ``ranges`` are flat (family, start, end) triples: every n-gram of ``seq[start:end]``
+        (``n`` is ``NGRAM_ORDER[family]``), flat because NumPy converts a list of tuples three
+        times slower;
         ``points`` are (family, token, ...) tuples; ``shift`` is 2 when the target was only
         named by a heading and ``["TGT", ":"]`` was put before the sentence.
         """
@@ -310,21 +312,21 @@ class PairFeatures:
         literals.append(f"others:{min(template.n_slots - len(targets) + shift // 2, 3)}")
         if template.quotes_before:
             literals.append("has_quote")
-        ranges = [(W, 0, len(seq)), (B, 0, len(seq))] if self.sentence_ngrams else []
+        ranges = [W, 0, len(seq)] if self.sentence_ngrams else []
         points: list[tuple] = []
         seen_clauses = set()
         for pos in targets[:3]:
             start, end = _between(template.breaks, pos, shift, 0, len(seq))
             if (start, end) not in seen_clauses:
                 seen_clauses.add((start, end))
-                ranges += [(C1, start, end), (C2, start, end), (C3, start, end)]
+                ranges += (C1, start, end, C2, start, end)
                 conditional = not CONDITIONS.isdisjoint(seq[start:end])
                 if conditional:
                     literals.append("cond")
                 # The comma-delimited stretch around the target ("In talks held in TGT, ...")
                 # tells cues of the target's own phrase from cues of the rest of the clause.
                 seg_start, seg_end = _between(template.commas, pos, shift, start, end)
-                ranges.append((G, seg_start, seg_end))
+                ranges += (G, seg_start, seg_end)
                 for first, last, label, negated in template.cues:
                     first, last = first + shift, last + shift
                     if first < start or last >= end or any(first <= t <= last for t in targets):
@@ -333,7 +335,7 @@ class PairFeatures:
                     literals += _cue_literals(label, first > pos, negated, 1 if distance <= 3 else 2 if distance <= 8 else 3,
                                               seg_start <= first < seg_end, conditional)
             left, right = max(start, pos - WINDOW_LEFT), min(end, pos + 1 + WINDOW_RIGHT)
-            ranges += [(L, left, pos), (R, pos + 1, right)]
+            ranges += (L, left, pos, R, pos + 1, right)
             # The words next to the target, "<s>" / "</s>" past its window; as ranges of the
             # sequence when they are in it (cheaper to key).
             has_prev1, has_prev2 = pos - 1 >= left, pos - 2 >= left
@@ -343,19 +345,19 @@ class PairFeatures:
             next1 = seq[pos + 1] if has_next1 else "</s>"
             next2 = seq[pos + 2] if has_next2 else "</s>"
             if has_prev1:
-                ranges += [(L1, pos - 1, pos), (L2, pos - 2, pos)] if has_prev2 else [(L1, pos - 1, pos)]
+                ranges += (L1, pos - 1, pos, L2, pos - 2, pos) if has_prev2 else (L1, pos - 1, pos)
             if not has_prev2:
                 points += [(L2, prev2, prev1)] if has_prev1 else [(L1, prev1), (L2, prev2, prev1)]
             if has_next1:
-                ranges += [(R1, pos + 1, pos + 2), (R2, pos + 1, pos + 3)] if has_next2 else [(R1, pos + 1, pos + 2)]
+                ranges += (R1, pos + 1, pos + 2, R2, pos + 1, pos + 3) if has_next2 else (R1, pos + 1, pos + 2)
             if not has_next2:
                 points += [(R2, next1, next2)] if has_next1 else [(R1, next1), (R2, next1, next2)]
             if has_prev1 and has_next1:
-                ranges.append((LR, pos - 1, pos + 2))
+                ranges += (LR, pos - 1, pos + 2)
             else:
                 points.append((LR, prev1, "TGT", next1))
             if right - pos > 3:
-                ranges.append((R3, pos + 1, pos + 4))
+                ranges += (R3, pos + 1, pos + 4)
             if pos == start or LEFT_FILLERS.issuperset(seq[left:pos]):
                 literals.append("role:clause_start")
             if prev1 == "by":
@@ -390,11 +392,11 @@ class _Template:
 
 
 # Families of n-gram features: the prefix of their names and the number in their keys.
-NGRAM_FAMILIES = {"w": 1, "b": 2, "c": 3, "c2": 4, "c3": 5, "g": 6, "L": 7, "R": 8,
-                  "l1": 9, "l2": 10, "r1": 11, "r2": 12, "lr": 13, "r3": 14}
-W, B, C1, C2, C3, G, L, R, L1, L2, R1, R2, LR, R3 = NGRAM_FAMILIES.values()
-LITERAL = 15
-NGRAM_ORDER = (0, 1, 2, 1, 2, 3, 1, 1, 1, 1, 2, 1, 2, 3, 3)  # n of each family's n-grams
+NGRAM_FAMILIES = {"w": 1, "c": 2, "c2": 3, "g": 4, "L": 5, "R": 6,
+                  "l1": 7, "l2": 8, "r1": 9, "r2": 10, "lr": 11, "r3": 12}
+W, C1, C2, G, L, R, L1, L2, R1, R2, LR, R3 = NGRAM_FAMILIES.values()
+LITERAL = 13
+NGRAM_ORDER = (0, 1, 1, 2, 1, 1, 1, 1, 2, 1, 2, 3, 3)  # n of each family's n-grams
 _NGRAM_ORDER = np.array(NGRAM_ORDER)
 PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
@@ -460,10 +462,10 @@ def _cue_literals(label: str, right: bool, negated: bool, near: int, in_segment:
     return (*literals, name + ":cond") if conditional else literals
 
 
-def _names(seq: list[str], shift: int, targets: list[int], ranges: list[tuple[int, int, int]],
+def _names(seq: list[str], shift: int, targets: list[int], ranges: list[int],
            points: list[tuple], literals: list[str]) -> list[str]:
     names = list(literals)
-    for family, start, end in ranges:
+    for family, start, end in zip(ranges[::3], ranges[1::3], ranges[2::3], strict=True):
         prefix, n = PREFIXES[family], NGRAM_ORDER[family]
         if n == 1:
             names += [prefix + token for token in seq[start:end]]
@@ -488,6 +490,8 @@ TAGS = frozenset({"TGT", "PRO", "ANTI", "ACT"})
 
 def _negate(seq: list[str]) -> list[str]:
     """Prefix up to three words after a negator with ``not_``, stopping at punctuation."""
+    if NEGATORS.isdisjoint(seq) and "n't" not in "\x01".join(seq):  # most sentences
+        return seq
     out = []
     scope = 0
     for token in seq:

@@ -135,7 +135,9 @@ class LinearStanceModel:
             self._terms = [self._terms[i] for i in self._order]
         if self.n_features > 1 and not (self.keys[1:] != self.keys[:-1]).all():
             raise StanceError("two features of the model share a key: rename a feature family")
-        self._weights = (self.coef * self.idf).T.copy()  # (n_features, n_classes), idf folded in
+        self._class_weights = self.coef * self.idf  # (n_classes, n_features), idf folded in
+        self._table_keys, self._table_columns, self._probes = _key_table(self.keys)
+        self._home_shift = np.uint64(64 - _table_bits(len(self._table_keys)))
 
     @property
     def terms(self) -> list[str]:
@@ -168,14 +170,41 @@ class LinearStanceModel:
         so sorted, the probabilities are the same to the last bit in every process
         (``--jobs``, Dask workers, two runs).
         """
-        order = np.argsort(keys)
-        keys, rows = keys[order], rows[order]
-        at = np.searchsorted(self.keys, keys)
-        at[at == len(self.keys)] = 0
-        known = self.keys[at] == keys
-        unique, counts = np.unique(rows[known] * self.n_features + at[known], return_counts=True)
+        columns = self.columns(keys)
+        known = columns >= 0
+        unique, counts = np.unique(rows[known] * self.n_features + columns[known], return_counts=True)
         tf = 1.0 + np.log(counts.astype(np.float64))
-        return unique // self.n_features, unique % self.n_features, tf
+        pair_rows, feature_ids = np.divmod(unique, self.n_features)
+        return pair_rows, feature_ids, tf
+
+    def columns(self, keys: np.ndarray) -> np.ndarray:
+        """The feature id of each key, -1 for keys the model does not know.
+
+        Parameters
+        ----------
+        keys : ndarray of shape (n,), uint64
+
+        Returns
+        -------
+        ndarray of shape (n,), int64
+        """
+        table_keys, table_columns = self._table_keys, self._table_columns
+        home = (keys >> self._home_shift).astype(np.intp)
+        found = table_columns[home]
+        # An empty slot's column is -1, so it answers "unknown" whatever key it compares with.
+        columns = np.where(table_keys[home] == keys, found, -1)
+        # Linear probing: a key is in the first slot from its home that holds it, before the
+        # first empty one; only the few keys whose home holds another key probe further.
+        pending = np.flatnonzero((columns < 0) & (found >= 0))
+        for probe in range(1, self._probes + 1):
+            if not len(pending):
+                break
+            slots = (home[pending] + probe) & (len(table_keys) - 1)
+            found = table_columns[slots]
+            hit = table_keys[slots] == keys[pending]
+            columns[pending[hit]] = found[hit]
+            pending = pending[~hit & (found >= 0)]
+        return columns
 
     def decision_function(self, pairs: Sequence[Pair]) -> np.ndarray:
         """Linear scores, shape (n_pairs, n_classes)."""
@@ -183,12 +212,10 @@ class LinearStanceModel:
         weighted = tf * self.idf[cols]
         norms = np.sqrt(np.bincount(rows, weights=weighted**2, minlength=len(pairs)))
         norms[norms == 0] = 1.0
-        contributions = self._weights[cols] * (tf / norms[rows])[:, None]
-        # Entries are grouped by row: one reduceat sums each pair's, in a fixed order.
-        scores = np.zeros((len(pairs), len(self.labels)))
-        present, first = np.unique(rows, return_index=True)
-        if len(present):
-            scores[present] = np.add.reduceat(contributions, first, axis=0)
+        scale = tf / norms[rows]
+        # Entries are sorted by row, and bincount adds them in that order: a fixed sum.
+        scores = np.stack([np.bincount(rows, weights=weights[cols] * scale, minlength=len(pairs))
+                           for weights in self._class_weights], axis=1)
         return scores + self.intercept
 
     def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
@@ -370,6 +397,40 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     if wrong:
         raise StanceError(f"{path} was trained with {', '.join(wrong)}: run `make train`")
     return joblib.load(io.BytesIO(data))
+
+
+def _table_bits(size: int) -> int:
+    return size.bit_length() - 1
+
+
+def _key_table(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """An open-addressing hash table of distinct uint64 ``keys`` (linear probing).
+
+    Returns the slots' keys, the slots' feature ids (-1 when empty) and the longest probe.
+    The table has at least four slots per key, and a key's home slot is its top bits:
+    keys are products of an odd multiplier, well mixed there. Filled in rounds, with
+    NumPy: in round ``p`` every key still unplaced tries slot ``home + p``; a slot once
+    filled stays filled, so lookups that stop at the first empty slot find every key.
+    """
+    bits = max(int(4 * len(keys)).bit_length(), 4)
+    size = 1 << bits
+    table_keys = np.zeros(size, dtype=np.uint64)
+    table_columns = np.full(size, -1, dtype=np.int64)
+    home = (keys >> np.uint64(64 - bits)).astype(np.int64)
+    pending = np.arange(len(keys))
+    probe = 0
+    while len(pending):
+        slots = (home[pending] + probe) & (size - 1)
+        free = table_columns[slots] < 0
+        candidates, wanted = pending[free], slots[free]
+        taken, first = np.unique(wanted, return_index=True)  # one key per slot and round
+        table_columns[taken] = candidates[first]
+        table_keys[taken] = keys[candidates[first]]
+        placed = np.zeros(len(keys), dtype=bool)
+        placed[candidates[first]] = True
+        pending = pending[~placed[pending]]
+        probe += 1
+    return table_keys, table_columns, max(probe - 1, 0)
 
 
 def _sha256(path: Path) -> str:

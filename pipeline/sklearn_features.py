@@ -20,7 +20,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     cues : dict of str to sequence of str, optional
         Cue phrases per stance class.
     sentence_ngrams : bool, default True
-        Also emit unigrams and bigrams of the whole masked sentence.
+        Also emit the unigrams of the whole masked sentence.
     """
 
     def __init__(self, cues: dict[str, Sequence[str]] | None = None, sentence_ngrams: bool = True) -> None:
