@@ -253,6 +253,8 @@ def evaluate(
     paths: Annotated[Optional[list[str]], typer.Argument(help="Articles to classify against --gold.")] = None,
     gold: Annotated[Optional[Path], typer.Option(help="Gold CSV: article,actor,stance.")] = None,
     cv: Annotated[bool, typer.Option("--cv", help="Grouped k-fold cross-validation on the training corpus.")] = False,
+    agreement: Annotated[Optional[Path], typer.Option(
+        help="A second annotator's labels (file,text,actor,stance): agreement with the corpus.")] = None,
     folds: Annotated[int, typer.Option(min=2, max=20)] = 5,
     with_baselines: Annotated[bool, typer.Option("--baselines/--no-baselines", help="Score the baselines side by side.")] = True,
     level: Annotated[Level, typer.Option()] = Level.actor,
@@ -260,12 +262,19 @@ def evaluate(
     model: ModelOpt = None,
     trust_model: Annotated[bool, typer.Option("--trust-model")] = False,
 ) -> None:
-    """Score the model: against a gold matrix (--gold), or by cross-validation (--cv)."""
+    """Score the model: against a gold matrix (--gold), or by cross-validation (--cv); or
+    measure how far a second annotator agrees with the training labels (--agreement)."""
     from pipeline.evaluate import format_scores
 
-    if not cv and gold is None:
-        fail("give --gold FILE with articles, or --cv")
+    if not cv and gold is None and agreement is None:
+        fail("give --gold FILE with articles, --cv, or --agreement FILE")
     config = load_target(target)
+    if agreement is not None:
+        from pipeline.evaluate import agreement as measure_agreement
+        from pipeline.evaluate import cohen_kappa
+
+        scores = measure_agreement(agreement, config.train_path)
+        typer.echo(format_scores(f"second annotator vs corpus (Cohen's kappa {cohen_kappa(scores):.3f})", scores))
     if cv:
         from pipeline.actors import ActorDictionary
         from pipeline.corpus import load_corpus

@@ -101,6 +101,58 @@ def score_cells(gold: dict[tuple[str, str], str], cells: dict[tuple[str, str], s
     return score([gold[k] for k in keys], [cells.get(k, "none") for k in keys])
 
 
+def cohen_kappa(scores: Scores) -> float:
+    """Cohen's kappa of two labellings, from the confusion matrix of one against the other."""
+    n = scores.n
+    if not n:
+        return 0.0
+    observed = sum(scores.confusion[i][i] for i in range(len(LABELS))) / n
+    expected = sum(sum(row) * sum(r[i] for r in scores.confusion)
+                   for i, row in enumerate(scores.confusion)) / (n * n)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+def agreement(second_path: Path, train_path: Path) -> Scores:
+    """A second annotator's labels scored against the corpus labels of the same pairs.
+
+    ``second_path`` is a CSV with ``file,text,actor,stance``; each row must name a pair of
+    the training file ``file`` in ``train_path``. ``gold`` in the returned scores is the
+    corpus, ``predicted`` the second annotator.
+    """
+    from pipeline.corpus import read_rows
+
+    try:
+        with open(second_path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"file", "text", "actor", "stance"} - set(reader.fieldnames or [])
+            if missing:
+                raise StanceError(f"{second_path}: missing column(s) {', '.join(sorted(missing))}")
+            second = [(reader.line_num, row) for row in reader]
+    except FileNotFoundError:
+        raise StanceError(f"{second_path}: no such file") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise StanceError(f"{second_path}: unreadable CSV ({exc})") from None
+    corpus: dict[str, dict[tuple[str, str], str]] = {}
+    gold, predicted = [], []
+    for line, row in second:
+        name, stance = (row["file"] or "").strip(), (row["stance"] or "").strip()
+        if stance not in LABELS:
+            raise StanceError(f"{second_path}: line {line}: unknown label {stance!r}")
+        if name not in corpus:
+            path = Path(train_path) / name
+            if Path(name).name != name or not path.is_file():
+                raise StanceError(f"{second_path}: line {line}: no training file {name!r} in {train_path}")
+            corpus[name] = {(r["text"], r["actor"]): r["stance"] for r in read_rows(path)}
+        label = corpus[name].get(((row["text"] or "").strip(), (row["actor"] or "").strip()))
+        if label is None:
+            raise StanceError(f"{second_path}: line {line}: no such (text, actor) pair in {name}")
+        gold.append(label)
+        predicted.append(stance)
+    if not gold:
+        raise StanceError(f"{second_path}: no rows")
+    return score(gold, predicted)
+
+
 # --- Baselines ---------------------------------------------------------------------------
 
 class MajorityBaseline:

@@ -133,3 +133,10 @@ def test_readme_commands_are_real():
     for command in ("make demo", "make test", "make train", "stance classify", "stance evaluate"):
         assert command in readme
     assert Path(ROOT / ".ci" / "run").read_text().count("make test") == 1
+
+
+def test_agreement_of_the_shipped_second_annotation():
+    """Every pair of the second annotation still exists in the corpus, and the figures print."""
+    result = run("evaluate", "--agreement", "data/train/agreement/second-annotator.csv")
+    assert result.returncode == 0, result.stderr
+    assert "Cohen's kappa" in result.stdout and "n=700" in result.stdout

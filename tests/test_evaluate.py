@@ -1,8 +1,9 @@
 import pytest
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
+from pipeline.corpus import LABELS
 from pipeline.errors import StanceError
-from pipeline.evaluate import read_gold, score, score_cells
+from pipeline.evaluate import agreement, cohen_kappa, read_gold, score, score_cells
 
 
 def test_score_agrees_with_scikit_learn():
@@ -27,3 +28,33 @@ def test_gold_file_errors(tmp_path):
     path.write_text("article,who\n")
     with pytest.raises(StanceError, match="missing column"):
         read_gold(path)
+
+
+TRAIN = "text,actor,stance,doc,date\nChile rejected the result.,Chile,oppose,d1,\nPeru took note.,Peru,neutral,d2,\n"
+
+
+def test_agreement_scores_the_second_annotator_against_the_corpus(tmp_path):
+    (tmp_path / "a.csv").write_text(TRAIN)
+    second = tmp_path / "second.csv"
+    second.write_text("file,text,actor,stance\na.csv,Chile rejected the result.,Chile,oppose\n"
+                      "a.csv,Peru took note.,Peru,none\n")
+    scores = agreement(second, tmp_path)
+    assert scores.n == 2 and scores.accuracy == 0.5
+    assert scores.confusion[LABELS.index("neutral")][LABELS.index("none")] == 1
+    # Kappa corrects raw agreement for chance: the same as scikit-learn's.
+    gold, pred = ["oppose", "neutral"], ["oppose", "none"]
+    assert cohen_kappa(scores) == pytest.approx(cohen_kappa_score(gold, pred))
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("b.csv,Chile rejected the result.,Chile,oppose", "no training file 'b.csv'"),
+    ("../a.csv,Chile rejected the result.,Chile,oppose", "no training file"),
+    ("a.csv,Chile accepted the result.,Chile,oppose", "line 2: no such \\(text, actor\\) pair in a.csv"),
+    ("a.csv,Chile rejected the result.,Chile,against", "line 2: unknown label 'against'"),
+])
+def test_agreement_errors_name_the_line(tmp_path, row, message):
+    (tmp_path / "a.csv").write_text(TRAIN)
+    second = tmp_path / "second.csv"
+    second.write_text(f"file,text,actor,stance\n{row}\n")
+    with pytest.raises(StanceError, match=message):
+        agreement(second, tmp_path)
