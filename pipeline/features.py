@@ -140,6 +140,22 @@ class PairFeatures:
             for label, phrases in sorted((self.cues or {}).items()) if phrases
         ]
         self._literal_keys: dict[str, int] = {}
+        self._point_keys: dict[tuple, int] = {}
+
+    def _literal_key(self, literal: str) -> int:
+        key = self._literal_keys.get(literal)
+        if key is None:
+            key = self._literal_keys[literal] = feature_key(literal)
+        return key
+
+    def _point_key(self, point: tuple) -> int:
+        key = self._point_keys.get(point)
+        if key is None:
+            if len(self._point_keys) > 1 << 16:  # bound the memory of a long-running worker
+                self._point_keys.clear()
+            family, *tokens = point
+            key = self._point_keys[point] = _mix(family, *map(token_code, tokens))
+        return key
 
     def transform(self, X: Iterable[Pair]) -> list[list[str]]:
         templates: dict[int, tuple[tuple, _Template]] = {}
@@ -156,7 +172,7 @@ class PairFeatures:
             :func:`feature_key` of each feature's name.
         """
         templates: dict[int, tuple[tuple, _Template]] = {}
-        literal_keys = self._literal_keys
+        literal_keys, point_keys = self._literal_keys, self._point_keys
         codes: list[int] = []
         bases: list[int] = []  # where each pair's codes start in ``codes``
         ranges: list[int] = []  # family, start, end, family, ... in the pair's sequence
@@ -182,12 +198,12 @@ class PairFeatures:
                 codes += pair_codes
             ranges += ranges_of_pair
             range_counts.append(len(ranges_of_pair) // 3)
-            for literal in literals:
-                key = literal_keys.get(literal)
-                if key is None:
-                    key = literal_keys[literal] = feature_key(literal)
-                extra_keys.append(key)
-            extra_keys += [_mix(family, *map(token_code, tokens)) for family, *tokens in points]
+            # Literals and explicit n-grams recur: their keys are looked up, made once.
+            keys_of_pair = list(map(literal_keys.get, literals))
+            keys_of_pair += map(point_keys.get, points)
+            if None in keys_of_pair:
+                keys_of_pair = [self._literal_key(f) for f in literals] + [self._point_key(p) for p in points]
+            extra_keys += keys_of_pair
             extra_counts.append(len(literals) + len(points))
         token_codes = np.array(codes, dtype=np.uint64)
         table = np.array(ranges, dtype=np.int64).reshape(-1, 3)
