@@ -543,7 +543,8 @@ class Coreference:
             found = list(mentions)
             found += self._headings(sentence, mentions, context)
             found += self._pronouns(sentence, mentions, context)
-            found += self._groups(sentence, mentions, context)
+            own_lists = coordinated_lists(sentence.text, mentions)
+            found += self._groups(sentence, mentions, own_lists, context)
             found += self._government(sentence, mentions, context)
             found.sort(key=lambda m: (m.start, m.end, m.actor))
             out.append(_dedupe(found))
@@ -556,7 +557,7 @@ class Coreference:
             context.named.pop(sentence.index - LOOKBACK - 1, None)
             context.persons.pop(sentence.index - LOOKBACK - 1, None)
             context.groups = [(i, g) for i, g in context.groups if sentence.index - i < LOOKBACK + 1]
-            context.groups += [(sentence.index, group) for group in coordinated_lists(sentence.text, mentions)]
+            context.groups += [(sentence.index, group) for group in own_lists]
         return out
 
     def _references(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
@@ -629,9 +630,9 @@ class Coreference:
                 found.append(Mention(person, match.start(), match.end(), match.group(), "pronoun"))
         return found
 
-    def _groups(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
+    def _groups(self, sentence: Sentence, mentions: list[Mention], own_lists: list[list[str]],
+                context: _Context) -> list[Mention]:
         found = []
-        own_lists = coordinated_lists(sentence.text, mentions)
         for match in _free([*GROUP.finditer(sentence.text), *THEY.finditer(sentence.text)], mentions):
             words = match.group().lower().split()
             size = next((COUNTS[w] for w in words if w in COUNTS), None)
@@ -797,6 +798,8 @@ def coordinated_lists(text: str, mentions: Sequence[Mention]) -> list[list[str]]
 
     "Mexico, Colombia and Brazil asked ..." gives ``[["Mexico", "Colombia", "Brazil"]]``.
     """
+    if len(mentions) < 2:
+        return []
     lists = [list(dict.fromkeys(m.actor for m in run)) for run in mention_runs(text, mentions)]
     return [actors for actors in lists if len(actors) >= 2]
 
