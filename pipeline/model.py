@@ -136,8 +136,7 @@ class LinearStanceModel:
         if self.n_features > 1 and not (self.keys[1:] != self.keys[:-1]).all():
             raise StanceError("two features of the model share a key: rename a feature family")
         self._class_weights = self.coef * self.idf  # (n_classes, n_features), idf folded in
-        self._table_keys, self._table_columns, self._probes = _key_table(self.keys)
-        self._home_shift = np.uint64(64 - _table_bits(len(self._table_keys)))
+        self._table_keys, self._table_columns, self._home_shift, self._probes = _key_table(self.keys)
 
     @property
     def terms(self) -> list[str]:
@@ -399,14 +398,11 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     return joblib.load(io.BytesIO(data))
 
 
-def _table_bits(size: int) -> int:
-    return size.bit_length() - 1
-
-
-def _key_table(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def _key_table(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.uint64, int]:
     """An open-addressing hash table of distinct uint64 ``keys`` (linear probing).
 
-    Returns the slots' keys, the slots' feature ids (-1 when empty) and the longest probe.
+    Returns the slots' keys, the slots' feature ids (-1 when empty), the shift that gives a
+    key's home slot, and the longest probe.
     The table has at least four slots per key, and a key's home slot is its top bits:
     keys are products of an odd multiplier, well mixed there. Filled in rounds, with
     NumPy: in round ``p`` every key still unplaced tries slot ``home + p``; a slot once
@@ -416,7 +412,8 @@ def _key_table(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     size = 1 << bits
     table_keys = np.zeros(size, dtype=np.uint64)
     table_columns = np.full(size, -1, dtype=np.int64)
-    home = (keys >> np.uint64(64 - bits)).astype(np.int64)
+    shift = np.uint64(64 - bits)
+    home = (keys >> shift).astype(np.int64)
     pending = np.arange(len(keys))
     probe = 0
     while len(pending):
@@ -430,7 +427,7 @@ def _key_table(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         placed[candidates[first]] = True
         pending = pending[~placed[pending]]
         probe += 1
-    return table_keys, table_columns, max(probe - 1, 0)
+    return table_keys, table_columns, shift, max(probe - 1, 0)
 
 
 def _sha256(path: Path) -> str:

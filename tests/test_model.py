@@ -10,7 +10,7 @@ from tiny import csv_rows
 from pipeline.corpus import load_corpus
 from pipeline.errors import StanceError
 from pipeline.features import feature_key
-from pipeline.model import MANIFEST_FILE, WEIGHTS_FILE, fit, load_model, load_pipeline, save_model
+from pipeline.model import MANIFEST_FILE, WEIGHTS_FILE, LinearStanceModel, fit, load_model, load_pipeline, save_model
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +81,18 @@ def test_model_explains_itself(tiny):
     corpus, trained = tiny
     top = trained.linear.explain(corpus.pairs[0], "oppose", top=3)
     assert len(top) == 3 and all(isinstance(f, str) and isinstance(w, float) for f, w in top)
+
+
+def test_key_lookup_finds_every_key_when_homes_collide():
+    """Keys that share their top bits share a home slot: linear probing must still find each
+    one, and answer -1 for keys the model does not know, wherever their probe ends."""
+    rng = np.random.default_rng(0)
+    crowded = [(7 << 58) + i for i in range(40)]  # one home slot for all forty
+    scattered = rng.integers(0, 2**63, size=200, dtype=np.uint64).tolist()
+    keys = np.array(crowded + scattered + [2**64 - 1, 0], dtype=np.uint64)
+    model = LinearStanceModel(lambda: [], np.ones(len(keys)), np.zeros((4, len(keys))), np.zeros(4),
+                              ["neutral", "none", "oppose", "support"], keys=keys)
+    found = model.columns(keys)
+    assert (model.keys[found] == keys).all()
+    unknown = np.array([(7 << 58) + 40, (7 << 58) + 1000, 12345, 2**64 - 2], dtype=np.uint64)
+    assert (model.columns(unknown) == -1).all()
