@@ -205,31 +205,26 @@ class PairFeatures:
                 keys_of_pair = [self._literal_key(f) for f in literals] + [self._point_key(p) for p in points]
             extra_keys += keys_of_pair
             extra_counts.append(len(literals) + len(points))
+        codes.append(0)
+        codes.append(0)  # so that every position + 2 is in the array
         token_codes = np.array(codes, dtype=np.uint64)
         table = np.array(ranges, dtype=np.int64).reshape(-1, 3)
         pair_of_range = np.repeat(np.arange(len(bases), dtype=np.int64), range_counts)
-        table[:, 1:] += np.array(bases, dtype=np.int64)[pair_of_range, None]  # into ``codes``
-        orders = _NGRAM_ORDER[table[:, 0]]
-        all_rows = [np.repeat(np.arange(len(bases), dtype=np.int64), extra_counts)]
-        all_keys = [np.array(extra_keys, dtype=np.uint64)]
-        for n in (1, 2, 3):
-            selected = orders == n
-            families, starts, ends = table[selected].T
-            counts = np.maximum(ends - starts - n + 1, 0)
-            total = int(counts.sum())
-            if not total:
-                continue
-            rows = pair_of_range[selected]
-            # Every position of every range, without a Python loop: each range's start,
-            # repeated, plus a running index that restarts at each range.
-            first = np.cumsum(counts) - counts
-            at = np.repeat(starts - first, counts) + np.arange(total)
-            keys = np.repeat(families.astype(np.uint64), counts) * MIX + token_codes[at]
-            keys = keys * MIX + (token_codes[at + 1] if n > 1 else np.uint64(0))
-            keys = keys * MIX + (token_codes[at + 2] if n > 2 else np.uint64(0))
-            all_rows.append(np.repeat(rows, counts))
-            all_keys.append(keys)
-        return np.concatenate(all_rows), np.concatenate(all_keys)
+        families, starts, ends = table.T
+        starts = starts + np.array(bases, dtype=np.int64)[pair_of_range]  # into ``codes``
+        orders = _NGRAM_ORDER[families]
+        counts = np.maximum(ends - table[:, 1] - orders + 1, 0)
+        # Every n-gram of every range, without a Python loop: each range's start, repeated,
+        # plus a running index that restarts at each range.
+        first = np.cumsum(counts) - counts
+        at = np.repeat(starts - first, counts) + np.arange(int(counts.sum()))
+        order = np.repeat(orders, counts)
+        keys = np.repeat(families.astype(np.uint64), counts) * MIX + token_codes[at]
+        keys = keys * MIX + np.where(order > 1, token_codes[at + 1], np.uint64(0))
+        keys = keys * MIX + np.where(order > 2, token_codes[at + 2], np.uint64(0))
+        rows = np.concatenate([np.repeat(np.arange(len(bases), dtype=np.int64), extra_counts),
+                               np.repeat(pair_of_range, counts)])
+        return rows, np.concatenate([np.array(extra_keys, dtype=np.uint64), keys])
 
     def _template(self, pair: Pair) -> _Template:
         """The sentence masked for no target in particular: each list or group one slot,
