@@ -261,18 +261,18 @@ class PairFeatures:
                     positions.append(position)
             if len(actors) > 1:
                 listed.update(actors)
-        tokens = _negate(tokens)
+        plain, tokens = tokens, _negate(tokens)
         quotes_before = [0, *accumulate(t in QUOTES for t in tokens)] if not QUOTES.isdisjoint(tokens) else None
         breaks = [i for i, t in enumerate(tokens) if t in CLAUSE_BREAKS]
         commas = [i for i, t in enumerate(tokens) if t == ","]
-        return _Template(tokens, slots, listed, heading, len(members), quotes_before, self._cue_matches(tokens),
+        return _Template(tokens, slots, listed, heading, len(members), quotes_before, self._cue_matches(plain, tokens),
                          breaks, commas)
 
-    def _cue_matches(self, tokens: list[str]) -> list[tuple[int, int, str, bool]]:
-        """(first token, last token, label, negated) of each cue phrase in the sentence."""
+    def _cue_matches(self, plain: list[str], tokens: list[str]) -> list[tuple[int, int, str, bool]]:
+        """(first token, last token, label, negated) of each cue phrase in the sentence
+        (``plain``: its tokens before negation marking; ``tokens``: after)."""
         if not self.cue_patterns_:
             return []
-        plain = [t[4:] if t.startswith("not_") else t for t in tokens]
         text = " ".join(plain)
         offsets: list[int] = []
         matches = []
