@@ -139,6 +139,10 @@ class PairFeatures:
             (label, re.compile(r"\b(?:" + trie_regex(_cue_text(c) for c in phrases) + ")"))
             for label, phrases in sorted((self.cues or {}).items()) if phrases
         ]
+        # Where any cue of any label starts (a zero-width lookahead, so overlapping starts
+        # are all found): one scan instead of one per label.
+        self._cue_starts = re.compile(r"\b(?=" + trie_regex(
+            _cue_text(c) for phrases in (self.cues or {}).values() for c in phrases) + ")")
         self._literal_keys: dict[str, int] = {}
         self._point_keys: dict[tuple, int] = {}
 
@@ -274,13 +278,21 @@ class PairFeatures:
         if not self.cue_patterns_:
             return []
         text = " ".join(plain)
-        offsets: list[int] = []
+        starts = [match.start() for match in self._cue_starts.finditer(text)]
+        if not starts:
+            return []
+        offsets = [0, *accumulate(map((1).__add__, map(len, plain[:-1])))]  # where each token starts
         matches = []
         for label, pattern in self.cue_patterns_:
-            for match in pattern.finditer(text):
-                if not offsets:  # where each token starts in ``text``
-                    offsets = [0, *accumulate(map((1).__add__, map(len, plain[:-1])))]
-                first, last = bisect_right(offsets, match.start()) - 1, bisect_right(offsets, match.end() - 1) - 1
+            # What ``pattern.finditer(text)`` gives, tried only where some cue starts: the
+            # leftmost match, then the next one from where it ends.
+            end = 0
+            for start in starts:
+                match = pattern.match(text, start) if start >= end else None
+                if match is None:
+                    continue
+                end = match.end()
+                first, last = bisect_right(offsets, start) - 1, bisect_right(offsets, end - 1) - 1
                 negated = tokens[first].startswith("not_") or (first > 0 and tokens[first - 1] in NEGATORS)
                 matches.append((first, last, label, negated))
         return matches
