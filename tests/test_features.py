@@ -1,9 +1,14 @@
 import os
 import subprocess
 import sys
+from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate
 
-from pipeline.features import Pair, PairFeatures, feature_key, sentence_pairs, tokenize_with_mentions
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.features import Pair, PairFeatures, _negate, feature_key, sentence_pairs, tokenize_with_mentions
 from pipeline.segment import Sentence
 
 
@@ -113,3 +118,30 @@ def test_pairs_made_on_the_fly_get_their_own_sentence(matcher, coreference, dict
     pairs = [p for text in TRICKY for p in pairs_of(text, matcher, coreference, dictionary).values()]
     fresh = (Pair(p.text, p.actor, tuple(list(p.mentions)), p.camp, p.kind, p.via) for p in pairs)
     assert features.transform(fresh) == features.transform(pairs)
+
+
+# Words and chunks around the cue phrases, so that cues overlap, nest and sit side by side.
+CUE_CHUNKS = ["not", "n't", "recognised", "recognize", "PRO", "ANTI", "backed", "support for", "reject",
+              "rejected", "tally sheets", "the", "took note", "step down", "refused to", "recogni", "fraud",
+              "fraudulent", "non-recognition", "'s victory", ",", "talks", "not recognised ANTI",
+              "support for PRO", "refuse to recognise ANTI", "victory of ANTI"]
+
+
+@given(st.lists(st.sampled_from(CUE_CHUNKS), max_size=15))
+@settings(max_examples=300, deadline=None)
+def test_cue_search_finds_what_finditer_per_label_finds(config, chunks):
+    """Cues are searched once for where any starts, then per label only there: the
+    matches must be those of each label's pattern scanning the whole sentence."""
+    features = PairFeatures(config.cues)
+    words = " ".join(chunks).split()
+    tokens = _negate(words)
+    text = " ".join(words)
+    expected = []
+    for label, pattern in features.cue_patterns_:
+        expected += [(label, m.start(), m.end()) for m in pattern.finditer(text)]
+    starts = [0, *accumulate(len(w) + 1 for w in words)]
+    found = [(label, starts[first], starts[last] + len(words[last])) for first, last, label, _ in
+             features._cue_matches(words, tokens)]
+    # A match may end inside its last token (cues are word prefixes): compare by token span.
+    assert [(label, bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1) for label, s, e in expected] == \
+        [(label, bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1) for label, s, e in found]
