@@ -119,8 +119,8 @@ class PairFeatures:
     feature names (str), for a vectorizer with ``analyzer=passthrough``. ``encode`` returns
     the same features as two arrays, the row of each feature and its 64-bit key
     (:func:`feature_key` of its name), computed with NumPy rather than one Python string at
-    a time, which the classifier looks up in a sorted array (building ~140 strings per pair
-    and looking them up in a 66,000-entry dict was most of the classification time).
+    a time, which the classifier looks up in a hash table of arrays (building ~100 strings
+    per pair and looking them up in a dict was most of the classification time).
 
     Both come from one description of each pair (its masked token sequence, the n-gram
     ranges over it, explicit n-grams and literal features), so names and keys always agree.
@@ -214,10 +214,10 @@ class PairFeatures:
         token_codes = np.array(codes, dtype=np.uint64)
         table = np.array(ranges, dtype=np.int64).reshape(-1, 3)
         pair_of_range = np.repeat(np.arange(len(bases), dtype=np.int64), range_counts)
-        families, starts, ends = table.T
-        starts = starts + np.array(bases, dtype=np.int64)[pair_of_range]  # into ``codes``
+        families, starts_in_pair, ends = table.T
         orders = _NGRAM_ORDER[families]
-        counts = np.maximum(ends - table[:, 1] - orders + 1, 0)
+        counts = np.maximum(ends - starts_in_pair - orders + 1, 0)
+        starts = starts_in_pair + np.array(bases, dtype=np.int64)[pair_of_range]  # into ``codes``
         # Every n-gram of every range, without a Python loop: each range's start, repeated,
         # plus a running index that restarts at each range.
         first = np.cumsum(counts) - counts
