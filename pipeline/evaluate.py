@@ -72,27 +72,34 @@ def format_scores(title: str, scores: Scores) -> str:
     return "\n".join(lines)
 
 
-def read_gold(path: Path) -> dict[tuple[str, str], str]:
-    """Gold cells ``{(article, actor): stance}`` from a CSV with ``article,actor,stance``."""
+def _labelled_rows(path: Path, columns: set[str], kind: str = "") -> list[tuple[int, dict[str, str]]]:
+    """``(line, row)`` of a CSV with ``columns``, a ``stance`` among them, stripped and
+    checked; ``kind`` qualifies the file in errors ("gold " gives "no such gold file")."""
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
-            missing = {"article", "actor", "stance"} - set(reader.fieldnames or [])
+            missing = columns - set(reader.fieldnames or [])
             if missing:
                 raise StanceError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-            gold = {}
+            rows = []
             for row in reader:
-                stance = (row["stance"] or "").strip()
-                if stance not in LABELS:
-                    raise StanceError(f"{path}: line {reader.line_num}: unknown label {stance!r}")
-                gold[(row["article"].strip(), row["actor"].strip())] = stance
+                row = {c: (row[c] or "").strip() for c in columns}
+                if row["stance"] not in LABELS:
+                    raise StanceError(f"{path}: line {reader.line_num}: unknown label {row['stance']!r}")
+                rows.append((reader.line_num, row))
     except FileNotFoundError:
-        raise StanceError(f"{path}: no such gold file") from None
+        raise StanceError(f"{path}: no such {kind}file") from None
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise StanceError(f"{path}: unreadable gold CSV ({exc})") from None
-    if not gold:
-        raise StanceError(f"{path}: gold file has no rows")
-    return gold
+        raise StanceError(f"{path}: unreadable {kind}CSV ({exc})") from None
+    if not rows:
+        raise StanceError(f"{path}: {kind}file has no rows")
+    return rows
+
+
+def read_gold(path: Path) -> dict[tuple[str, str], str]:
+    """Gold cells ``{(article, actor): stance}`` from a CSV with ``article,actor,stance``."""
+    return {(row["article"], row["actor"]): row["stance"]
+            for _, row in _labelled_rows(path, {"article", "actor", "stance"}, "gold ")}
 
 
 def score_cells(gold: dict[tuple[str, str], str], cells: dict[tuple[str, str], str]) -> Scores:
@@ -121,35 +128,20 @@ def agreement(second_path: Path, train_path: Path) -> Scores:
     """
     from pipeline.corpus import read_rows
 
-    try:
-        with open(second_path, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"file", "text", "actor", "stance"} - set(reader.fieldnames or [])
-            if missing:
-                raise StanceError(f"{second_path}: missing column(s) {', '.join(sorted(missing))}")
-            second = [(reader.line_num, row) for row in reader]
-    except FileNotFoundError:
-        raise StanceError(f"{second_path}: no such file") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise StanceError(f"{second_path}: unreadable CSV ({exc})") from None
     corpus: dict[str, dict[tuple[str, str], str]] = {}
     gold, predicted = [], []
-    for line, row in second:
-        name, stance = (row["file"] or "").strip(), (row["stance"] or "").strip()
-        if stance not in LABELS:
-            raise StanceError(f"{second_path}: line {line}: unknown label {stance!r}")
+    for line, row in _labelled_rows(second_path, {"file", "text", "actor", "stance"}):
+        name = row["file"]
         if name not in corpus:
             path = Path(train_path) / name
             if Path(name).name != name or not path.is_file():
                 raise StanceError(f"{second_path}: line {line}: no training file {name!r} in {train_path}")
             corpus[name] = {(r["text"], r["actor"]): r["stance"] for r in read_rows(path)}
-        label = corpus[name].get(((row["text"] or "").strip(), (row["actor"] or "").strip()))
+        label = corpus[name].get((row["text"], row["actor"]))
         if label is None:
             raise StanceError(f"{second_path}: line {line}: no such (text, actor) pair in {name}")
         gold.append(label)
-        predicted.append(stance)
-    if not gold:
-        raise StanceError(f"{second_path}: no rows")
+        predicted.append(row["stance"])
     return score(gold, predicted)
 
 
