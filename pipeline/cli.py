@@ -7,6 +7,7 @@ Every failure the user can fix ends as one line on stderr and a non-zero exit:
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -24,6 +25,7 @@ actors_app = typer.Typer(no_args_is_help=True, help="Show the actor dictionary a
 app.add_typer(actors_app, name="actors")
 
 EXIT_ERROR, EXIT_SKIPPED = 2, 1
+REFRESH_S = 0.1  # the progress bar redraws at most this often
 
 TargetOpt = Annotated[Optional[str], typer.Option("--target", "-t", help="Target name (targets/NAME.toml) or a TOML path.")]
 ModelOpt = Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")]
@@ -87,9 +89,19 @@ def progress_bar(total: int, quiet: bool = False, label: str = "classifying") ->
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
+    # Refreshed from this thread, not rich's own: local workers fork (see pipeline.batch),
+    # and forking while another thread holds a lock can leave a worker waiting forever.
+    with Progress(*columns, console=console, transient=True, auto_refresh=False) as bar:
         task = bar.add_task(label, total=total)
-        yield (lambda n: bar.advance(task, n)), (lambda line: console.print(line, markup=False, highlight=False))
+        shown = [0.0]
+
+        def advance(n: int) -> None:
+            bar.advance(task, n)
+            if time.monotonic() - shown[0] >= REFRESH_S:
+                bar.refresh()
+                shown[0] = time.monotonic()
+
+        yield advance, (lambda line: console.print(line, markup=False, highlight=False))
 
 
 def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: str | None,

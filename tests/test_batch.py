@@ -6,6 +6,7 @@ import pty
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 
@@ -65,6 +66,27 @@ def test_jobs_2_equals_jobs_1(stance_pipeline, sources, sequential):
     parallel = classify_sources(stance_pipeline, sources, keep_sentences=True, jobs=2, on_progress=progress.append)
     assert snapshot(parallel) == snapshot(sequential)
     assert sum(progress) == len(sources)
+    assert batch._worker_pipeline is None  # set only while workers fork: the parent keeps no reference
+
+
+def test_the_progress_bar_runs_no_thread_of_its_own(monkeypatch):
+    """Local workers fork while the bar is shown; a thread holding a lock then could leave
+    a worker waiting forever."""
+    from pipeline.cli import progress_bar
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    threads = threading.active_count()
+    with progress_bar(3) as (advance, _):
+        assert advance is not None  # the bar is shown
+        advance(1)
+        assert threading.active_count() == threads
+
+
+def test_spawned_workers_equal_jobs_1(stance_pipeline, sources, sequential, monkeypatch):
+    """Where processes cannot fork (macOS, Windows), workers read the pipeline from a file."""
+    monkeypatch.setattr(batch, "_start_method", lambda: "spawn")
+    parallel = classify_sources(stance_pipeline, sources, keep_sentences=True, jobs=2)
+    assert snapshot(parallel) == snapshot(sequential)
 
 
 def test_small_chunks_keep_the_order_of_articles_and_failures(stance_pipeline, sources, sequential):
@@ -181,6 +203,9 @@ class TestCommandLine:
         assert code == 1 and "classifying" in err and "10/10" in err
         assert out.startswith("article,actor,") and "classifying" not in out  # the bar stays on stderr
         assert "skipped" in err  # notes still reach the terminal, above the bar
+        # Workers fork while the bar is shown: no thread of the bar's may be running then.
+        code, _, err = stance("classify", folder, "-f", "long", "--jobs", "2", tty=True)
+        assert code == 1 and "10/10" in err
         code, _, err = stance("classify", folder, "-f", "long", "--quiet", tty=True)
         assert code == 1 and "classifying" not in err and "skipped" in err
         code, _, err = stance("classify", folder, "-f", "long")
