@@ -24,12 +24,14 @@ STANCES = ("support", "oppose", "neutral")
 MAX_EVIDENCE = 3
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SentencePrediction:
     """The classifier's view of one (sentence, actor) pair.
 
     ``spans`` are the actor's mentions in the sentence (offsets into ``text``), for
-    highlighting; ``probabilities`` maps every label to its probability.
+    highlighting; ``probabilities`` maps every label to its probability; ``label`` is the
+    most probable one (the first in ``probabilities`` order on a tie), computed from
+    ``probabilities`` when not given.
     """
 
     article: str
@@ -38,10 +40,11 @@ class SentencePrediction:
     actor: str
     probabilities: dict[str, float]
     spans: tuple[tuple[int, int], ...] = ()
+    label: str = ""
 
-    @property
-    def label(self) -> str:
-        return max(self.probabilities, key=self.probabilities.__getitem__)
+    def __post_init__(self) -> None:
+        if not self.label:
+            self.label = max(self.probabilities, key=self.probabilities.__getitem__)
 
 
 @dataclass(frozen=True)
@@ -87,17 +90,15 @@ def combine(article: str, actor: str, predictions: list[SentencePrediction]) -> 
     """The cell of one actor in one article (see the module docstring for the rule)."""
     evidence = [p for p in predictions if p.label in STANCES]
     if not evidence:
-        confidence = sum(p.probabilities.get("none", 0.0) for p in predictions) / len(predictions)
+        confidence = sum([p.probabilities.get("none", 0.0) for p in predictions]) / len(predictions)
         return Cell(article, actor, "none", round(confidence, 4))
-    mass = {s: sum(p.probabilities.get(s, 0.0) for p in evidence) for s in STANCES}
-    stance = max(STANCES, key=lambda s: (mass[s], -STANCES.index(s)))
-    total = sum(mass.values())
-    ranked = sorted(evidence, key=lambda p: (-p.probabilities[stance], p.sentence))
-    # At country level a person and the country may share a sentence: keep it once.
-    best = list({p.sentence: p for p in reversed(ranked)}.values())
-    best = sorted(best, key=lambda p: (-p.probabilities[stance], p.sentence))[:MAX_EVIDENCE]
-    kept = tuple(
-        Evidence(p.sentence, p.text, p.label, round(p.probabilities[p.label], 4), p.spans)
-        for p in sorted(best, key=lambda p: p.sentence)
-    )
-    return Cell(article, actor, stance, round(mass[stance] / total, 4), kept)
+    mass = {s: sum([p.probabilities.get(s, 0.0) for p in evidence]) for s in STANCES}
+    stance = max(STANCES, key=mass.__getitem__)  # the first of equal masses
+    if len(evidence) > 1:
+        evidence.sort(key=lambda p: (-p.probabilities[stance], p.sentence))
+        # At country level a person and the country may share a sentence: keep it once.
+        seen: set[int] = set()
+        evidence = [p for p in evidence if not (p.sentence in seen or seen.add(p.sentence))][:MAX_EVIDENCE]
+        evidence.sort(key=lambda p: p.sentence)
+    kept = tuple(Evidence(p.sentence, p.text, p.label, round(p.probabilities[p.label], 4), p.spans) for p in evidence)
+    return Cell(article, actor, stance, round(mass[stance] / sum(mass.values()), 4), kept)

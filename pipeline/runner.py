@@ -79,20 +79,29 @@ class StancePipeline:
         mentions = self.resolve(sentences, day)
         pairs: list[Pair] = []
         owners: list[Sentence] = []
+        spans: list[tuple[tuple[int, int], ...]] = []  # each pair's actor's mentions, for highlighting
         for sentence, found in zip(sentences, mentions, strict=True):
+            spans_of: dict[str, list[tuple[int, int]]] = {}
+            for m in found:
+                if m.start < m.end:
+                    spans_of.setdefault(m.actor, []).append((m.start, m.end))
             for pair in sentence_pairs(sentence.text, found, self.dictionary):
                 pairs.append(pair)
                 owners.append(sentence)
+                spans.append(tuple(spans_of.get(pair.actor, ())))
         probabilities = self.model.predict_proba(pairs)
         labels = self.model.labels
+        # argmax takes the first of equal maxima, as max() over the dict does.
+        best = [labels[i] for i in probabilities.argmax(axis=1).tolist()]
         predictions = [
             SentencePrediction(
                 article.id, sentence.index, sentence.text, pair.actor,
-                dict(zip(labels, row, strict=True)),
-                tuple((s, e) for s, e, a, *_ in pair.mentions if a == pair.actor and s < e),
+                dict(zip(labels, row, strict=False)),  # rows have one column per label
+                actor_spans, label,
             )
             # tolist() gives the same floats as float() of each element, in one C call.
-            for pair, sentence, row in zip(pairs, owners, probabilities.tolist(), strict=True)
+            for pair, sentence, actor_spans, row, label in zip(pairs, owners, spans, probabilities.tolist(), best,
+                                                                strict=True)
         ]
         roll_up = (lambda actor: self.dictionary.roll_up(actor, day)) if level == "country" else None
         return ArticleResult(article, sentences, mentions, predictions, aggregate(predictions, roll_up))

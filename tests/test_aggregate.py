@@ -52,3 +52,18 @@ def test_aggregation_is_independent_of_order(rows):
     shuffled = preds[:]
     random.Random(0).shuffle(shuffled)
     assert aggregate(preds) == aggregate(shuffled)
+
+
+def test_label_is_the_first_most_probable_unless_given():
+    assert pred("a", 0, "Chile", support=0.4, oppose=0.4, none=0.2).label == "support"  # dict order breaks the tie
+    assert pred("a", 0, "Chile", neutral=0.5, none=0.5).label == "neutral"
+    given_label = SentencePrediction("a", 0, "s", "Chile", {"support": 0.4, "oppose": 0.6}, (), "oppose")
+    assert given_label.label == "oppose"
+
+
+def test_one_evidence_per_sentence_and_at_most_three_in_article_order():
+    cells = aggregate([pred("a", i, actor, oppose=p, none=1 - p)
+                       for i, p in enumerate([0.6, 0.9, 0.7, 0.8, 0.95]) for actor in ("Lula", "Brazil")],
+                      roll_up=lambda actor: "Brazil")
+    (cell,) = cells
+    assert [e.sentence for e in cell.evidence] == [1, 3, 4]  # the three most probable, once each

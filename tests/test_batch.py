@@ -61,6 +61,13 @@ def test_the_fixture_corpus_exercises_the_batch(sequential, sources):
     assert [s.source for s in sequential.skipped] == [s for s in sources if s.endswith("b.txt")]
 
 
+def test_each_prediction_is_labelled_with_its_most_probable_label(sequential):
+    predictions = [p for r in sequential.results for p in r.predictions]
+    assert {p.label for p in predictions} >= {"support", "oppose", "none"}
+    for p in predictions:
+        assert p.label == max(p.probabilities, key=p.probabilities.__getitem__)
+
+
 def test_jobs_2_equals_jobs_1(stance_pipeline, sources, sequential):
     progress = []
     parallel = classify_sources(stance_pipeline, sources, keep_sentences=True, jobs=2, on_progress=progress.append)
