@@ -422,10 +422,11 @@ _NOUNS = "|".join(sorted(STATE_NOUNS | set(_PERSON_NOUNS), key=len, reverse=True
 # two leftist leaders". Capitalised words or adjective endings, so that "these are countries" is no group.
 _MODIFIER = r"(?:[A-Z][\w-]*|[a-z]+(?:ist|an|ian|ese|ic|al|ing|ern|ed|wing|ive))"
 _GROUP_VERBS = r"have|had|said|say|are|were|will|would|also|called|asked|rejected|demanded|urged|sent|refused|recogni"
+_THE_GROUP_NOUNS = ("countries", "governments", "nations", "leaders", "presidents", "capitals", "states")
 GROUP = re.compile(
     rf"\b(?:(?:[Bb]oth|[Tt]he (?:{_NUMBER})|[Aa]ll (?:{_NUMBER})|(?:[Tt]hese|[Tt]hose)(?: (?:{_NUMBER}))?)"
     rf"(?:\s+{_MODIFIER}){{0,2}}?\s+(?:{_NOUNS})"
-    rf"|[Tt]he\s+(?:countries|governments|nations|leaders|presidents|capitals|states))\b"
+    rf"|[Tt]he\s+(?:{'|'.join(_THE_GROUP_NOUNS)}))\b"
     rf"|\b(?:[Bb]oth|[Aa]ll (?:{_NUMBER})|[Tt]he (?:{_NUMBER})|[Ee]ach) of them\b"
     rf"|\b[Aa]ll (?:{_NUMBER})\b|\b[Tt]he (?:pair|duo|trio)\b"
     rf"|\b(?:[Bb]oth|[Tt]he (?:{_NUMBER}))\b(?=\s+(?:{_GROUP_VERBS}))"
@@ -460,7 +461,16 @@ NOT_NAMES = frozenset({"General", "Assembly", "Council", "Court", "Office", "Dep
 TITLED_NAME = re.compile(rf"\b(?P<title>{_TITLES})(?:\s+(?:{_TITLES}|of State))*\s+(?P<name>[A-Z][\w'-]+)")
 TITLE_GENDER = {"mr": "m", "king": "m", "prince": "m", "mrs": "f", "ms": "f", "queen": "f"}
 LOOKBACK = 2  # sentences to look back for an antecedent
+
 HEADING_SPAN = 3  # lines a heading alone on its line governs, at most
+
+# Words of which each phrase needs one (lower-cased): a sentence without any is not scanned
+# for that phrase. Most sentences have none, and the scans were half the coreference time.
+SENTENCE_WORD = re.compile(r"[a-z]+")
+PERSON_PRONOUN_WORDS = frozenset(PRONOUN_GENDER)
+THEY_WORDS = frozenset({"they"})
+GROUP_WORDS = frozenset({*COUNTS, "these", "those", "each", *_THE_GROUP_NOUNS})
+GOVERNMENT_WORDS = frozenset({"government", "administration"})
 
 
 @dataclass
@@ -470,7 +480,10 @@ class _Context:
     when: date | None = None
     # Per sentence index: its named and pronoun mentions, in order of position.
     named: dict[int, list[Mention]] = field(default_factory=dict)
-    # Per sentence index: its person antecedents in order, (actor or None if unknown, gender or None).
+    # Per sentence index: its text and resolved mentions, and, once a pronoun looked back at
+    # it (most sentences are never looked back at), its person antecedents in order,
+    # (actor or None if unknown, gender or None).
+    resolved: dict[int, tuple[str, list[Mention]]] = field(default_factory=dict)
     persons: dict[int, list[tuple[str | None, str | None]]] = field(default_factory=dict)
     groups: list[tuple[int, list[str]]] = field(default_factory=list)
     heading: list[str] = field(default_factory=list)
@@ -540,21 +553,23 @@ class Coreference:
         out: list[list[Mention]] = []
         for sentence, mentions in zip(sentences, named, strict=True):
             mentions = self._references(sentence, _outside_dateline(sentence, mentions), context)
+            words = set(SENTENCE_WORD.findall(sentence.text.lower()))
             found = list(mentions)
             found += self._headings(sentence, mentions, context)
-            found += self._pronouns(sentence, mentions, context)
+            found += self._pronouns(sentence, mentions, words, context)
             own_lists = coordinated_lists(sentence.text, mentions)
-            found += self._groups(sentence, mentions, own_lists, context)
-            found += self._government(sentence, mentions, context)
+            found += self._groups(sentence, mentions, words, own_lists, context)
+            found += self._government(sentence, mentions, words, context)
             found.sort(key=lambda m: (m.start, m.end, m.actor))
             out.append(_dedupe(found))
             # Pronouns carry their antecedent forward: "Maduro spoke. He ... He ... He ..."
             context.named[sentence.index] = sorted(mentions + [m for m in found if m.via == "pronoun"],
                                                    key=lambda m: m.start)
-            context.persons[sentence.index] = [(actor, gender) for _, actor, gender in self._persons(sentence.text, found)]
+            context.resolved[sentence.index] = (sentence.text, found)
             # Only the look-back window is ever read: forget older sentences, so a long
             # article costs the same per sentence as a short one.
             context.named.pop(sentence.index - LOOKBACK - 1, None)
+            context.resolved.pop(sentence.index - LOOKBACK - 1, None)
             context.persons.pop(sentence.index - LOOKBACK - 1, None)
             context.groups = [(i, g) for i, g in context.groups if sentence.index - i < LOOKBACK + 1]
             context.groups += [(sentence.index, group) for group in own_lists]
@@ -605,6 +620,14 @@ class Coreference:
                 slots.append((match.start(), None, TITLE_GENDER.get(title)))
         return sorted(slots, key=lambda slot: slot[0])
 
+    def _earlier_persons(self, context: _Context, index: int) -> list[tuple[str | None, str | None]]:
+        """The person antecedents of an earlier sentence, (actor, gender) in order."""
+        persons = context.persons.get(index)
+        if persons is None and index in context.resolved:
+            persons = context.persons[index] = [(actor, gender) for _, actor, gender in
+                                                self._persons(*context.resolved[index])]
+        return persons or []
+
     def _antecedent(self, sentence: Sentence, mentions: list[Mention], context: _Context, gender: str,
                     position: int) -> str | None:
         """The first person of ``gender`` before ``position`` in the sentence (the subject, as a
@@ -615,25 +638,27 @@ class Coreference:
 
         here = [(actor, g) for start, actor, g in self._persons(sentence.text, mentions) if start < position]
         for back in range(0, LOOKBACK + 1):
-            slots = here if back == 0 else context.persons.get(sentence.index - back, [])
+            slots = here if back == 0 else self._earlier_persons(context, sentence.index - back)
             first = next((actor for actor, g in slots if compatible(g)), "")
             if first != "":
                 return first
         return None
 
-    def _pronouns(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
+    def _pronouns(self, sentence: Sentence, mentions: list[Mention], words: set[str],
+                  context: _Context) -> list[Mention]:
         found = []
-        for match in _free(PERSON_PRONOUN.finditer(sentence.text), mentions):
+        for match in _free(_scan(PERSON_PRONOUN, PERSON_PRONOUN_WORDS, sentence.text, words), mentions):
             gender = PRONOUN_GENDER[match.group().lower()]
             person = self._antecedent(sentence, mentions, context, gender, match.start())
             if person:
                 found.append(Mention(person, match.start(), match.end(), match.group(), "pronoun"))
         return found
 
-    def _groups(self, sentence: Sentence, mentions: list[Mention], own_lists: list[list[str]],
+    def _groups(self, sentence: Sentence, mentions: list[Mention], words: set[str], own_lists: list[list[str]],
                 context: _Context) -> list[Mention]:
         found = []
-        for match in _free([*GROUP.finditer(sentence.text), *THEY.finditer(sentence.text)], mentions):
+        phrases = _scan(GROUP, GROUP_WORDS, sentence.text, words) + _scan(THEY, THEY_WORDS, sentence.text, words)
+        for match in _free(phrases, mentions):
             words = match.group().lower().split()
             size = next((COUNTS[w] for w in words if w in COUNTS), None)
             before = [g for g in own_lists if _list_end(g, mentions) <= match.start()]
@@ -675,9 +700,10 @@ class Coreference:
         top = self.dictionary.roll_up(actor, when, lenient=True)
         return top if self.dictionary[top].kind in ("country", "organisation") else actor
 
-    def _government(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
+    def _government(self, sentence: Sentence, mentions: list[Mention], words: set[str],
+                    context: _Context) -> list[Mention]:
         found = []
-        for match in _free(GOVERNMENT.finditer(sentence.text), mentions):
+        for match in _free(_scan(GOVERNMENT, GOVERNMENT_WORDS, sentence.text, words), mentions):
             if match["pronoun"]:
                 gender = PRONOUN_GENDER[match["pronoun"].lower()]
                 person = self._antecedent(sentence, mentions, context, gender, match.start())
@@ -730,9 +756,17 @@ class Coreference:
         return []
 
 
-def _free(matches: Iterable[re.Match[str]], mentions: Sequence[Mention]) -> list[re.Match[str]]:
+def _scan(pattern: re.Pattern[str], needed: frozenset[str], text: str, words: set[str]) -> list[re.Match[str]]:
+    """The matches of ``pattern`` in ``text``, which has these lower-case ``words``; none
+    without a scan when no word of ``needed`` (one of which every match holds) is there."""
+    return [] if needed.isdisjoint(words) else list(pattern.finditer(text))
+
+
+def _free(matches: list[re.Match[str]], mentions: Sequence[Mention]) -> list[re.Match[str]]:
     """The matches that are not inside a named mention ("the government" in "the government
     in Caracas" is part of that alias)."""
+    if not matches:  # most sentences, for each kind of phrase
+        return matches
     spans = [(m.start, m.end) for m in mentions if m.start < m.end]
     return [x for x in matches if not any(s < x.end() and x.start() < e for s, e in spans)]
 

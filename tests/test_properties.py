@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import read
+from pipeline import actors, read
 from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
 from pipeline.config import TargetConfig
 from pipeline.errors import StanceError
@@ -47,6 +47,28 @@ unicode_text = st.text(max_size=300)
 actor_text = st.lists(st.one_of(st.sampled_from(ALIASES), st.sampled_from(WORDS), st.text(max_size=5)), max_size=60).map(
     lambda parts: " ".join(parts) if len(parts) % 2 else "".join(parts))
 texts = st.one_of(unicode_text, actor_text)
+
+
+# --- coreference scans --------------------------------------------------------------------
+
+PHRASE_WORDS = ["Both", "both", "BOTH", "all", "All two", "the two", "The three", "these", "Those four", "each of them",
+                "the pair", "the trio", "the countries", "The leaders", "South American", "leftist", "ministers",
+                "nations", "they", "They", "THEY", "he", "He", "his", "Her", "she", "the government",
+                "His administration", "government's", "administration of", "2both", "éboth", "the_two", "xthey"]
+phrase_text = st.lists(st.one_of(st.sampled_from(PHRASE_WORDS), st.sampled_from(WORDS), st.text(max_size=4)),
+                       max_size=40).map(" ".join)
+
+
+@FAST
+@given(st.one_of(phrase_text, unicode_text))
+def test_a_sentence_skips_only_the_scans_that_cannot_match(text):
+    """Coreference scans a sentence for a phrase only when one of the phrase's words is in it:
+    the matches must be those of a scan of every sentence."""
+    words = set(actors.SENTENCE_WORD.findall(text.lower()))
+    for pattern, needed in [(actors.PERSON_PRONOUN, actors.PERSON_PRONOUN_WORDS), (actors.THEY, actors.THEY_WORDS),
+                            (actors.GROUP, actors.GROUP_WORDS), (actors.GOVERNMENT, actors.GOVERNMENT_WORDS)]:
+        assert [m.span() for m in actors._scan(pattern, needed, text, words)] == \
+            [m.span() for m in pattern.finditer(text)]
 
 
 # --- reading ---------------------------------------------------------------------------------
