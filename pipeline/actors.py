@@ -807,6 +807,8 @@ def mention_runs(text: str, mentions: Sequence[Mention]) -> list[list[Mention]]:
     "Argentina, Chile reject ..."): elsewhere "In talks held in Qatar, the U.S. offered ..."
     is an introductory phrase followed by the subject, not a list.
     """
+    if len(mentions) < 2:  # most sentences
+        return [[m] for m in mentions if m.start < m.end]
     runs: list[list[Mention]] = []
     run: list[Mention] = []
     for mention in sorted((m for m in mentions if m.start < m.end), key=lambda m: m.start):
