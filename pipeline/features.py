@@ -239,11 +239,13 @@ class PairFeatures:
         members: list[tuple[int, list[str], list[str]]] = []  # (position, tags, actors) per slot
         heading: set[str] = set()
         run = None
-        for token in tokenize_with_mentions(pair.text, pair.mentions):
-            if token[0] != "\x00" or len(token) == 1:
-                tokens.append(token)
-                continue
-            start, end, actor, camp, mention_run = pair.mentions[int(token[1:-1])]
+        raw = tokenize_with_mentions(pair.text, pair.mentions)
+        done = 0  # raw tokens copied so far
+        for i, (start, end, actor, camp, mention_run) in enumerate(pair.mentions):
+            # Placeholders come in the order of the mentions: find each, copy the words before it.
+            at = raw.index(f"\x00{i}\x00", done)
+            tokens += raw[done:at]
+            done = at + 1
             if start == end:
                 heading.add(actor)
                 continue
@@ -257,6 +259,7 @@ class PairFeatures:
             members.append((len(tokens), [tag], [actor]))
             tokens.append(tag)
             run = mention_run
+        tokens += raw[done:]
         listed = set()
         for position, tags, actors in members:
             tokens[position] = tags[0] if len(set(tags)) == 1 else "ACT"
