@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 import tempfile
 import threading
 from collections import deque
@@ -192,9 +193,9 @@ def _start_worker(pipeline_file: str | None) -> None:
 
 
 def _start_method() -> str:
-    import multiprocessing
-
-    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # Fork only on Linux: macOS system libraries are not safe to use after a fork (Python
+    # spawns there by default), and Windows cannot fork.
+    return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
 def _local_task(articles: list[Article], options: tuple) -> list[_Parts]:
@@ -207,9 +208,8 @@ class _LocalEngine:
 
     Where processes can fork (Linux), the workers are forked from this process once the
     model is loaded, so each starts in milliseconds with the pipeline already in memory.
-    Elsewhere they are spawned and each reads the pipeline once from a pickle file. (A
-    spawned worker costs about 0.7 s of imports and unpickling: a quarter of the whole
-    run on 1,000 articles.)
+    Elsewhere they are spawned and each reads the pipeline once from a pickle file (about
+    0.7 s of imports and unpickling before its first article).
     """
 
     # Articles per task, at most: a local task costs well under a millisecond to send,

@@ -96,6 +96,16 @@ def test_spawned_workers_equal_jobs_1(stance_pipeline, sources, sequential, monk
     assert snapshot(parallel) == snapshot(sequential)
 
 
+def _die(articles, options):
+    os._exit(3)  # as the kernel's OOM killer would end a worker
+
+
+def test_a_worker_that_dies_is_one_user_error(stance_pipeline, sources, monkeypatch):
+    monkeypatch.setattr(batch, "_local_task", _die)  # forked workers inherit the patch
+    with pytest.raises(StanceError, match="a worker process died"):
+        classify_sources(stance_pipeline, sources, jobs=2)
+
+
 def test_small_chunks_keep_the_order_of_articles_and_failures(stance_pipeline, sources, sequential):
     items = list(iter_results(stance_pipeline, sources, jobs=2, chunk_size=1))
     expected = [r.article.id for r in sequential.results]
