@@ -336,7 +336,7 @@ class PairFeatures:
             literals.append("role:heading")
         if pair.actor in template.listed:
             literals.append("role:list")
-        literals.append(f"others:{min(template.n_slots - len(targets) + shift // 2, 3)}")
+        literals.append(OTHERS[min(template.n_slots - len(targets) + shift // 2, 3)])
         if template.quotes_before:
             literals.append("has_quote")
         ranges = [W, 0, len(seq)] if self.sentence_ngrams else []
@@ -429,6 +429,7 @@ PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
 MASK = (1 << 64) - 1
 LEFT_FILLERS = PUNCT | {"and", "the", "however", "meanwhile", "also"}
+OTHERS = tuple(f"others:{n}" for n in range(4))  # how many other actors the sentence names, at most 3
 SPEAKER_BEFORE = QUOTES | {","}
 _token_codes: dict[str, int] = {}
 
