@@ -241,6 +241,8 @@ def _parse_actor(entry: object, where: str) -> Actor:
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise StanceError(f"{where}: missing 'name'")
+    if ":" in name:  # feature names hold actor names between "@" and ":"
+        raise StanceError(f"{where}: actor name {name!r} must not contain ':'")
     where = f"{where} ({name})"
     kind = entry.get("kind")
     if kind not in KINDS:

@@ -12,7 +12,13 @@ The features then say what surrounds the target: words of its clause, words just
 and after it, its role (agent of a "by" passive, source of "according to", speaker of a
 quote, possessor, object of a preposition), negation scope ("did not NOT_recognize"),
 conditions ("until", "unless") and target-specific cue words per stance, with their side
-and negation. The classifier learns their weights.
+and negation. One more family ties the words of the target's clause to who the target
+is (``a@Chile:asked``), because the same words carry different stances for different
+actors ("asked for the tally sheets" is a neutral demand from Chile and a challenge from
+Washington; Maduro "defending" is his own re-election). It also lets the model learn each
+actor's usual side, which helps most sentences and hurts those where an actor breaks
+with it (see the README, "Accuracy"). An actor absent from the training data gets no such
+feature and is read from the context alone. The classifier learns their weights.
 """
 
 from __future__ import annotations
@@ -110,8 +116,6 @@ class PairFeatures:
     cues : dict of str to sequence of str, optional
         Cue phrases per stance class (``{"support": [...], "oppose": [...], ...}``),
         matched as word prefixes in the target's clause.
-    sentence_ngrams : bool, default True
-        Also emit the unigrams of the whole masked sentence.
 
     Notes
     -----
@@ -129,9 +133,8 @@ class PairFeatures:
     cues once.
     """
 
-    def __init__(self, cues: dict[str, Sequence[str]] | None = None, sentence_ngrams: bool = True) -> None:
+    def __init__(self, cues: dict[str, Sequence[str]] | None = None) -> None:
         self.cues = cues
-        self.sentence_ngrams = sentence_ngrams
         self._compile()
 
     def _compile(self) -> None:
@@ -163,7 +166,7 @@ class PairFeatures:
 
     def transform(self, X: Iterable[Pair]) -> list[list[str]]:
         templates: dict[int, tuple[tuple, _Template]] = {}
-        return [_names(*self._describe(pair, self._template_of(pair, templates))) for pair in X]
+        return [_names(*self._describe(pair, self._template_of(pair, templates)), actor=pair.actor) for pair in X]
 
     def encode(self, X: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
         """Features as keys.
@@ -183,6 +186,7 @@ class PairFeatures:
         range_counts: list[int] = []
         extra_counts: list[int] = []
         extra_keys: list[int] = []
+        salts: list[int] = []  # per pair: the code of its actor, for the actor-clause family
         # Python ints go to NumPy at ~50 ns each: hand over as few as possible.
         for pair in X:
             template = self._template_of(pair, templates)
@@ -192,6 +196,7 @@ class PairFeatures:
                 template.codes = [known(t) or token_code(t) for t in template.tokens]
             base = len(codes)
             bases.append(base)
+            salts.append(actor_code(pair.actor))
             if shift:
                 codes += (TGT_CODE, COLON_CODE)
                 codes += template.codes
@@ -224,7 +229,11 @@ class PairFeatures:
         first = np.cumsum(counts) - counts
         at = np.repeat(starts - first, counts) + np.arange(int(counts.sum()))
         order = np.repeat(orders, counts)
-        keys = np.repeat(families.astype(np.uint64), counts) * MIX + token_codes[at]
+        family_keys = families.astype(np.uint64)
+        own = families == A
+        if own.any():  # the actor-clause family: its number mixed with the actor's code
+            family_keys[own] = family_keys[own] * MIX + np.array(salts, dtype=np.uint64)[pair_of_range[own]]
+        keys = np.repeat(family_keys, counts) * MIX + token_codes[at]
         keys = keys * MIX + np.where(order > 1, token_codes[at + 1], np.uint64(0))
         keys = keys * MIX + np.where(order > 2, token_codes[at + 2], np.uint64(0))
         rows = np.concatenate([np.repeat(np.arange(len(bases), dtype=np.int64), extra_counts),
@@ -339,12 +348,14 @@ class PairFeatures:
         literals.append(OTHERS[min(template.n_slots - len(targets) + shift // 2, 3)])
         if template.quotes_before:
             literals.append("has_quote")
-        ranges = [W, 0, len(seq)] if self.sentence_ngrams else []
+        ranges: list[int] = []
         points: list[tuple] = []
         seen_clauses = set()
         for pos in targets[:3]:
             start, end = _between(template.breaks, pos, shift, 0, len(seq))
             if (start, end) not in seen_clauses:
+                if not seen_clauses:
+                    ranges += (A, start, end)
                 seen_clauses.add((start, end))
                 ranges += (C1, start, end, C2, start, end)
                 conditional = not CONDITIONS.isdisjoint(seq[start:end])
@@ -418,14 +429,18 @@ class _Template:
     codes: list[int] | None = None
 
 
-# Families of n-gram features: the prefix of their names and the number in their keys.
-NGRAM_FAMILIES = {"w": 1, "c": 2, "c2": 3, "g": 4, "L": 5, "R": 6,
-                  "l1": 7, "l2": 8, "r1": 9, "r2": 10, "lr": 11, "r3": 12}
-W, C1, C2, G, L, R, L1, L2, R1, R2, LR, R3 = NGRAM_FAMILIES.values()
+# Families of n-gram features: the prefix of their names and the number in their keys
+# (1 was the words of the whole sentence, dropped when the actor-clause family came).
+NGRAM_FAMILIES = {"c": 2, "c2": 3, "g": 4, "L": 5, "R": 6, "l1": 7, "l2": 8, "r1": 9, "r2": 10, "lr": 11, "r3": 12}
+C1, C2, G, L, R, L1, L2, R1, R2, LR, R3 = NGRAM_FAMILIES.values()
 LITERAL = 13
-NGRAM_ORDER = (0, 1, 1, 2, 1, 1, 1, 1, 2, 1, 2, 3, 3)  # n of each family's n-grams
+# The words of the target's clause once more, tied to who the target is: "a@Chile:asked" is
+# not "a@Nicolás Maduro:asked". Its keys mix the actor's code into the family number.
+ACTOR_CLAUSE = "a"
+A = 14
+NGRAM_ORDER = (0, 0, 1, 2, 1, 1, 1, 1, 2, 1, 2, 3, 3, 0, 1)  # n of each family's n-grams
 _NGRAM_ORDER = np.array(NGRAM_ORDER)
-PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()}
+PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()} | {A: ACTOR_CLAUSE + "@"}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
 MASK = (1 << 64) - 1
 LEFT_FILLERS = PUNCT | {"and", "the", "however", "meanwhile", "also"}
@@ -457,14 +472,25 @@ def _mix(family: int, a: int, b: int = 0, c: int = 0) -> int:
 def feature_key(name: str) -> int:
     """The 64-bit key of a feature name, as :meth:`PairFeatures.encode` gives it.
 
-    N-gram names are ``<family>:<token> <token> ...`` (tokens never hold a space); any
-    other name is a literal feature, keyed as a whole.
+    N-gram names are ``<family>:<token> <token> ...`` (tokens never hold a space), or
+    ``a@<actor>:<token>`` for the actor-clause family (actor names hold no ":", see
+    :class:`~pipeline.actors.ActorDictionary`); any other name is a literal feature, keyed
+    as a whole.
     """
     prefix, colon, rest = name.partition(":")
+    family_name, at, actor = prefix.partition("@")
+    if colon and at and family_name == ACTOR_CLAUSE:
+        return _mix((A * int(MIX) + actor_code(actor)) & MASK, token_code(rest))
     family = NGRAM_FAMILIES.get(prefix) if colon else None
     if family is None:
         return _mix(LITERAL, token_code(name))
     return _mix(family, *map(token_code, rest.split(" ")))
+
+
+@lru_cache(maxsize=4096)
+def actor_code(actor: str) -> int:
+    """The code the actor-clause family mixes into its keys."""
+    return token_code("@" + actor)
 
 
 TGT_CODE = token_code("TGT")
@@ -491,10 +517,12 @@ def _cue_literals(label: str, right: bool, negated: bool, near: int, in_segment:
 
 
 def _names(seq: list[str], shift: int, targets: list[int], ranges: list[int],
-           points: list[tuple], literals: list[str]) -> list[str]:
+           points: list[tuple], literals: list[str], actor: str = "") -> list[str]:
     names = list(literals)
     for family, start, end in zip(ranges[::3], ranges[1::3], ranges[2::3], strict=True):
         prefix, n = PREFIXES[family], NGRAM_ORDER[family]
+        if family == A:
+            prefix += actor + ":"
         if n == 1:
             names += [prefix + token for token in seq[start:end]]
         else:

@@ -19,16 +19,13 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     ----------
     cues : dict of str to sequence of str, optional
         Cue phrases per stance class.
-    sentence_ngrams : bool, default True
-        Also emit the unigrams of the whole masked sentence.
     """
 
-    def __init__(self, cues: dict[str, Sequence[str]] | None = None, sentence_ngrams: bool = True) -> None:
+    def __init__(self, cues: dict[str, Sequence[str]] | None = None) -> None:
         self.cues = cues
-        self.sentence_ngrams = sentence_ngrams
 
     def fit(self, X: Sequence[Pair], y: object = None) -> PairFeaturizer:
-        self.features_ = PairFeatures(self.cues, self.sentence_ngrams)
+        self.features_ = PairFeatures(self.cues)
         return self
 
     def transform(self, X: Sequence[Pair]) -> list[list[str]]:

@@ -113,6 +113,7 @@ def test_roles_over_time(dictionary):
     ([{"name": "X", "kind": "person", "roles": [{"for": "Nobody"}]}], "unknown actor 'Nobody'"),
     ([{"name": "X", "kind": "person", "colour": "red"}], "unknown key"),
     ([{"kind": "person"}], "missing 'name'"),
+    ([{"name": "UN: Human Rights Council", "kind": "organisation"}], "must not contain ':'"),
 ])
 def test_malformed_dictionary_names_the_entry(entries, message):
     with pytest.raises(StanceError, match=message):

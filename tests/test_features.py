@@ -27,6 +27,17 @@ def test_one_sentence_gives_each_actor_its_own_view(matcher, coreference, dictio
     assert "cue:neutral:R" in mexico
 
 
+def test_the_clause_words_are_tied_to_the_target(matcher, coreference, dictionary, config):
+    text = "The U.S. rejected the result while Mexico asked for the tally sheets."
+    pairs = pairs_of(text, matcher, coreference, dictionary)
+    features = PairFeatures(config.cues)
+    us, mexico = (set(features.transform([pairs[a]])[0]) for a in ("United States", "Mexico"))
+    assert "a@United States:rejected" in us and "a@Mexico:asked" in mexico
+    assert not any(f.startswith("a@Mexico:") for f in us)
+    # The same word for two actors is two features: the key mixes in who said it.
+    assert len({feature_key("a@Mexico:asked"), feature_key("a@Chile:asked"), feature_key("c:asked")}) == 3
+
+
 def test_camps_mask_the_other_side(matcher, coreference, dictionary):
     text = "Chile recognised González as the winner, not Maduro."
     features = PairFeatures().transform([pairs_of(text, matcher, coreference, dictionary)["Chile"]])[0]
