@@ -5,6 +5,7 @@ same measures for simple baselines, so that every figure can be compared side by
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,7 +238,10 @@ def cross_validate(corpus: Corpus, make_model: Callable[[Corpus], object], folds
 
     Returns
     -------
-    dict of name to Scores, over the out-of-fold predictions of every pair.
+    dict of name to Scores, over the out-of-fold predictions of every pair; and, for each
+    name, ``name + AGAINST_USUAL``: the Scores over the pairs whose label is not the one
+    their actor has most often in the training folds (an actor that breaks with its usual
+    side, or is only mentioned), where a model that learnt actors' usual sides errs most.
     """
     from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold
@@ -252,8 +256,28 @@ def cross_validate(corpus: Corpus, make_model: Callable[[Corpus], object], folds
     )
     order = [i for _, test_idx in splits for i in test_idx]
     gold = [str(labels[i]) for i in order]
+    against = [i for i, unusual in enumerate(u for train_idx, test_idx in splits
+                                             for u in _against_usual(corpus, labels, train_idx, test_idx)) if unusual]
     names = outcomes[0][0]
-    return {name: score(gold, [p for _, fold in outcomes for p in fold[k]]) for k, name in enumerate(names)}
+    out = {}
+    for k, name in enumerate(names):
+        predicted = [p for _, fold in outcomes for p in fold[k]]
+        out[name] = score(gold, predicted)
+        out[name + AGAINST_USUAL] = score([gold[i] for i in against], [predicted[i] for i in against])
+    return out
+
+
+AGAINST_USUAL = ", against the actor's usual label"
+
+
+def _against_usual(corpus: Corpus, labels: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray) -> list[bool]:
+    """For each test pair: is its label other than its actor's most frequent training label?
+    (False for an actor the training folds do not have.)"""
+    counts: dict[str, Counter[str]] = {}
+    for i in train_idx:
+        counts.setdefault(corpus.examples[i].pair.actor, Counter())[str(labels[i])] += 1
+    usual = {actor: c.most_common(1)[0][0] for actor, c in counts.items()}
+    return [usual.get(corpus.examples[i].pair.actor, str(labels[i])) != str(labels[i]) for i in test_idx]
 
 
 def _run_fold(train: Corpus, test_pairs: list[Pair], factories: Sequence[Callable[[Corpus], object]]

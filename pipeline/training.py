@@ -10,7 +10,16 @@ from pathlib import Path
 from pipeline.actors import ActorDictionary
 from pipeline.config import TargetConfig, project_root
 from pipeline.corpus import LABELS, Corpus, load_corpus
-from pipeline.evaluate import Scores, baseline_factories, baselines, cross_validate, format_scores, read_gold, score_cells
+from pipeline.evaluate import (
+    AGAINST_USUAL,
+    Scores,
+    baseline_factories,
+    baselines,
+    cross_validate,
+    format_scores,
+    read_gold,
+    score_cells,
+)
 from pipeline.model import DEFAULT_C, TrainedModel, fit, fit_linear, save_model
 from pipeline.read import list_sources, read_articles
 from pipeline.runner import StancePipeline
@@ -112,7 +121,8 @@ def model_card(config: TargetConfig, corpus: Corpus, cv: dict[str, Scores], gold
         "| --- | ---: | ---: |",
         *[f"| {label} | {dist[label]} | {dist[label] / total:.1%} |" for label in LABELS],
         "",
-        f"## Cross-validation ({len(cv)} systems, grouped by doc, pairs)",
+        f"## Cross-validation ({sum(not name.endswith(AGAINST_USUAL) for name in cv)} systems, grouped by doc, pairs;"
+        " each also on the pairs whose label is not their actor's most frequent in the training folds)",
         "",
         "| system | accuracy | macro-F1 (support, oppose, neutral) |",
         "| --- | ---: | ---: |",

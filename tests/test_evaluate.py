@@ -58,3 +58,31 @@ def test_agreement_errors_name_the_line(tmp_path, row, message):
     second.write_text(f"file,text,actor,stance\n{row}\n")
     with pytest.raises(StanceError, match=message):
         agreement(second, tmp_path)
+
+
+def test_cross_validation_also_scores_the_pairs_against_each_actors_usual_label():
+    from pipeline.corpus import Corpus, Example
+    from pipeline.evaluate import AGAINST_USUAL, cross_validate
+    from pipeline.features import Pair
+
+    class ActorPrior:  # predicts each actor's most frequent training label
+        labels = LABELS
+
+        def __init__(self, corpus):
+            counts = {}
+            for e in corpus.examples:
+                counts.setdefault(e.pair.actor, []).append(e.label)
+            self.usual = {a: max(set(ls), key=ls.count) for a, ls in counts.items()}
+
+        def predict_proba(self, pairs):
+            import numpy as np
+
+            return np.array([[float(self.usual.get(p.actor, "none") == label) for label in LABELS] for p in pairs])
+
+    rows = [("Chile", "oppose")] * 3 + [("Chile", "neutral")] + [("Cuba", "support")] * 3 + [("Cuba", "none")]
+    corpus = Corpus([Example(Pair(f"s{i}", actor, ()), label, f"d{i}", "") for i, (actor, label) in enumerate(rows)],
+                    [], "")
+    scores = cross_validate(corpus, ActorPrior, folds=4, n_jobs=1)
+    assert scores["model"].accuracy == 0.75  # right on the six usual pairs, wrong on the two others
+    against = scores["model" + AGAINST_USUAL]
+    assert against.n == 2 and against.accuracy == 0.0
