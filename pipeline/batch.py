@@ -10,8 +10,8 @@ Articles are always read here, in input order, so that stdin works, notes and sk
 files are reported as in a sequential run, and cluster workers need no access to our
 files. They are sent to the workers in chunks; the pipeline itself goes to each worker
 once (inherited by forked local processes, read from a pickle file by spawned ones, a
-broadcast for Dask), never with every chunk. Only a bounded number of chunks is in flight, so memory stays flat however
-many articles are read.
+broadcast for Dask), never with every chunk. Only a bounded number of chunks is in
+flight, so memory stays flat however many articles are read.
 """
 
 from __future__ import annotations
@@ -217,7 +217,6 @@ class _LocalEngine:
     max_chunk = 8
 
     def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
         self.workers = (os.cpu_count() or 1) if jobs == -1 else jobs
 
     def run(self, pipeline: StancePipeline, chunks: Iterator[list], options: tuple) -> Iterator[tuple]:
@@ -225,44 +224,51 @@ class _LocalEngine:
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        global _worker_pipeline
         pipeline.model  # noqa: B018 - load it here, once, so that every worker gets the same one
-        fork = _start_method() == "fork"
+        method = _start_method()
         with tempfile.TemporaryDirectory(prefix="stance-") as folder:
             pipeline_file = None
-            if not fork:
+            if method == "spawn":
                 pipeline_file = str(Path(folder) / "pipeline.pickle")
                 with open(pipeline_file, "wb") as handle:
                     pickle.dump(pipeline, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            context = multiprocessing.get_context(_start_method())
-            executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
-                                           initargs=(pipeline_file,))
-            pending: deque[tuple[list, Any]] = deque()
+            executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
+                                           initializer=_start_worker, initargs=(pipeline_file,))
+            started = False
 
-            def submit(chunk: list) -> None:
-                pending.append((chunk, executor.submit(_local_task, _articles(chunk), options)))
+            def submit(articles: list[Article]) -> Any:
+                global _worker_pipeline
+                nonlocal started
+                if started or method != "fork":
+                    return executor.submit(_local_task, articles, options)
+                # A forking executor starts all its workers at the first task: they inherit
+                # the pipeline from this global, set only while they start.
+                with _launch_lock:
+                    _worker_pipeline = pipeline
+                    try:
+                        return executor.submit(_local_task, articles, options)
+                    finally:
+                        _worker_pipeline = None
+                        started = True
 
             try:
-                for chunk in chunks:
-                    if fork and not executor._processes:
-                        # A forking executor starts all its workers at the first task: they
-                        # inherit the pipeline from this global, set only while they start.
-                        with _launch_lock:
-                            _worker_pipeline = pipeline
-                            try:
-                                submit(chunk)
-                            finally:
-                                _worker_pipeline = None
-                    else:
-                        submit(chunk)
-                    if len(pending) >= IN_FLIGHT * self.workers:
-                        yield from _collect(*pending.popleft())
-                while pending:
-                    yield from _collect(*pending.popleft())
+                yield from _in_order(chunks, submit, IN_FLIGHT * self.workers, deque())
             except BrokenProcessPool:
                 raise StanceError("a worker process died (out of memory?); run again with fewer --jobs") from None
             finally:
                 executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_order(chunks: Iterator[list], submit: Callable[[list[Article]], Any], limit: int,
+              pending: deque[tuple[list, Any]]) -> Iterator[tuple]:
+    """Submit chunks with at most ``limit`` in flight (``pending``, left to the caller to
+    cancel if it stops early), and yield their results in input order."""
+    for chunk in chunks:
+        pending.append((chunk, submit(_articles(chunk))))
+        if len(pending) >= limit:
+            yield from _collect(*pending.popleft())
+    while pending:
+        yield from _collect(*pending.popleft())
 
 
 def _collect(chunk: list[Article | ReadFailure], future: Any) -> Iterator[tuple]:
@@ -307,12 +313,8 @@ class _DaskEngine:
             pipeline.model  # noqa: B018 - load it here, once, so that every worker gets the same one
             # One copy per worker, deserialised once, instead of one per task.
             shared = client.scatter(pipeline, broadcast=True, hash=False)
-            for chunk in chunks:
-                pending.append((chunk, client.submit(_dask_task, shared, _articles(chunk), options, pure=False)))
-                if len(pending) >= IN_FLIGHT * self.workers:
-                    yield from _collect(*pending.popleft())
-            while pending:
-                yield from _collect(*pending.popleft())
+            yield from _in_order(chunks, lambda articles: client.submit(_dask_task, shared, articles, options, pure=False),
+                                 IN_FLIGHT * self.workers, pending)
         finally:
             if self.owned:
                 client.close()
