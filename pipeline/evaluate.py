@@ -256,8 +256,8 @@ def cross_validate(corpus: Corpus, make_model: Callable[[Corpus], object], folds
     )
     order = [i for _, test_idx in splits for i in test_idx]
     gold = [str(labels[i]) for i in order]
-    against = [i for i, unusual in enumerate(u for train_idx, test_idx in splits
-                                             for u in _against_usual(corpus, labels, train_idx, test_idx)) if unusual]
+    unusual = [u for train_idx, test_idx in splits for u in _against_usual(corpus, labels, train_idx, test_idx)]
+    against = [i for i, u in enumerate(unusual) if u]  # positions in ``gold``, which is in the same order
     names = outcomes[0][0]
     out = {}
     for k, name in enumerate(names):

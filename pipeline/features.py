@@ -517,7 +517,7 @@ def _cue_literals(label: str, right: bool, negated: bool, near: int, in_segment:
 
 
 def _names(seq: list[str], shift: int, targets: list[int], ranges: list[int],
-           points: list[tuple], literals: list[str], actor: str = "") -> list[str]:
+           points: list[tuple], literals: list[str], actor: str) -> list[str]:
     names = list(literals)
     for family, start, end in zip(ranges[::3], ranges[1::3], ranges[2::3], strict=True):
         prefix, n = PREFIXES[family], NGRAM_ORDER[family]
