@@ -1,6 +1,10 @@
-import pytest
+import re
 
-from pipeline.actors import ActorDictionary, coordinated_lists, fold
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.actors import ActorDictionary, AliasTrie, _after_former, coordinated_lists, fold
 from pipeline.errors import StanceError
 from pipeline.segment import SentenceSplitter
 
@@ -147,3 +151,34 @@ def test_every_gold_actor_is_found_in_its_article(shared_eval, stance_pipeline):
         found = {m.actor for ms in stance_pipeline.resolve(stance_pipeline.segmenter.split(article.text)) for m in ms}
         missing = [actor for a, actor in gold if a == article_id and actor not in found]
         assert not missing, f"{article_id}: {missing}"
+
+
+PHRASE_WORDS = ["the", "The", "U.S.", "Costa", "Rica", "Rican", "Hague", "bloc", "d'Ivoire", "Côte", "St.", "US", "#bloc"]
+SEPARATORS = [" ", " ", ", ", "'s ", "-elect ", "non-", "O'", "s ", ".", "(", "A", "'ve "]
+
+
+def regex_of_all(phrases):
+    """The matcher's rule as one regex of every phrase, longest first (what AliasTrie replaces)."""
+    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(r"(?<![\w-])(?<!\w')(?:" + alternation + r")(?![\w]|'\w\w|-(?:elect|designate)\b)")
+
+
+@given(st.data())
+@settings(max_examples=1000, deadline=None)
+def test_alias_trie_finds_what_one_regex_of_all_phrases_finds(data):
+    phrases = data.draw(st.sets(st.lists(st.sampled_from(PHRASE_WORDS), min_size=1, max_size=4).map(" ".join),
+                                min_size=1, max_size=12))
+    # Texts made of the phrases, their words and what may surround them, so that phrases
+    # overlap, run into words and start inside each other's heads ("the Costa Rican").
+    chunks = data.draw(st.lists(st.sampled_from(sorted(phrases) + PHRASE_WORDS + SEPARATORS), max_size=12))
+    text = " ".join(chunks)
+    expected = [(m.start(), m.end(), m.group()) for m in regex_of_all(phrases).finditer(text)]
+    assert list(AliasTrie(phrases).finditer(text)) == expected
+
+
+@given(st.lists(st.sampled_from(["former", "Former", "ex-", "then-", "late", "x", "informer", " ", "\n", "Chile", "-"]),
+                max_size=8).map("".join))
+def test_former_looks_back_as_a_search_of_the_whole_text_before(text):
+    whole_prefix = re.compile(r"(?:\b[Ff]ormer|\bex-|\bthen-|\blate)\s*$")
+    for start in range(len(text) + 1):
+        assert _after_former(text, start) == (whole_prefix.search(text, 0, start) is not None)
