@@ -191,10 +191,9 @@ class PairFeatures:
         for pair in X:
             template = self._template_of(pair, templates)
             _, shift, targets, ranges_of_pair, points, literals = self._describe(pair, template)
-            if template.codes is None:  # most tokens have a code already: look them up in one call
-                template.codes = list(map(_token_codes.get, template.tokens))
-                if None in template.codes:
-                    template.codes = list(map(token_code, template.tokens))
+            if template.codes is None:
+                known = _token_codes.get  # inlined lookup: most tokens have a code already
+                template.codes = [known(t) or token_code(t) for t in template.tokens]
             base = len(codes)
             bases.append(base)
             salts.append(actor_code(pair.actor))
@@ -280,11 +279,11 @@ class PairFeatures:
             if len(actors) > 1:
                 listed.update(actors)
         plain, tokens = tokens, _negate(tokens)
-        quotes = [i for i, t in enumerate(tokens) if t in QUOTES] if not QUOTES.isdisjoint(tokens) else []
+        quotes_before = [0, *accumulate(t in QUOTES for t in tokens)] if not QUOTES.isdisjoint(tokens) else None
         breaks = [i for i, t in enumerate(tokens) if t in CLAUSE_BREAKS] if not CLAUSE_BREAKS.isdisjoint(tokens) else []
-        return _Template(tokens, slots, listed, heading, len(members), quotes, self._cue_matches(plain, tokens),
-                         breaks, _positions(tokens, ","), not CONDITIONS.isdisjoint(tokens),
-                         not SPEECH.isdisjoint(tokens))
+        commas = [i for i, t in enumerate(tokens) if t == ","]
+        return _Template(tokens, slots, listed, heading, len(members), quotes_before, self._cue_matches(plain, tokens),
+                         breaks, commas)
 
     def _cue_matches(self, plain: list[str], tokens: list[str]) -> list[tuple[int, int, str, bool]]:
         """(first token, last token, label, negated) of each cue phrase in the sentence
@@ -347,29 +346,28 @@ class PairFeatures:
         if pair.actor in template.listed:
             literals.append("role:list")
         literals.append(OTHERS[min(template.n_slots - len(targets) + shift // 2, 3)])
-        if template.quotes:
+        if template.quotes_before:
             literals.append("has_quote")
         ranges: list[int] = []
         points: list[tuple] = []
         seen_clauses = set()
         for pos in targets[:3]:
-            start, end = _between(template.breaks, pos, shift, 0, len(seq)) if template.breaks else (0, len(seq))
+            start, end = _between(template.breaks, pos, shift, 0, len(seq))
             if (start, end) not in seen_clauses:
                 if not seen_clauses:
                     ranges += (A, start, end)
                 seen_clauses.add((start, end))
                 ranges += (C1, start, end, C2, start, end)
-                conditional = template.has_condition and not CONDITIONS.isdisjoint(seq[start:end])
+                conditional = not CONDITIONS.isdisjoint(seq[start:end])
                 if conditional:
                     literals.append("cond")
                 # The comma-delimited stretch around the target ("In talks held in TGT, ...")
                 # tells cues of the target's own phrase from cues of the rest of the clause.
-                seg_start, seg_end = _between(template.commas, pos, shift, start, end) if template.commas else (start, end)
+                seg_start, seg_end = _between(template.commas, pos, shift, start, end)
                 ranges += (G, seg_start, seg_end)
                 for first, last, label, negated in template.cues:
                     first, last = first + shift, last + shift
-                    if first < start or last >= end or (first <= pos <= last if len(targets) == 1
-                                                        else any(first <= t <= last for t in targets)):
+                    if first < start or last >= end or any(first <= t <= last for t in targets):
                         continue
                     distance = abs(first - pos)
                     literals += _cue_literals(label, first > pos, negated, 1 if distance <= 3 else 2 if distance <= 8 else 3,
@@ -408,10 +406,9 @@ class PairFeatures:
                 literals.append("role:prep_object")
             if next1 == "'s":
                 literals.append("role:possessive")
-            if template.has_speech and (not SPEECH.isdisjoint(seq[pos + 1:min(right, pos + 4)])
-                                        or (prev1 in SPEECH and prev2 in SPEAKER_BEFORE)):
+            if not SPEECH.isdisjoint(seq[pos + 1:min(right, pos + 4)]) or (prev1 in SPEECH and prev2 in SPEAKER_BEFORE):
                 literals.append("role:speaker")
-            if template.quotes and bisect_left(template.quotes, pos - shift) % 2 == 1:  # inside an open quote
+            if template.quotes_before and template.quotes_before[max(pos - shift, 0)] % 2 == 1:
                 literals.append("role:in_quote")
         return seq, shift, targets, ranges, points, literals
 
@@ -425,12 +422,10 @@ class _Template:
     listed: set[str]  # actors sharing a slot with others (a list or a group phrase)
     heading: set[str]  # actors named by a heading governing the sentence
     n_slots: int
-    quotes: list[int]  # positions of quote marks
+    quotes_before: list[int] | None  # number of quote marks before each position, if any
     cues: list[tuple[int, int, str, bool]]
     breaks: list[int]  # positions of clause breaks
     commas: list[int]
-    has_condition: bool  # whether any word of CONDITIONS is in the sentence
-    has_speech: bool  # whether any word of SPEECH is
     codes: list[int] | None = None
 
 
@@ -550,31 +545,24 @@ TAGS = frozenset({"TGT", "PRO", "ANTI", "ACT"})
 
 
 def _negate(seq: list[str]) -> list[str]:
-    """Prefix up to three words after a negator with ``not_``, stopping at punctuation or
-    at the next negator (which starts its own scope); placeholders are skipped, not counted."""
+    """Prefix up to three words after a negator with ``not_``, stopping at punctuation."""
     if NEGATORS.isdisjoint(seq) and "n't" not in "\x01".join(seq):  # most sentences
         return seq
-    out = seq.copy()
-    for at in [i for i, t in enumerate(seq) if t in NEGATORS or t.endswith("n't")]:
-        scope = 3
-        for i in range(at + 1, len(seq)):
-            token = seq[i]
-            if not scope or token in PUNCT or token in CLAUSE_BREAKS or token in NEGATORS or token.endswith("n't"):
-                break
-            if token not in TAGS:
-                out[i] = "not_" + token
-                scope -= 1
+    out = []
+    scope = 0
+    for token in seq:
+        if token in PUNCT or token in CLAUSE_BREAKS:
+            scope = 0
+            out.append(token)
+        elif token in NEGATORS or token.endswith("n't"):
+            scope = 3
+            out.append(token)
+        elif scope and token not in TAGS:
+            out.append("not_" + token)
+            scope -= 1
+        else:
+            out.append(token)
     return out
-
-
-def _positions(tokens: list[str], token: str) -> list[int]:
-    """Where ``token`` is in ``tokens`` (``list.index`` scans in C, unlike a comprehension)."""
-    positions: list[int] = []
-    at = -1
-    for _ in range(tokens.count(token)):
-        at = tokens.index(token, at + 1)
-        positions.append(at)
-    return positions
 
 
 def _between(marks: list[int], pos: int, shift: int, low: int, high: int) -> tuple[int, int]:

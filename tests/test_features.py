@@ -8,19 +8,7 @@ from itertools import accumulate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.features import (
-    CLAUSE_BREAKS,
-    NEGATORS,
-    PUNCT,
-    TAGS,
-    Pair,
-    PairFeatures,
-    _negate,
-    _positions,
-    feature_key,
-    sentence_pairs,
-    tokenize_with_mentions,
-)
+from pipeline.features import Pair, PairFeatures, _negate, feature_key, sentence_pairs, tokenize_with_mentions
 from pipeline.segment import Sentence
 
 
@@ -161,37 +149,3 @@ def test_cue_search_finds_what_finditer_per_label_finds(config, chunks):
     # A match may end inside its last token (cues are word prefixes): compare by token span.
     assert [(label, bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1) for label, s, e in expected] == \
         [(label, bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1) for label, s, e in found]
-
-
-def negate_token_by_token(seq):
-    """The negation rule, one token at a time: a negator opens a scope of three words
-    (placeholders skipped), punctuation or a clause break closes it, a negator reopens it."""
-    out, scope = [], 0
-    for token in seq:
-        if token in PUNCT or token in CLAUSE_BREAKS:
-            scope = 0
-            out.append(token)
-        elif token in NEGATORS or token.endswith("n't"):
-            scope = 3
-            out.append(token)
-        elif scope and token not in TAGS:
-            out.append("not_" + token)
-            scope -= 1
-        else:
-            out.append(token)
-    return out
-
-
-NEGATION_WORDS = ["not", "never", "didn't", "n't", "without", "recognise", "the", "result", ",", "but", ";",
-                  "TGT", "PRO", "accept", "fraud", "refused", "to"]
-
-
-@given(st.lists(st.sampled_from(NEGATION_WORDS), max_size=25))
-@settings(max_examples=400, deadline=None)
-def test_negation_scopes_follow_the_token_by_token_rule(seq):
-    assert _negate(seq) == negate_token_by_token(seq)
-
-
-@given(st.lists(st.sampled_from([",", "a", "b"]), max_size=12))
-def test_positions_are_every_index_of_the_token(tokens):
-    assert _positions(tokens, ",") == [i for i, t in enumerate(tokens) if t == ","]
