@@ -551,15 +551,6 @@ _DATE = rf"(?:{_MONTH} \d{{1,2}}(?:,? \d{{4}})?|\d{{1,2}} {_MONTH} \d{{4}}|\d{{4
 # place (capitalised words), then a date and/or a news agency in brackets, then a dash or the end.
 DATELINE = re.compile(rf"^\s*[A-Z][\w.'-]*(?:,? [A-Z][\w.'-]*)*"
                       rf"(?:,? {_DATE}(?: \([^)]{{2,30}}\))?| \([^)]{{2,30}}\))\s*(?:[-—–]+|$)")
-_DATELINE_NEEDS = re.compile(r"[\d(]")
-
-
-def dateline(text: str) -> re.Match[str] | None:
-    """The dateline that opens ``text`` ("CARACAS, Aug 3 (Reuters) -"), if any.
-
-    A dateline has a date or a bracket: without a digit or "(" the text has none, which is
-    found much faster than the pattern fails on an ordinary sentence."""
-    return DATELINE.match(text) if _DATELINE_NEEDS.search(text) else None
 HEADING_FILLER = re.compile(r"(?i)\b(?:and|or|the)\b|[,&\s]|^[-–—*•·]+")
 # A country or organisation named by a person's title ("Chile's president", "Syrian President")
 # is a person antecedent of either gender: "his government" after it is that country's.
@@ -889,7 +880,7 @@ def _free(matches: list[re.Match[str]], mentions: Sequence[Mention]) -> list[re.
 def _outside_dateline(sentence: Sentence, mentions: list[Mention]) -> list[Mention]:
     """Drop the place of a dateline ("La Paz, Oct 26, 2019", "Caracas (Reuters) -"): a city
     there says where the article was written, not that its government acted."""
-    match = dateline(sentence.text) if sentence.start == 0 or sentence.heading else None
+    match = DATELINE.match(sentence.text) if sentence.start == 0 or sentence.heading else None
     if not match:
         return mentions
     return [m for m in mentions if m.start >= match.end()]

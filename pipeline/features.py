@@ -33,7 +33,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from pipeline.actors import ActorDictionary, Mention, dateline, fold, mention_runs, trie_regex
+from pipeline.actors import DATELINE, ActorDictionary, Mention, fold, mention_runs, trie_regex
 
 TOKEN = re.compile(r"'s\b|n't\b|[a-z0-9]+(?:[-'][a-z0-9]+)*|\x00\d+\x00|[^\w\s]")
 NEGATORS = frozenset({"not", "n't", "never", "no", "without", "neither", "nor", "refused", "refuses", "refuse",
@@ -90,10 +90,10 @@ def tokenize_with_mentions(text: str, mentions: Sequence[tuple]) -> list[str]:
     Mentions that share a span (a group phrase standing for several actors) share one
     placeholder per actor, adjacent in the token list.
     """
-    opening = dateline(text)
-    if opening and all(start >= opening.end() for start, *_ in mentions):
+    dateline = DATELINE.match(text)
+    if dateline and all(start >= dateline.end() for start, *_ in mentions):
         # "CARACAS, Aug 3 (Reuters) -" says where and when, not who holds which stance.
-        text = " " * opening.end() + text[opening.end():]
+        text = " " * dateline.end() + text[dateline.end():]
     pieces = []
     cursor = 0
     for i, (start, end, *_) in enumerate(mentions):

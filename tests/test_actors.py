@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.actors import DATELINE, ActorDictionary, AliasTrie, _after_former, coordinated_lists, dateline, fold
+from pipeline.actors import ActorDictionary, AliasTrie, _after_former, coordinated_lists, fold
 from pipeline.errors import StanceError
 from pipeline.segment import SentenceSplitter
 
@@ -182,10 +182,3 @@ def test_former_looks_back_as_a_search_of_the_whole_text_before(text):
     whole_prefix = re.compile(r"(?:\b[Ff]ormer|\bex-|\bthen-|\blate)\s*$")
     for start in range(len(text) + 1):
         assert _after_former(text, start) == (whole_prefix.search(text, 0, start) is not None)
-
-
-@given(st.lists(st.sampled_from(["CARACAS", ", ", "Venezuela", " ", "Aug", "Aug.", "3", "2024", "(Reuters)", " -",
-                                 "—", "The", "court", "said", "July 29", "(", ")", "12", "La Paz"]), max_size=10).map("".join))
-def test_dateline_prefilter_changes_nothing(text):
-    found, expected = dateline(text), DATELINE.match(text)
-    assert (found and found.span()) == (expected and expected.span())
