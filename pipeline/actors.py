@@ -375,11 +375,12 @@ class AliasTrie:
 
     Phrases are split into pieces (runs of word characters, and single other characters:
     "the United States" is ``the``, `` ``, ``United``, `` ``, ``States``). A regex of their
-    heads (each phrase up to its second word) finds where one may start, not inside a word
-    nor after a hyphen or an apostrophe ("non-US", "O'Neill"); from there the text is walked
-    piece by piece down a trie of the rest. For the default dictionary the heads' regex has
-    18,000 characters where one of all 5,000 phrases had 63,000: the matcher, built at every
-    start, is ready in a third of the time, and finds the same mentions.
+    heads (each phrase up to its second word) finds where one may start: not inside a word,
+    nor after a hyphen or a word's apostrophe ("non-US", "O'Neill"), but after an opening
+    quote ('U.S.); from there the text is walked piece by piece down a trie of the rest.
+    For the default dictionary the heads' regex has 18,000 characters where one of all 5,000
+    phrases had 63,000: the matcher, built at every start, is ready in a third of the time,
+    and finds the same mentions.
 
     Parameters
     ----------
@@ -389,7 +390,7 @@ class AliasTrie:
 
     def __init__(self, phrases: Iterable[str]) -> None:
         self._tails: dict[str, dict] = {}  # head -> trie of the pieces after it
-        complete = set(phrases)
+        complete = {phrase for phrase in phrases if phrase}
         for phrase in complete:
             pieces = _PIECE.findall(phrase)
             words = list(accumulate(_PIECE_WORD.fullmatch(piece) is not None for piece in pieces))
@@ -398,8 +399,8 @@ class AliasTrie:
             for piece in pieces[cut:]:
                 node = node.setdefault(piece, {})
             node[""] = phrase  # pieces are never empty: "" marks where a phrase ends
-        # A head is also tried when the text goes on with a word ("Costa Rican"): the regex
-        # then backtracks to a shorter head, itself a whole phrase ("Costa").
+        # A head must end where a word does: in "Costa Ricans" the regex backtracks from
+        # "Costa Rica" to a shorter head, which is then a whole phrase ("Costa").
         self._starts = re.compile(r"(?<![\w-])(?<!\w')(?:" + trie_regex(self._tails) + r")(?!\w)")
         # The whole phrases a head starts with, longest first: when no phrase through the
         # head may end here ("Costa Rica-elect"), the original longest-match still tries them.
