@@ -209,7 +209,7 @@ class _LocalEngine:
     Where processes can fork (Linux), the workers are forked from this process once the
     model is loaded, so each starts in milliseconds with the pipeline already in memory.
     Elsewhere they are spawned and each reads the pipeline once from a pickle file (about
-    0.7 s of imports and unpickling before its first article).
+    0.6 s of imports and unpickling before its first article).
     """
 
     # Articles per task, at most: a local task costs well under a millisecond to send,
