@@ -421,7 +421,7 @@ class AliasTrie:
             for hit in hits:
                 start, at = hit.span()
                 phrase = whole.get(hit.group())
-                if phrase is not None and (text[at:at + 1] in _PLAIN_AFTER or _PHRASE_END.match(text, at)):
+                if phrase is not None and _ends_phrase(text, at):
                     yield start, at, phrase  # the usual case: a whole phrase, nothing longer starts with it
                     continue
                 found = self._longest(text, start, hit.group())
