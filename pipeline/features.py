@@ -24,12 +24,12 @@ feature and is read from the context alone. The classifier learns their weights.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import blake2b
-from itertools import accumulate
+from itertools import accumulate, chain
 
 import numpy as np
 
@@ -146,27 +146,42 @@ class PairFeatures:
         # are all found): one scan instead of one per label.
         self._cue_starts = re.compile(r"\b(?=" + trie_regex(
             _cue_text(c) for phrases in (self.cues or {}).values() for c in phrases) + ")")
-        self._literal_keys: dict[str, int] = {}
-        self._point_keys: dict[tuple, int] = {}
+        self._literal_ids: dict[str, int] = {}
+        self._literal_names: list[str] = []
+        self._literal_key_list: list[int] = []
+        self._literal_key_array = np.zeros(0, dtype=np.uint64)
+        self._pair_literal_ids: dict[tuple, list[int]] = {}
+        self._cue_ids: dict[tuple, list[int]] = {}
+        self._role_ids = np.array([self._literal_id(name) for name in ROLE_LITERALS], dtype=np.int64)
+        self._cond_id = self._literal_id("cond")
 
-    def _literal_key(self, literal: str) -> int:
-        key = self._literal_keys.get(literal)
-        if key is None:
-            key = self._literal_keys[literal] = feature_key(literal)
-        return key
-
-    def _point_key(self, point: tuple) -> int:
-        key = self._point_keys.get(point)
-        if key is None:
-            if len(self._point_keys) > 1 << 16:  # bound the memory of a long-running worker
-                self._point_keys.clear()
-            family, *tokens = point
-            key = self._point_keys[point] = _mix(family, *map(token_code, tokens))
-        return key
+    def _literal_id(self, name: str) -> int:
+        """The number of a literal feature (its name and key are stored once)."""
+        number = self._literal_ids.get(name)
+        if number is None:
+            number = self._literal_ids[name] = len(self._literal_names)
+            self._literal_names.append(name)
+            self._literal_key_list.append(feature_key(name))
+        return number
 
     def transform(self, X: Iterable[Pair]) -> list[list[str]]:
-        templates: dict[int, tuple[tuple, _Template]] = {}
-        return [_names(*self._describe(pair, self._template_of(pair, templates)), actor=pair.actor) for pair in X]
+        X = list(X)
+        names: list[list[str]] = [[] for _ in X]
+        if not X:
+            return names
+        description = self._describe(X)
+        for row, literal in zip(description.literal_rows.tolist(), description.literals.tolist(), strict=True):
+            names[row].append(self._literal_names[literal])
+        pool = [*SPECIAL_TOKENS, *(t for template in description.templates for t in template.tokens)]
+        for grams in description.grams:
+            rows, families = grams.rows, grams.families
+            if grams.counts is not None:
+                rows, families = np.repeat(rows, grams.counts), np.repeat(families, grams.counts)
+            for row, family, *tokens in zip(rows.tolist(), families.tolist(), *(t.tolist() for t in grams.tokens),
+                                            strict=True):
+                prefix = PREFIXES[family] + (X[row].actor + ":" if family == A else "")
+                names[row].append(prefix + " ".join(pool[t] for t in tokens if t != NONE))
+        return names
 
     def encode(self, X: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
         """Features as keys.
@@ -178,67 +193,32 @@ class PairFeatures:
         keys : ndarray of shape (n_features_total,), uint64
             :func:`feature_key` of each feature's name.
         """
-        templates: dict[int, tuple[tuple, _Template]] = {}
-        literal_keys, point_keys = self._literal_keys, self._point_keys
-        codes: list[int] = []
-        bases: list[int] = []  # where each pair's codes start in ``codes``
-        ranges: list[int] = []  # family, start, end, family, ... in the pair's sequence
-        range_counts: list[int] = []
-        extra_counts: list[int] = []
-        extra_keys: list[int] = []
-        salts: list[int] = []  # per pair: the code of its actor, for the actor-clause family
-        # Python ints go to NumPy at ~50 ns each: hand over as few as possible.
-        for pair in X:
-            template = self._template_of(pair, templates)
-            _, shift, targets, ranges_of_pair, points, literals = self._describe(pair, template)
-            if template.codes is None:
-                known = _token_codes.get  # inlined lookup: most tokens have a code already
-                template.codes = [known(t) or token_code(t) for t in template.tokens]
-            base = len(codes)
-            bases.append(base)
-            salts.append(actor_code(pair.actor))
-            if shift:
-                codes += (TGT_CODE, COLON_CODE)
-                codes += template.codes
-            else:
-                pair_codes = template.codes.copy()
-                for position in targets:
-                    pair_codes[position] = TGT_CODE
-                codes += pair_codes
-            ranges += ranges_of_pair
-            range_counts.append(len(ranges_of_pair) // 3)
-            # Literals and explicit n-grams recur: their keys are looked up, made once.
-            keys_of_pair = list(map(literal_keys.get, literals))
-            keys_of_pair += map(point_keys.get, points)
-            if None in keys_of_pair:
-                keys_of_pair = [self._literal_key(f) for f in literals] + [self._point_key(p) for p in points]
-            extra_keys += keys_of_pair
-            extra_counts.append(len(literals) + len(points))
-        codes.append(0)
-        codes.append(0)  # so that every position + 2 is in the array
-        # fromiter converts a long list of ints faster than np.array does.
-        token_codes = np.fromiter(codes, dtype=np.uint64, count=len(codes))
-        table = np.fromiter(ranges, dtype=np.int64, count=len(ranges)).reshape(-1, 3)
-        pair_of_range = np.repeat(np.arange(len(bases), dtype=np.int64), range_counts)
-        families, starts_in_pair, ends = table.T
-        orders = _NGRAM_ORDER[families]
-        counts = np.maximum(ends - starts_in_pair - orders + 1, 0)
-        starts = starts_in_pair + np.array(bases, dtype=np.int64)[pair_of_range]  # into ``codes``
-        # Every n-gram of every range, without a Python loop: each range's start, repeated,
-        # plus a running index that restarts at each range.
-        first = np.cumsum(counts) - counts
-        at = np.repeat(starts - first, counts) + np.arange(int(counts.sum()))
-        order = np.repeat(orders, counts)
-        family_keys = families.astype(np.uint64)
-        own = families == A
-        if own.any():  # the actor-clause family: its number mixed with the actor's code
-            family_keys[own] = family_keys[own] * MIX + np.array(salts, dtype=np.uint64)[pair_of_range[own]]
-        keys = np.repeat(family_keys, counts) * MIX + token_codes[at]
-        keys = keys * MIX + np.where(order > 1, token_codes[at + 1], np.uint64(0))
-        keys = keys * MIX + np.where(order > 2, token_codes[at + 2], np.uint64(0))
-        rows = np.concatenate([np.repeat(np.arange(len(bases), dtype=np.int64), extra_counts),
-                               np.repeat(pair_of_range, counts)])
-        return rows, np.concatenate([np.fromiter(extra_keys, dtype=np.uint64, count=len(extra_keys)), keys])
+        if not len(X):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+        description = self._describe(X)
+        if len(self._literal_key_array) != len(self._literal_key_list):
+            self._literal_key_array = np.array(self._literal_key_list, dtype=np.uint64)
+        codes = description.codes
+        all_rows, all_keys = [description.literal_rows], [self._literal_key_array[description.literals]]
+        salts = None
+        for grams in description.grams:
+            family_keys = grams.families.astype(np.uint64)
+            own = np.flatnonzero(grams.families == A)
+            if len(own):  # the actor-clause family: its number mixed with the actor's code
+                if salts is None:
+                    salts = np.fromiter((actor_code(pair.actor) for pair in X), dtype=np.uint64, count=len(X))
+                family_keys[own] = family_keys[own] * MIX + salts[grams.rows[own]]
+            rows = grams.rows
+            if grams.counts is not None:
+                rows, family_keys = np.repeat(rows, grams.counts), np.repeat(family_keys, grams.counts)
+            keys = family_keys
+            for tokens in grams.tokens:
+                keys = keys * MIX + codes[tokens]
+            if len(grams.tokens) < 3:  # as if followed by tokens of code 0
+                keys *= MIX_POWERS[3 - len(grams.tokens)]
+            all_rows.append(rows)
+            all_keys.append(keys)
+        return np.concatenate(all_rows), np.concatenate(all_keys)
 
     def _template(self, pair: Pair) -> _Template:
         """The sentence masked for no target in particular: each list or group one slot,
@@ -279,11 +259,8 @@ class PairFeatures:
             if len(actors) > 1:
                 listed.update(actors)
         plain, tokens = tokens, _negate(tokens)
-        quotes_before = [0, *accumulate(t in QUOTES for t in tokens)] if not QUOTES.isdisjoint(tokens) else None
-        breaks = [i for i, t in enumerate(tokens) if t in CLAUSE_BREAKS] if not CLAUSE_BREAKS.isdisjoint(tokens) else []
-        commas = [i for i, t in enumerate(tokens) if t == ","]
-        return _Template(tokens, slots, listed, heading, len(members), quotes_before, self._cue_matches(plain, tokens),
-                         breaks, commas)
+        return _Template(tokens, slots, listed, heading, len(members), not QUOTES.isdisjoint(tokens),
+                         self._cue_matches(plain, tokens))
 
     def _cue_matches(self, plain: list[str], tokens: list[str]) -> list[tuple[int, int, str, bool]]:
         """(first token, last token, label, negated) of each cue phrase in the sentence
@@ -321,96 +298,195 @@ class PairFeatures:
             entry = templates[id(pair.mentions)] = (pair.mentions, self._template(pair))
         return entry[1]
 
-    def _describe(self, pair: Pair, template: _Template) -> tuple:
-        """One pair as (token sequence, shift, target positions, n-gram ranges, explicit
-        n-grams, literals).
+    def _describe(self, X: Sequence[Pair]) -> _Description:
+        """The features of the pairs ``X`` as token indices and literal numbers.
 
-        ``ranges`` are flat (family, start, end) triples: every n-gram of ``seq[start:end]``
-        (``n`` is ``NGRAM_ORDER[family]``), flat because NumPy converts a list of tuples three
-        times slower;
-        ``points`` are (family, token, ...) tuples; ``shift`` is 2 when the target was only
-        named by a heading and ``["TGT", ":"]`` was put before the sentence.
+        Every pair's token sequence (its sentence's template with ``TGT`` at the target's
+        slots, or ``["TGT", ":", *tokens]`` when only a heading names the target) is laid out
+        in one array of positions, each pointing into a pool of tokens (five special tokens,
+        then the templates' tokens). Clauses, segments, windows and roles are then found for
+        every target position at once with NumPy; only cue matches are walked in Python.
         """
-        targets = template.slots.get(pair.actor)
-        if targets:
-            seq = template.tokens.copy()
-            for position in targets:
-                seq[position] = "TGT"
-            shift = 0
-        else:  # named only by a heading: the whole sentence is its clause
-            seq = ["TGT", ":", *template.tokens]
-            targets, shift = [0], 2
-        literals = _pair_literals(pair.kind, pair.camp, pair.via)
-        if pair.actor in template.heading:
-            literals.append("role:heading")
-        if pair.actor in template.listed:
-            literals.append("role:list")
-        literals.append(OTHERS[min(template.n_slots - len(targets) + shift // 2, 3)])
-        if template.quotes_before:
-            literals.append("has_quote")
-        ranges: list[int] = []
-        points: list[tuple] = []
-        seen_clauses = set()
-        for pos in targets[:3]:
-            start, end = _between(template.breaks, pos, shift, 0, len(seq))
-            if (start, end) not in seen_clauses:
-                if not seen_clauses:
-                    ranges += (A, start, end)
-                seen_clauses.add((start, end))
-                ranges += (C1, start, end, C2, start, end)
-                conditional = not CONDITIONS.isdisjoint(seq[start:end])
-                if conditional:
-                    literals.append("cond")
-                # The comma-delimited stretch around the target ("In talks held in TGT, ...")
-                # tells cues of the target's own phrase from cues of the rest of the clause.
-                seg_start, seg_end = _between(template.commas, pos, shift, start, end)
-                ranges += (G, seg_start, seg_end)
-                for first, last, label, negated in template.cues:
-                    first, last = first + shift, last + shift
-                    if first < start or last >= end or any(first <= t <= last for t in targets):
-                        continue
-                    distance = abs(first - pos)
-                    literals += _cue_literals(label, first > pos, negated, 1 if distance <= 3 else 2 if distance <= 8 else 3,
-                                              seg_start <= first < seg_end, conditional)
-            left, right = max(start, pos - WINDOW_LEFT), min(end, pos + 1 + WINDOW_RIGHT)
-            ranges += (L, left, pos, R, pos + 1, right)
-            # The words next to the target, "<s>" / "</s>" past its window; as ranges of the
-            # sequence when they are in it (cheaper to key).
-            has_prev1, has_prev2 = pos - 1 >= left, pos - 2 >= left
-            has_next1, has_next2 = pos + 1 < right, pos + 2 < right
-            prev1 = seq[pos - 1] if has_prev1 else "<s>"
-            prev2 = seq[pos - 2] if has_prev2 else "<s>"
-            next1 = seq[pos + 1] if has_next1 else "</s>"
-            next2 = seq[pos + 2] if has_next2 else "</s>"
-            if has_prev1:
-                ranges += (L1, pos - 1, pos, L2, pos - 2, pos) if has_prev2 else (L1, pos - 1, pos)
-            if not has_prev2:
-                points += [(L2, prev2, prev1)] if has_prev1 else [(L1, prev1), (L2, prev2, prev1)]
-            if has_next1:
-                ranges += (R1, pos + 1, pos + 2, R2, pos + 1, pos + 3) if has_next2 else (R1, pos + 1, pos + 2)
-            if not has_next2:
-                points += [(R2, next1, next2)] if has_next1 else [(R1, next1), (R2, next1, next2)]
-            if has_prev1 and has_next1:
-                ranges += (LR, pos - 1, pos + 2)
-            else:
-                points.append((LR, prev1, "TGT", next1))
-            if right - pos > 3:
-                ranges += (R3, pos + 1, pos + 4)
-            if pos == start or LEFT_FILLERS.issuperset(seq[left:pos]):
-                literals.append("role:clause_start")
-            if prev1 == "by":
-                literals.append("role:by_agent")
-            if prev2 == "according" and prev1 == "to":
-                literals.append("role:source")
-            if prev1 in PREPOSITIONS:
-                literals.append("role:prep_object")
-            if next1 == "'s":
-                literals.append("role:possessive")
-            if not SPEECH.isdisjoint(seq[pos + 1:min(right, pos + 4)]) or (prev1 in SPEECH and prev2 in SPEAKER_BEFORE):
-                literals.append("role:speaker")
-            if template.quotes_before and template.quotes_before[max(pos - shift, 0)] % 2 == 1:
-                literals.append("role:in_quote")
-        return seq, shift, targets, ranges, points, literals
+        templates: dict[int, tuple[tuple, _Template, int]] = {}
+        template_list: list[_Template] = []
+        pool_size = len(SPECIAL_TOKENS)
+        starts: list[int] = []  # per pair: where its sequence starts among all positions
+        lengths: list[int] = []
+        bases: list[int] = []  # per pair: pool index of the sequence's first template token, minus the shift
+        shifted: list[int] = []  # start positions of pairs named only by a heading
+        target_at: list[int] = []  # every target position of every pair (global)
+        entry_rows: list[int] = []  # per target position described (the first three of a pair)
+        entry_at: list[int] = []
+        literal_rows: list[int] = []
+        literals: list[int] = []
+        cued: list[bool] = []  # per pair: its sentence holds cue matches
+        literal_id, pair_literals = self._literal_id, self._pair_literal_ids
+        position = 0
+        for row, pair in enumerate(X):
+            entry = templates.get(id(pair.mentions))
+            if entry is None:
+                template = self._template(pair)
+                entry = templates[id(pair.mentions)] = (pair.mentions, template, pool_size)
+                template_list.append(template)
+                pool_size += len(template.tokens)
+            _, template, pool_start = entry
+            length = len(template.tokens)
+            targets = template.slots.get(pair.actor)
+            if targets:
+                shift = 0
+                target_at += [position + t for t in targets]
+                entry_at += [position + t for t in targets[:3]]
+                entry_rows += [row] * min(len(targets), 3)
+            else:  # named only by a heading: the whole sentence is its clause
+                shift, targets = 2, (0,)
+                shifted.append(position)
+                entry_at.append(position)
+                entry_rows.append(row)
+            starts.append(position)
+            lengths.append(length + shift)
+            bases.append(pool_start - shift)
+            position += length + shift
+            key = (pair.kind, pair.camp, pair.via)
+            ids = pair_literals.get(key)
+            if ids is None:
+                ids = pair_literals[key] = [literal_id(name) for name in _pair_literals(*key)]
+            ids = ids.copy()
+            if pair.actor in template.heading:
+                ids.append(literal_id("role:heading"))
+            if pair.actor in template.listed:
+                ids.append(literal_id("role:list"))
+            ids.append(literal_id(OTHERS[min(template.n_slots - len(targets) + shift // 2, 3)]))
+            if template.has_quote:
+                ids.append(literal_id("has_quote"))
+            literal_rows += [row] * len(ids)
+            literals += ids
+            cued.append(bool(template.cues))
+
+        # The pool: special tokens, then each template's tokens; positions point into it.
+        pool_codes = np.fromiter(chain(SPECIAL_CODES, *(self._codes(t) for t in template_list)),
+                                 dtype=np.uint64, count=pool_size)
+        pool_flags = np.fromiter(chain(SPECIAL_FLAGS, *(self._flags(t) for t in template_list)),
+                                 dtype=np.int64, count=pool_size)
+        starts_, lengths_ = np.array(starts), np.array(lengths)
+        pool_of = np.full(position + 4, NONE)  # 4 positions past the end, for the neighbours of the last
+        pool_of[:position] = np.repeat(np.array(bases) - starts_, lengths_)
+        pool_of[:position] += np.arange(position)
+        if shifted:
+            pool_of[shifted] = TGT
+            pool_of[np.array(shifted) + 1] = COLON
+        pool_of[target_at] = TGT
+        flags = pool_flags[pool_of]
+        rows = np.array(entry_rows)
+        at = np.array(entry_at)
+        low = starts_[rows]
+        high = low + lengths_[rows]
+        # Clause: the stretch around the target that no clause break interrupts.
+        start, end = _stretch(np.flatnonzero(flags & BREAK), at, low, high)
+        segment_start, segment_end = _stretch(np.flatnonzero(flags & COMMA), at, start, end)
+        left, right = np.maximum(start, at - WINDOW_LEFT), np.minimum(end, at + 1 + WINDOW_RIGHT)
+        has_prev1, has_prev2, has_next1, has_next2 = at - 1 >= left, at - 2 >= left, at + 1 < right, at + 2 < right
+        prev1 = np.where(has_prev1, pool_of[at - 1], START)
+        prev2 = np.where(has_prev2, pool_of[at - 2], START)
+        next1 = np.where(has_next1, pool_of[at + 1], END)
+        next2 = np.where(has_next2, pool_of[at + 2], END)
+        flags_prev1 = np.where(has_prev1, flags[at - 1], 0)
+        flags_prev2 = np.where(has_prev2, flags[at - 2], 0)
+        flags_next1 = np.where(has_next1, flags[at + 1], 0)
+        # A clause is described once per pair, by its first target (a pair has at most
+        # three); the actor-clause family only for the pair's first clause.
+        # Positions are those of all the pairs: a clause of one pair is never another's.
+        first = np.ones(len(at), dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        clause = start * len(pool_of) + end
+        new = np.ones(len(at), dtype=bool)
+        new[1:] = clause[1:] != clause[:-1]
+        new[2:] &= clause[2:] != clause[:-2]
+        conditional = _marks_between(flags & CONDITION, start, end) > 0
+        roles = np.stack([
+            _marks_between(flags & NON_FILLER, left, at) == 0,  # role:clause_start
+            (flags_prev1 & BY) != 0,
+            ((flags_prev1 & TO) != 0) & ((flags_prev2 & ACCORDING) != 0),
+            (flags_prev1 & PREPOSITION) != 0,
+            (flags_next1 & POSSESSIVE) != 0,
+            (_marks_between(flags & SPEECH_WORD, at + 1, np.minimum(right, at + 4)) > 0)
+            | (((flags_prev1 & SPEECH_WORD) != 0) & ((flags_prev2 & BEFORE_SPEAKER) != 0)),
+            _marks_between(flags & QUOTE, low, at) % 2 == 1,  # role:in_quote
+        ])
+        which, entries = np.nonzero(roles)
+        new_conditional = np.flatnonzero(new & conditional)
+        literal_rows_ = [np.array(literal_rows, dtype=np.int64), rows[entries], rows[new_conditional]]
+        literals_ = [np.array(literals, dtype=np.int64), self._role_ids[which], np.full(len(new_conditional), self._cond_id)]
+        if any(cued):
+            cue_rows, cue_literals = self._cue_literals_of(X, templates, np.flatnonzero(new & np.array(cued)[rows]),
+                                                           rows, at, low, start, end, segment_start, segment_end,
+                                                           conditional)
+            literal_rows_.append(cue_rows)
+            literals_.append(cue_literals)
+
+        # N-grams: ranges of positions (clause, segment, windows), and the target's neighbours.
+        new_at, first_at = np.flatnonzero(new), np.flatnonzero(first)
+        unigrams = _ranges(pool_of, 1,
+                           np.repeat(np.array([C1, G, A, L, R]), [len(new_at), len(new_at), len(first_at), len(at), len(at)]),
+                           np.concatenate([rows[new_at], rows[new_at], rows[first_at], rows, rows]),
+                           np.concatenate([start[new_at], segment_start[new_at], start[first_at], left, at + 1]),
+                           np.concatenate([end[new_at], segment_end[new_at], end[first_at], at, right]))
+        bigrams = _ranges(pool_of, 2, np.full(len(new_at), C2), rows[new_at], start[new_at], end[new_at])
+        r3 = np.flatnonzero(right - at > 3)
+        n = len(at)
+        none = np.full(n, NONE)
+        neighbours = _Grams(
+            np.concatenate([np.tile(rows, 5), rows[r3]]),
+            np.concatenate([np.repeat(np.array([L1, L2, R1, R2, LR]), n), np.full(len(r3), R3)]),
+            None,
+            (np.concatenate([prev1, prev2, next1, next1, prev1, pool_of[at[r3] + 1]]),
+             np.concatenate([none, prev1, none, next2, np.full(n, TGT), pool_of[at[r3] + 2]]),
+             np.concatenate([none, none, none, none, next1, pool_of[at[r3] + 3]])),
+        )
+        return _Description(template_list, pool_codes, [unigrams, bigrams, neighbours],
+                            np.concatenate(literal_rows_), np.concatenate(literals_))
+
+    def _cue_literals_of(self, X: Sequence[Pair], templates: dict, entries: np.ndarray, rows: np.ndarray,
+                         at: np.ndarray, low: np.ndarray, start: np.ndarray, end: np.ndarray,
+                         segment_start: np.ndarray, segment_end: np.ndarray,
+                         conditional: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and literal numbers of the cue matches in the clauses of target ``entries``
+        (positions made relative to each pair's sequence)."""
+        cue_rows: list[int] = []
+        cue_literals: list[int] = []
+        cue_ids = self._cue_ids
+        low = low[entries]
+        columns = (rows[entries], at[entries] - low, start[entries] - low, end[entries] - low,
+                   segment_start[entries] - low, segment_end[entries] - low, conditional[entries])
+        for row, pos, start_, end_, seg_start, seg_end, cond in zip(*(c.tolist() for c in columns), strict=True):
+            pair = X[row]
+            template = templates[id(pair.mentions)][1]
+            targets = template.slots.get(pair.actor)
+            shift = 0 if targets else 2
+            targets = targets or (0,)
+            for first, last, label, negated in template.cues:
+                first, last = first + shift, last + shift
+                if first < start_ or last >= end_ or any(first <= t <= last for t in targets):
+                    continue
+                distance = abs(first - pos)
+                key = (label, first > pos, negated, 1 if distance <= 3 else 2 if distance <= 8 else 3,
+                       seg_start <= first < seg_end, cond)
+                ids = cue_ids.get(key)
+                if ids is None:
+                    ids = cue_ids[key] = [self._literal_id(name) for name in _cue_literals(*key)]
+                cue_rows += [row] * len(ids)
+                cue_literals += ids
+        return np.array(cue_rows, dtype=np.int64), np.array(cue_literals, dtype=np.int64)
+
+    def _codes(self, template: _Template) -> list[int]:
+        if template.codes is None:
+            known = _token_codes.get  # inlined lookup: most tokens have a code already
+            template.codes = [known(t) or token_code(t) for t in template.tokens]
+        return template.codes
+
+    @staticmethod
+    def _flags(template: _Template) -> list[int]:
+        known = _token_flags.get
+        return [known(t) or token_flags(t) for t in template.tokens]
 
 
 @dataclass(slots=True)
@@ -422,11 +498,34 @@ class _Template:
     listed: set[str]  # actors sharing a slot with others (a list or a group phrase)
     heading: set[str]  # actors named by a heading governing the sentence
     n_slots: int
-    quotes_before: list[int] | None  # number of quote marks before each position, if any
+    has_quote: bool
     cues: list[tuple[int, int, str, bool]]
-    breaks: list[int]  # positions of clause breaks
-    commas: list[int]
     codes: list[int] | None = None
+
+
+@dataclass(slots=True)
+class _Grams:
+    """N-gram features: ``rows`` (pairs) and ``families`` per range of positions, ``counts``
+    n-grams in each (None: one each), ``tokens`` the pool indices of each n-gram's first,
+    second, ... token, one array per token."""
+
+    rows: np.ndarray
+    families: np.ndarray
+    counts: np.ndarray | None
+    tokens: tuple[np.ndarray, ...]
+
+
+@dataclass(slots=True)
+class _Description:
+    """The features of a batch of pairs (see :meth:`PairFeatures._describe`): n-grams of
+    tokens, each token an index into the pool (special tokens, then the templates' tokens),
+    and literal features as rows and literal numbers (see :meth:`PairFeatures._literal_id`)."""
+
+    templates: list[_Template]  # whose tokens follow the special ones in the pool
+    codes: np.ndarray  # token code of each pool entry, uint64
+    grams: list[_Grams]
+    literal_rows: np.ndarray
+    literals: np.ndarray
 
 
 # Families of n-gram features: the prefix of their names and the number in their keys
@@ -443,6 +542,7 @@ _NGRAM_ORDER = np.array(NGRAM_ORDER)
 PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()} | {A: ACTOR_CLAUSE + "@"}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
 MASK = (1 << 64) - 1
+MIX_POWERS = {n: np.uint64(int(MIX) ** n & MASK) for n in (1, 2)}
 LEFT_FILLERS = PUNCT | {"and", "the", "however", "meanwhile", "also"}
 OTHERS = tuple(f"others:{n}" for n in range(4))  # how many other actors the sentence names, at most 3
 SPEAKER_BEFORE = QUOTES | {","}
@@ -495,16 +595,45 @@ def actor_code(actor: str) -> int:
 
 TGT_CODE = token_code("TGT")
 COLON_CODE = token_code(":")
+# The pool of tokens of a batch starts with these; NONE pads n-grams shorter than three.
+SPECIAL_TOKENS = (None, "TGT", ":", "<s>", "</s>")
+NONE, TGT, COLON, START, END = range(len(SPECIAL_TOKENS))
+SPECIAL_CODES = (0, TGT_CODE, COLON_CODE, token_code("<s>"), token_code("</s>"))
+
+# What the description reads off a token, one bit each (KNOWN so that no token's flags are 0).
+(BREAK, COMMA, CONDITION, SPEECH_WORD, NON_FILLER, QUOTE, BY, TO, ACCORDING, PREPOSITION, POSSESSIVE,
+ BEFORE_SPEAKER, KNOWN) = (1 << i for i in range(13))
+COUNTED = (CONDITION, SPEECH_WORD, NON_FILLER, QUOTE)  # flags counted before each position
+_token_flags: dict[str, int] = {}
 
 
-@lru_cache(maxsize=256)
-def _pair_literals_cached(kind: str, camp: str | None, via: tuple[str, ...]) -> tuple[str, ...]:
+def token_flags(token: str) -> int:
+    """The flags of a token (see ``BREAK`` ... ``BEFORE_SPEAKER``)."""
+    flags = _token_flags.get(token)
+    if flags is None:
+        if len(_token_flags) > 1 << 20:  # bound the memory of a long-running worker
+            _token_flags.clear()
+        flags = _token_flags[token] = KNOWN | sum(flag for flag, holds in (
+            (BREAK, token in CLAUSE_BREAKS), (COMMA, token == ","), (CONDITION, token in CONDITIONS),
+            (SPEECH_WORD, token in SPEECH), (NON_FILLER, token not in LEFT_FILLERS), (QUOTE, token in QUOTES),
+            (BY, token == "by"), (TO, token == "to"), (ACCORDING, token == "according"),
+            (PREPOSITION, token in PREPOSITIONS), (POSSESSIVE, token == "'s"), (BEFORE_SPEAKER, token in SPEAKER_BEFORE),
+        ) if holds)
+    return flags
+
+
+SPECIAL_FLAGS = tuple(token_flags(t) if t else 0 for t in SPECIAL_TOKENS)
+# The literal features of a target's role, in the order of the rows of ``roles`` in
+# :meth:`PairFeatures._describe`.
+ROLE_LITERALS = ("role:clause_start", "role:by_agent", "role:source", "role:prep_object", "role:possessive",
+                 "role:speaker", "role:in_quote")
+
+
+def _pair_literals(kind: str, camp: str | None, via: tuple[str, ...]) -> tuple[str, ...]:
+    """What the pair says of its actor, whatever the sentence: kind, camp, how it was found."""
     return (f"kind:{kind}", f"camp:{camp}", *[f"via:{v}" for v in via])
 
 
-def _pair_literals(kind: str, camp: str | None, via: tuple[str, ...]) -> list[str]:
-    """What the pair says of its actor, whatever the sentence: kind, camp, how it was found."""
-    return list(_pair_literals_cached(kind, camp, via))
 
 
 @lru_cache(maxsize=1024)
@@ -514,21 +643,6 @@ def _cue_literals(label: str, right: bool, negated: bool, near: int, in_segment:
     literals = (name, f"cue:{label}" + (":neg" if negated else ""), f"{name}:d{near}",
                 name + (":seg" if in_segment else ":out"))
     return (*literals, name + ":cond") if conditional else literals
-
-
-def _names(seq: list[str], shift: int, targets: list[int], ranges: list[int],
-           points: list[tuple], literals: list[str], actor: str) -> list[str]:
-    names = list(literals)
-    for family, start, end in zip(ranges[::3], ranges[1::3], ranges[2::3], strict=True):
-        prefix, n = PREFIXES[family], NGRAM_ORDER[family]
-        if family == A:
-            prefix += actor + ":"
-        if n == 1:
-            names += [prefix + token for token in seq[start:end]]
-        else:
-            names += [prefix + " ".join(seq[i:i + n]) for i in range(start, end - n + 1)]
-    names += [PREFIXES[family] + " ".join(tokens) for family, *tokens in points]
-    return names
 
 
 def _cue_text(cue: str) -> str:
@@ -565,14 +679,46 @@ def _negate(seq: list[str]) -> list[str]:
     return out
 
 
-def _between(marks: list[int], pos: int, shift: int, low: int, high: int) -> tuple[int, int]:
-    """The stretch of a pair's sequence around ``pos`` that no mark interrupts, within
-    ``[low, high)``: ``marks`` are template positions, ``shift`` places them in the sequence.
-    The clause of the target (marks: clause breaks) or its comma-delimited segment."""
-    i = bisect_left(marks, pos - shift)
-    start = max(low, marks[i - 1] + 1 + shift) if i else low
-    end = min(high, marks[i] + shift) if i < len(marks) else high
-    return start, end
+def _stretch(marks: np.ndarray, at: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each position ``at``, the stretch of positions around it that no mark interrupts,
+    within ``[low, high)``: the clause of a target (marks: clause breaks) or its
+    comma-delimited segment.
+
+    Parameters
+    ----------
+    marks : ndarray of shape (n_marks,)
+        Marked positions, sorted; no position ``at`` is marked.
+    at, low, high : ndarray of shape (n,)
+
+    Returns
+    -------
+    start, end : ndarray of shape (n,)
+    """
+    bounds = np.concatenate([[-1], marks, [np.iinfo(np.int64).max]])
+    following = np.searchsorted(bounds, at)
+    return np.maximum(bounds[following - 1] + 1, low), np.minimum(bounds[following], high)
+
+
+def _marks_between(flags: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """How many positions with non-zero ``flags`` each stretch ``[start, end)`` holds (0 if empty).
+
+    Parameters
+    ----------
+    flags : ndarray of shape (n_positions,)
+    start, end : ndarray of shape (n,)
+    """
+    marks = np.flatnonzero(flags)
+    return np.maximum(np.searchsorted(marks, end) - np.searchsorted(marks, start), 0)
+
+
+def _ranges(pool_of: np.ndarray, order: int, families: np.ndarray, rows: np.ndarray, start: np.ndarray,
+            end: np.ndarray) -> _Grams:
+    """Every n-gram of ``order`` tokens within each range of positions ``[start, end)``."""
+    counts = np.maximum(end - start - (order - 1), 0)
+    total = int(counts.sum())
+    # Each range's start, repeated, plus a running index that restarts at each range.
+    positions = np.repeat(start - (np.cumsum(counts) - counts), counts) + np.arange(total)
+    return _Grams(rows, families, counts, tuple(pool_of[positions + i] for i in range(order)))
 
 
 def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDictionary) -> list[Pair]:
