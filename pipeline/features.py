@@ -24,12 +24,13 @@ feature and is read from the context alone. The classifier learns their weights.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import blake2b
-from itertools import accumulate, chain
+from itertools import accumulate, chain, product
 
 import numpy as np
 
@@ -151,9 +152,15 @@ class PairFeatures:
         self._literal_key_list: list[int] = []
         self._literal_key_array = np.zeros(0, dtype=np.uint64)
         self._pair_literal_ids: dict[tuple, list[int]] = {}
-        self._cue_ids: dict[tuple, list[int]] = {}
         self._role_ids = np.array([self._literal_id(name) for name in ROLE_LITERALS], dtype=np.int64)
         self._cond_id = self._literal_id("cond")
+        # The literals of a cue match, by the number of what they say (see ``_cue_code``),
+        # padded with -1: label, side, negation, distance, segment, condition.
+        self._cue_literal_table = np.full((len(self.cue_patterns_) * CUE_CODES, 5), -1, dtype=np.int64)
+        for code, (label, *rest) in enumerate(product(range(len(self.cue_patterns_)), (False, True), (False, True),
+                                                      (1, 2, 3), (False, True), (False, True))):
+            ids = [self._literal_id(name) for name in _cue_literals(self.cue_patterns_[label][0], *rest)]
+            self._cue_literal_table[code, :len(ids)] = ids
 
     def _literal_id(self, name: str) -> int:
         """The number of a literal feature (its name and key are stored once)."""
@@ -172,7 +179,7 @@ class PairFeatures:
         description = self._describe(X)
         for row, literal in zip(description.literal_rows.tolist(), description.literals.tolist(), strict=True):
             names[row].append(self._literal_names[literal])
-        pool = [*SPECIAL_TOKENS, *(t for template in description.templates for t in template.tokens)]
+        pool = description.tokens
         for grams in description.grams:
             rows, families = grams.rows, grams.families
             if grams.counts is not None:
@@ -262,9 +269,10 @@ class PairFeatures:
         return _Template(tokens, slots, listed, heading, len(members), not QUOTES.isdisjoint(tokens),
                          self._cue_matches(plain, tokens))
 
-    def _cue_matches(self, plain: list[str], tokens: list[str]) -> list[tuple[int, int, str, bool]]:
+    def _cue_matches(self, plain: list[str], tokens: list[str]) -> list[tuple[int, int, int, bool]]:
         """(first token, last token, label, negated) of each cue phrase in the sentence
-        (``plain``: its tokens before negation marking; ``tokens``: after)."""
+        (``plain``: its tokens before negation marking; ``tokens``: after); ``label`` is the
+        number of the label in ``cue_patterns_``."""
         if not self.cue_patterns_:
             return []
         text = " ".join(plain)
@@ -273,7 +281,7 @@ class PairFeatures:
             return []
         offsets = [0, *accumulate(map((1).__add__, map(len, plain[:-1])))]  # where each token starts
         matches = []
-        for label, pattern in self.cue_patterns_:
+        for label, (_, pattern) in enumerate(self.cue_patterns_):
             # What ``pattern.finditer(text)`` gives, tried only where some cue starts: the
             # leftmost match, then the next one from where it ends.
             end = 0
@@ -303,33 +311,38 @@ class PairFeatures:
 
         Every pair's token sequence (its sentence's template with ``TGT`` at the target's
         slots, or ``["TGT", ":", *tokens]`` when only a heading names the target) is laid out
-        in one array of positions, each pointing into a pool of tokens (five special tokens,
-        then the templates' tokens). Clauses, segments, windows and roles are then found for
-        every target position at once with NumPy; only cue matches are walked in Python.
+        in one array of positions, each holding the number of its token in the process's
+        :class:`_TokenTable`. Clauses, segments, windows and roles are then found for every
+        target position at once with NumPy; only cue matches are walked in Python.
         """
+        table = _TokenTable.current()
         templates: dict[int, tuple[tuple, _Template, int]] = {}
-        template_list: list[_Template] = []
-        pool_size = len(SPECIAL_TOKENS)
+        template_ids: list[list[int]] = []
+        pool_size = 0
         starts: list[int] = []  # per pair: where its sequence starts among all positions
+        shifts_: list[int] = []
         lengths: list[int] = []
-        bases: list[int] = []  # per pair: pool index of the sequence's first template token, minus the shift
+        bases: list[int] = []  # per pair: where its template's tokens start among all templates', minus the shift
         shifted: list[int] = []  # start positions of pairs named only by a heading
         target_at: list[int] = []  # every target position of every pair (global)
         entry_rows: list[int] = []  # per target position described (the first three of a pair)
         entry_at: list[int] = []
         literal_rows: list[int] = []
         literals: list[int] = []
-        cued: list[bool] = []  # per pair: its sentence holds cue matches
+        cue_starts: list[int] = []  # per pair: where its sentence's cue matches start among all
+        cue_counts: list[int] = []
+        cues: list[tuple[int, int, int, bool]] = []
         literal_id, pair_literals = self._literal_id, self._pair_literal_ids
         position = 0
         for row, pair in enumerate(X):
             entry = templates.get(id(pair.mentions))
             if entry is None:
                 template = self._template(pair)
-                entry = templates[id(pair.mentions)] = (pair.mentions, template, pool_size)
-                template_list.append(template)
+                entry = templates[id(pair.mentions)] = (pair.mentions, template, pool_size, len(cues))
+                template_ids.append(table.ids_of(template.tokens))
                 pool_size += len(template.tokens)
-            _, template, pool_start = entry
+                cues += template.cues
+            _, template, pool_start, cue_start = entry
             length = len(template.tokens)
             targets = template.slots.get(pair.actor)
             if targets:
@@ -344,6 +357,7 @@ class PairFeatures:
                 entry_rows.append(row)
             starts.append(position)
             lengths.append(length + shift)
+            shifts_.append(shift)
             bases.append(pool_start - shift)
             position += length + shift
             key = (pair.kind, pair.camp, pair.via)
@@ -360,22 +374,22 @@ class PairFeatures:
                 ids.append(literal_id("has_quote"))
             literal_rows += [row] * len(ids)
             literals += ids
-            cued.append(bool(template.cues))
+            cue_starts.append(cue_start)
+            cue_counts.append(len(template.cues))
 
-        # The pool: special tokens, then each template's tokens; positions point into it.
-        pool_codes = np.fromiter(chain(SPECIAL_CODES, *(self._codes(t) for t in template_list)),
-                                 dtype=np.uint64, count=pool_size)
-        pool_flags = np.fromiter(chain(SPECIAL_FLAGS, *(self._flags(t) for t in template_list)),
-                                 dtype=np.int64, count=pool_size)
-        starts_, lengths_ = np.array(starts), np.array(lengths)
+        codes, token_flags_, tokens = table.snapshot()
+        pool = np.fromiter(chain.from_iterable(template_ids), dtype=np.int64, count=pool_size)
+        starts_, lengths_, shifts = np.array(starts), np.array(lengths), np.array(shifts_)
         pool_of = np.full(position + 4, NONE)  # 4 positions past the end, for the neighbours of the last
-        pool_of[:position] = np.repeat(np.array(bases) - starts_, lengths_)
-        pool_of[:position] += np.arange(position)
+        from_pool = np.repeat(np.array(bases) - starts_, lengths_)
+        from_pool += np.arange(position)
+        # A heading's pair's first two positions are overwritten at once.
+        pool_of[:position] = pool[np.maximum(from_pool, 0)]
         if shifted:
             pool_of[shifted] = TGT
             pool_of[np.array(shifted) + 1] = COLON
         pool_of[target_at] = TGT
-        flags = pool_flags[pool_of]
+        flags = token_flags_[pool_of]
         rows = np.array(entry_rows)
         at = np.array(entry_at)
         low = starts_[rows]
@@ -416,12 +430,26 @@ class PairFeatures:
         new_conditional = np.flatnonzero(new & conditional)
         literal_rows_ = [np.array(literal_rows, dtype=np.int64), rows[entries], rows[new_conditional]]
         literals_ = [np.array(literals, dtype=np.int64), self._role_ids[which], np.full(len(new_conditional), self._cond_id)]
-        if any(cued):
-            cue_rows, cue_literals = self._cue_literals_of(X, templates, np.flatnonzero(new & np.array(cued)[rows]),
-                                                           rows, at, low, start, end, segment_start, segment_end,
-                                                           conditional)
-            literal_rows_.append(cue_rows)
-            literals_.append(cue_literals)
+        if cues:
+            # Each cue match of the sentence, for each new clause of its pairs.
+            per_entry = np.where(new, np.array(cue_counts)[rows], 0)
+            entry = np.repeat(np.arange(len(at)), per_entry)
+            match = (np.repeat(np.array(cue_starts)[rows] - (np.cumsum(per_entry) - per_entry), per_entry)
+                     + np.arange(len(entry)))
+            cue_first, cue_last, cue_label, cue_negated = np.array(cues, dtype=np.int64).T
+            origin = starts_[rows[entry]] + shifts[rows[entry]]  # where the pair's template starts
+            first_at, last_at = cue_first[match] + origin, cue_last[match] + origin
+            inside = ((first_at >= start[entry]) & (last_at < end[entry])
+                      & (_marks_between(pool_of == TGT, first_at, last_at + 1) == 0))  # no target in the cue
+            entry, match, first_at = entry[inside], match[inside], first_at[inside]
+            distance = np.abs(first_at - at[entry])
+            code = _cue_code(cue_label[match], first_at > at[entry], cue_negated[match] != 0,
+                             1 + (distance > 3) + (distance > 8),
+                             (segment_start[entry] <= first_at) & (first_at < segment_end[entry]), conditional[entry])
+            ids = self._cue_literal_table[code]
+            kept = ids >= 0
+            literal_rows_.append(np.repeat(rows[entry], kept.sum(axis=1)))
+            literals_.append(ids[kept])
 
         # N-grams: ranges of positions (clause, segment, windows), and the target's neighbours.
         new_at, first_at = np.flatnonzero(new), np.flatnonzero(first)
@@ -442,52 +470,8 @@ class PairFeatures:
              np.concatenate([none, prev1, none, next2, np.full(n, TGT), pool_of[at[r3] + 2]]),
              np.concatenate([none, none, none, none, next1, pool_of[at[r3] + 3]])),
         )
-        return _Description(template_list, pool_codes, [unigrams, bigrams, neighbours],
+        return _Description(tokens, codes, [unigrams, bigrams, neighbours],
                             np.concatenate(literal_rows_), np.concatenate(literals_))
-
-    def _cue_literals_of(self, X: Sequence[Pair], templates: dict, entries: np.ndarray, rows: np.ndarray,
-                         at: np.ndarray, low: np.ndarray, start: np.ndarray, end: np.ndarray,
-                         segment_start: np.ndarray, segment_end: np.ndarray,
-                         conditional: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and literal numbers of the cue matches in the clauses of target ``entries``
-        (positions made relative to each pair's sequence)."""
-        cue_rows: list[int] = []
-        cue_literals: list[int] = []
-        cue_ids = self._cue_ids
-        low = low[entries]
-        columns = (rows[entries], at[entries] - low, start[entries] - low, end[entries] - low,
-                   segment_start[entries] - low, segment_end[entries] - low, conditional[entries])
-        for row, pos, start_, end_, seg_start, seg_end, cond in zip(*(c.tolist() for c in columns), strict=True):
-            pair = X[row]
-            template = templates[id(pair.mentions)][1]
-            targets = template.slots.get(pair.actor)
-            shift = 0 if targets else 2
-            targets = targets or (0,)
-            for first, last, label, negated in template.cues:
-                first, last = first + shift, last + shift
-                if first < start_ or last >= end_ or any(first <= t <= last for t in targets):
-                    continue
-                distance = abs(first - pos)
-                key = (label, first > pos, negated, 1 if distance <= 3 else 2 if distance <= 8 else 3,
-                       seg_start <= first < seg_end, cond)
-                ids = cue_ids.get(key)
-                if ids is None:
-                    ids = cue_ids[key] = [self._literal_id(name) for name in _cue_literals(*key)]
-                cue_rows += [row] * len(ids)
-                cue_literals += ids
-        return np.array(cue_rows, dtype=np.int64), np.array(cue_literals, dtype=np.int64)
-
-    def _codes(self, template: _Template) -> list[int]:
-        if template.codes is None:
-            known = _token_codes.get  # inlined lookup: most tokens have a code already
-            template.codes = [known(t) or token_code(t) for t in template.tokens]
-        return template.codes
-
-    @staticmethod
-    def _flags(template: _Template) -> list[int]:
-        known = _token_flags.get
-        return [known(t) or token_flags(t) for t in template.tokens]
-
 
 @dataclass(slots=True)
 class _Template:
@@ -499,8 +483,7 @@ class _Template:
     heading: set[str]  # actors named by a heading governing the sentence
     n_slots: int
     has_quote: bool
-    cues: list[tuple[int, int, str, bool]]
-    codes: list[int] | None = None
+    cues: list[tuple[int, int, int, bool]]  # (first, last, label number, negated), see PairFeatures._cue_matches
 
 
 @dataclass(slots=True)
@@ -518,11 +501,11 @@ class _Grams:
 @dataclass(slots=True)
 class _Description:
     """The features of a batch of pairs (see :meth:`PairFeatures._describe`): n-grams of
-    tokens, each token an index into the pool (special tokens, then the templates' tokens),
-    and literal features as rows and literal numbers (see :meth:`PairFeatures._literal_id`)."""
+    tokens, each token its number in the :class:`_TokenTable`, and literal features as rows
+    and literal numbers (see :meth:`PairFeatures._literal_id`)."""
 
-    templates: list[_Template]  # whose tokens follow the special ones in the pool
-    codes: np.ndarray  # token code of each pool entry, uint64
+    tokens: list[str | None]  # of the token table, by number
+    codes: np.ndarray  # of the token table, by number, uint64
     grams: list[_Grams]
     literal_rows: np.ndarray
     literals: np.ndarray
@@ -596,33 +579,85 @@ def actor_code(actor: str) -> int:
 TGT_CODE = token_code("TGT")
 COLON_CODE = token_code(":")
 # The pool of tokens of a batch starts with these; NONE pads n-grams shorter than three.
+# The first numbers of the token table; NONE, whose code is 0, pads n-grams shorter than three.
 SPECIAL_TOKENS = (None, "TGT", ":", "<s>", "</s>")
 NONE, TGT, COLON, START, END = range(len(SPECIAL_TOKENS))
-SPECIAL_CODES = (0, TGT_CODE, COLON_CODE, token_code("<s>"), token_code("</s>"))
 
-# What the description reads off a token, one bit each (KNOWN so that no token's flags are 0).
+# What the description reads off a token, one bit each.
 (BREAK, COMMA, CONDITION, SPEECH_WORD, NON_FILLER, QUOTE, BY, TO, ACCORDING, PREPOSITION, POSSESSIVE,
- BEFORE_SPEAKER, KNOWN) = (1 << i for i in range(13))
-COUNTED = (CONDITION, SPEECH_WORD, NON_FILLER, QUOTE)  # flags counted before each position
-_token_flags: dict[str, int] = {}
+ BEFORE_SPEAKER) = (1 << i for i in range(12))
 
 
 def token_flags(token: str) -> int:
     """The flags of a token (see ``BREAK`` ... ``BEFORE_SPEAKER``)."""
-    flags = _token_flags.get(token)
-    if flags is None:
-        if len(_token_flags) > 1 << 20:  # bound the memory of a long-running worker
-            _token_flags.clear()
-        flags = _token_flags[token] = KNOWN | sum(flag for flag, holds in (
-            (BREAK, token in CLAUSE_BREAKS), (COMMA, token == ","), (CONDITION, token in CONDITIONS),
-            (SPEECH_WORD, token in SPEECH), (NON_FILLER, token not in LEFT_FILLERS), (QUOTE, token in QUOTES),
-            (BY, token == "by"), (TO, token == "to"), (ACCORDING, token == "according"),
-            (PREPOSITION, token in PREPOSITIONS), (POSSESSIVE, token == "'s"), (BEFORE_SPEAKER, token in SPEAKER_BEFORE),
-        ) if holds)
-    return flags
+    return sum(flag for flag, holds in (
+        (BREAK, token in CLAUSE_BREAKS), (COMMA, token == ","), (CONDITION, token in CONDITIONS),
+        (SPEECH_WORD, token in SPEECH), (NON_FILLER, token not in LEFT_FILLERS), (QUOTE, token in QUOTES),
+        (BY, token == "by"), (TO, token == "to"), (ACCORDING, token == "according"),
+        (PREPOSITION, token in PREPOSITIONS), (POSSESSIVE, token == "'s"), (BEFORE_SPEAKER, token in SPEAKER_BEFORE),
+    ) if holds)
 
 
-SPECIAL_FLAGS = tuple(token_flags(t) if t else 0 for t in SPECIAL_TOKENS)
+class _TokenTable:
+    """Every token met so far in this process, numbered, with its code and flags in arrays
+    that the numbers index: a template's tokens become numbers with one dict lookup each,
+    and everything else is read off the arrays.
+
+    A token is published in ``ids`` only once its entries are written, and growing copies
+    the arrays before replacing them, so a reader that looked its tokens up before taking
+    :meth:`snapshot` finds them there. Writers hold the lock (a Dask worker runs tasks in
+    threads). The table is replaced, not cleared, when it grows too big: a batch keeps the
+    table it started with.
+    """
+
+    _current: _TokenTable | None = None
+    _lock = threading.Lock()
+    LIMIT = 1 << 20  # tokens, to bound the memory of a long-running worker
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.tokens: list[str | None] = [None]
+        self.codes = np.zeros(1 << 12, dtype=np.uint64)
+        self.flags = np.zeros(1 << 12, dtype=np.int64)
+        for token in SPECIAL_TOKENS[1:]:
+            self._add(token)
+
+    @classmethod
+    def current(cls) -> _TokenTable:
+        table = cls._current
+        if table is None or len(table.tokens) > cls.LIMIT:
+            with cls._lock:
+                table = cls._current
+                if table is None or len(table.tokens) > cls.LIMIT:
+                    table = cls._current = cls()
+        return table
+
+    def ids_of(self, tokens: list[str]) -> list[int]:
+        """The numbers of ``tokens``, adding those met for the first time."""
+        ids = list(map(self.ids.get, tokens))
+        if None in ids:
+            with self._lock:
+                ids = [self._add(token) for token in tokens]
+        return ids
+
+    def snapshot(self) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        """Codes, flags and tokens, by number."""
+        return self.codes, self.flags, self.tokens
+
+    def _add(self, token: str) -> int:
+        number = self.ids.get(token)
+        if number is None:
+            number = len(self.tokens)
+            if number == len(self.codes):
+                self.codes = np.concatenate([self.codes, np.zeros_like(self.codes)])
+                self.flags = np.concatenate([self.flags, np.zeros_like(self.flags)])
+            self.codes[number] = token_code(token)
+            self.flags[number] = token_flags(token)
+            self.tokens.append(token)
+            self.ids[token] = number
+        return number
+
+
 # The literal features of a target's role, in the order of the rows of ``roles`` in
 # :meth:`PairFeatures._describe`.
 ROLE_LITERALS = ("role:clause_start", "role:by_agent", "role:source", "role:prep_object", "role:possessive",
@@ -643,6 +678,17 @@ def _cue_literals(label: str, right: bool, negated: bool, near: int, in_segment:
     literals = (name, f"cue:{label}" + (":neg" if negated else ""), f"{name}:d{near}",
                 name + (":seg" if in_segment else ":out"))
     return (*literals, name + ":cond") if conditional else literals
+
+
+CUE_CODES = 2 * 2 * 3 * 2 * 2  # what a cue match may say, for each label
+
+
+def _cue_code(label: np.ndarray, right: np.ndarray, negated: np.ndarray, near: np.ndarray, in_segment: np.ndarray,
+              conditional: np.ndarray) -> np.ndarray:
+    """The row of ``PairFeatures._cue_literal_table`` holding the literals of cue matches:
+    the arguments of :func:`_cue_literals` (``near`` 1 to 3), numbered in the order of
+    ``itertools.product``."""
+    return ((((label * 2 + right) * 2 + negated) * 3 + near - 1) * 2 + in_segment) * 2 + conditional
 
 
 def _cue_text(cue: str) -> str:

@@ -135,7 +135,9 @@ class LinearStanceModel:
             self._terms = [self._terms[i] for i in self._order]
         if self.n_features > 1 and not (self.keys[1:] != self.keys[:-1]).all():
             raise StanceError("two features of the model share a key: rename a feature family")
-        self._class_weights = self.coef * self.idf  # (n_classes, n_features), idf folded in
+        # (n_features, n_classes + 1): each class's weight times idf, then idf; a row per feature
+        # so that one gather reads all of a feature's weights.
+        self._weights = np.ascontiguousarray(np.vstack([self.coef * self.idf, self.idf]).T)
         self._table_keys, self._table_columns, self._home_shift, self._probes = _key_table(self.keys)
 
     @property
@@ -208,13 +210,15 @@ class LinearStanceModel:
     def decision_function(self, pairs: Sequence[Pair]) -> np.ndarray:
         """Linear scores, shape (n_pairs, n_classes)."""
         rows, cols, tf = self.vectorize(*self.features.encode(pairs))
-        weighted = tf * self.idf[cols]
-        norms = np.sqrt(np.bincount(rows, weights=weighted**2, minlength=len(pairs)))
-        norms[norms == 0] = 1.0
-        scale = tf / norms[rows]
-        # Entries are sorted by row, and bincount adds them in that order: a fixed sum.
-        scores = np.stack([np.bincount(rows, weights=weights[cols] * scale, minlength=len(pairs))
-                           for weights in self._class_weights], axis=1)
+        scores = np.zeros((len(pairs), len(self.labels)))
+        if len(rows):
+            # Per entry: each class's weight times idf times tf, and tf-idf last; summed per
+            # row in the order of the entries (sorted), so every process gets the same sums.
+            weighted = np.take(self._weights, cols, axis=0)
+            weighted *= tf[:, None]
+            starts = np.flatnonzero(np.diff(rows, prepend=-1))
+            norms = np.sqrt(np.add.reduceat(weighted[:, -1] ** 2, starts))
+            scores[rows[starts]] = np.add.reduceat(weighted[:, :-1], starts, axis=0) / norms[:, None]
         return scores + self.intercept
 
     def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:

@@ -141,7 +141,7 @@ def test_cue_search_finds_what_finditer_per_label_finds(config, chunks):
     tokens = _negate(words)
     text = " ".join(words)
     expected = []
-    for label, pattern in features.cue_patterns_:
+    for label, (_, pattern) in enumerate(features.cue_patterns_):
         expected += [(label, m.start(), m.end()) for m in pattern.finditer(text)]
     starts = [0, *accumulate(len(w) + 1 for w in words)]
     found = [(label, starts[first], starts[last] + len(words[last])) for first, last, label, _ in
