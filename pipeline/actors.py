@@ -54,10 +54,16 @@ def _after_former(text: str, start: int) -> bool:
 def fold(text: str) -> str:
     """Strip accents and unify apostrophes and spaces, keeping every offset in place."""
     # Most news text is ASCII, and only two ASCII characters fold: a search is ~20 times
-    # faster than translating every character through the table.
+    # faster than translating every character through the table. Other text has few
+    # characters to fold: replacing only those is ~10 times faster than ``str.translate``,
+    # which looks every character up in the table.
     if text.isascii() and _ASCII_FOLDED.search(text) is None:
         return text
-    return text.translate(_FOLD)
+    return _FOLDED.sub(_fold_character, text)
+
+
+def _fold_character(match: re.Match) -> str:
+    return _FOLD_CHARACTERS[match[0]]
 
 
 def _fold_table() -> dict[int, str]:
@@ -73,8 +79,9 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
-_FOLD = _fold_table()
-_ASCII_FOLDED = re.compile("[" + re.escape("".join(chr(code) for code in _FOLD if code < 128)) + "]")
+_FOLD_CHARACTERS = {chr(code): base for code, base in _fold_table().items()}
+_FOLDED = re.compile("[" + "".join(map(re.escape, sorted(_FOLD_CHARACTERS))) + "]")
+_ASCII_FOLDED = re.compile("[" + "".join(re.escape(c) for c in _FOLD_CHARACTERS if c.isascii()) + "]")
 
 
 @dataclass(frozen=True)

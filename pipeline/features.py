@@ -153,7 +153,9 @@ class PairFeatures:
         self._literal_key_array = np.zeros(0, dtype=np.uint64)
         self._pair_literal_ids: dict[tuple, list[int]] = {}
         self._role_ids = np.array([self._literal_id(name) for name in ROLE_LITERALS], dtype=np.int64)
-        self._cond_id = self._literal_id("cond")
+        self._others_ids = np.array([self._literal_id(name) for name in OTHERS], dtype=np.int64)
+        self._cond_id, self._quote_id, self._heading_id, self._list_id = map(
+            self._literal_id, ("cond", "has_quote", "role:heading", "role:list"))
         # The literals of a cue match, by the number of what they say (see ``_cue_code``),
         # padded with -1: label, side, negation, distance, segment, condition.
         self._cue_literal_table = np.full((len(self.cue_patterns_) * CUE_CODES, 5), -1, dtype=np.int64)
@@ -317,86 +319,78 @@ class PairFeatures:
         """
         table = _TokenTable.current()
         templates: dict[int, tuple[tuple, _Template, int]] = {}
+        # Per template (sentence): its token numbers, and what its pairs read off it.
         template_ids: list[list[int]] = []
-        pool_size = 0
-        starts: list[int] = []  # per pair: where its sequence starts among all positions
-        shifts_: list[int] = []
-        lengths: list[int] = []
-        bases: list[int] = []  # per pair: where its template's tokens start among all templates', minus the shift
-        shifted: list[int] = []  # start positions of pairs named only by a heading
-        target_at: list[int] = []  # every target position of every pair (global)
-        entry_rows: list[int] = []  # per target position described (the first three of a pair)
-        entry_at: list[int] = []
-        literal_rows: list[int] = []
-        literals: list[int] = []
-        cue_starts: list[int] = []  # per pair: where its sentence's cue matches start among all
-        cue_counts: list[int] = []
-        cues: list[tuple[int, int, int, bool]] = []
-        literal_id, pair_literals = self._literal_id, self._pair_literal_ids
-        position = 0
+        template_info: list[tuple[int, int, int, bool]] = []  # tokens, slots, cue matches, has a quote
+        cues: list[tuple[int, int, int, bool]] = []  # of all templates, in order
+        # Per pair: its template, its target's slots (or ``(0,)`` with the heading shift), ...
+        template_of: list[int] = []
+        targets_of: list[Sequence[int]] = []
+        shifted: list[bool] = []
+        pair_literals: list[list[int]] = []
+        flagged: list[tuple[int, int]] = []  # (row, literal) for role:heading and role:list
+        literal_ids, known_literals = self._literal_id, self._pair_literal_ids
         for row, pair in enumerate(X):
             entry = templates.get(id(pair.mentions))
             if entry is None:
                 template = self._template(pair)
-                entry = templates[id(pair.mentions)] = (pair.mentions, template, pool_size, len(cues))
+                entry = templates[id(pair.mentions)] = (pair.mentions, template, len(template_info))
                 template_ids.append(table.ids_of(template.tokens))
-                pool_size += len(template.tokens)
+                template_info.append((len(template.tokens), template.n_slots, len(template.cues), template.has_quote))
                 cues += template.cues
-            _, template, pool_start, cue_start = entry
-            length = len(template.tokens)
+            _, template, number = entry
+            template_of.append(number)
             targets = template.slots.get(pair.actor)
-            if targets:
-                shift = 0
-                target_at += [position + t for t in targets]
-                entry_at += [position + t for t in targets[:3]]
-                entry_rows += [row] * min(len(targets), 3)
-            else:  # named only by a heading: the whole sentence is its clause
-                shift, targets = 2, (0,)
-                shifted.append(position)
-                entry_at.append(position)
-                entry_rows.append(row)
-            starts.append(position)
-            lengths.append(length + shift)
-            shifts_.append(shift)
-            bases.append(pool_start - shift)
-            position += length + shift
+            shifted.append(not targets)  # named only by a heading: the whole sentence is its clause
+            targets_of.append(targets or (0,))
             key = (pair.kind, pair.camp, pair.via)
-            ids = pair_literals.get(key)
+            ids = known_literals.get(key)
             if ids is None:
-                ids = pair_literals[key] = [literal_id(name) for name in _pair_literals(*key)]
-            ids = ids.copy()
-            if pair.actor in template.heading:
-                ids.append(literal_id("role:heading"))
-            if pair.actor in template.listed:
-                ids.append(literal_id("role:list"))
-            ids.append(literal_id(OTHERS[min(template.n_slots - len(targets) + shift // 2, 3)]))
-            if template.has_quote:
-                ids.append(literal_id("has_quote"))
-            literal_rows += [row] * len(ids)
-            literals += ids
-            cue_starts.append(cue_start)
-            cue_counts.append(len(template.cues))
+                ids = known_literals[key] = [literal_ids(name) for name in _pair_literals(*key)]
+            pair_literals.append(ids)
+            if template.heading and pair.actor in template.heading:
+                flagged.append((row, self._heading_id))
+            if template.listed and pair.actor in template.listed:
+                flagged.append((row, self._list_id))
 
         codes, token_flags_, tokens = table.snapshot()
-        pool = np.fromiter(chain.from_iterable(template_ids), dtype=np.int64, count=pool_size)
-        starts_, lengths_, shifts = np.array(starts), np.array(lengths), np.array(shifts_)
-        pool_of = np.full(position + 4, NONE)  # 4 positions past the end, for the neighbours of the last
-        from_pool = np.repeat(np.array(bases) - starts_, lengths_)
+        n_tokens, n_slots, n_cues, has_quote = np.array(template_info, dtype=np.int64).reshape(-1, 4).T
+        template_of_ = np.array(template_of)
+        shifts = 2 * np.array(shifted, dtype=np.int64)
+        lengths_ = n_tokens[template_of_] + shifts
+        ends_ = np.cumsum(lengths_)
+        starts_ = ends_ - lengths_  # where each pair's sequence starts among all positions
+        position = int(ends_[-1])
+        # Each position's token: the template's, then TGT at the targets (and ":" after a heading's).
+        first_token = np.cumsum(n_tokens) - n_tokens
+        pool = np.fromiter(chain.from_iterable(template_ids), dtype=np.int64, count=int(n_tokens.sum()))
+        from_pool = np.repeat(first_token[template_of_] - shifts - starts_, lengths_)
         from_pool += np.arange(position)
-        # A heading's pair's first two positions are overwritten at once.
-        pool_of[:position] = pool[np.maximum(from_pool, 0)]
-        if shifted:
-            pool_of[shifted] = TGT
-            pool_of[np.array(shifted) + 1] = COLON
+        pool_of = np.full(position + 4, NONE)  # 4 positions past the end, for the neighbours of the last
+        pool_of[:position] = pool[np.maximum(from_pool, 0)]  # a heading's first two are overwritten below
+        pool_of[starts_[shifts > 0] + 1] = COLON
+        target_counts = np.fromiter(map(len, targets_of), dtype=np.int64, count=len(targets_of))
+        target_at = np.repeat(starts_, target_counts) + np.fromiter(chain.from_iterable(targets_of), dtype=np.int64,
+                                                                     count=int(target_counts.sum()))
         pool_of[target_at] = TGT
         flags = token_flags_[pool_of]
-        rows = np.array(entry_rows)
-        at = np.array(entry_at)
+        # The targets described: the first three of each pair.
+        described = (np.arange(len(target_at)) - np.repeat(np.cumsum(target_counts) - target_counts, target_counts)) < 3
+        at = target_at[described]
+        rows = np.repeat(np.arange(len(X)), target_counts)[described]
         low = starts_[rows]
         high = low + lengths_[rows]
         # Clause: the stretch around the target that no clause break interrupts.
         start, end = _stretch(np.flatnonzero(flags & BREAK), at, low, high)
         segment_start, segment_end = _stretch(np.flatnonzero(flags & COMMA), at, start, end)
+        # What the pair says of itself and its sentence.
+        literal_counts = np.fromiter(map(len, pair_literals), dtype=np.int64, count=len(pair_literals))
+        others = np.minimum(n_slots[template_of_] - target_counts + shifts // 2, 3)
+        quoted = np.flatnonzero(has_quote[template_of_])
+        flagged_rows, flagged_ids = np.array(flagged, dtype=np.int64).reshape(-1, 2).T
+        literal_rows_ = [np.repeat(np.arange(len(X)), literal_counts), np.arange(len(X)), quoted, flagged_rows]
+        literals_ = [np.fromiter(chain.from_iterable(pair_literals), dtype=np.int64, count=int(literal_counts.sum())),
+                     self._others_ids[others], np.full(len(quoted), self._quote_id), flagged_ids]
         left, right = np.maximum(start, at - WINDOW_LEFT), np.minimum(end, at + 1 + WINDOW_RIGHT)
         has_prev1, has_prev2, has_next1, has_next2 = at - 1 >= left, at - 2 >= left, at + 1 < right, at + 2 < right
         prev1 = np.where(has_prev1, pool_of[at - 1], START)
@@ -428,13 +422,14 @@ class PairFeatures:
         ])
         which, entries = np.nonzero(roles)
         new_conditional = np.flatnonzero(new & conditional)
-        literal_rows_ = [np.array(literal_rows, dtype=np.int64), rows[entries], rows[new_conditional]]
-        literals_ = [np.array(literals, dtype=np.int64), self._role_ids[which], np.full(len(new_conditional), self._cond_id)]
+        literal_rows_ += [rows[entries], rows[new_conditional]]
+        literals_ += [self._role_ids[which], np.full(len(new_conditional), self._cond_id)]
         if cues:
             # Each cue match of the sentence, for each new clause of its pairs.
-            per_entry = np.where(new, np.array(cue_counts)[rows], 0)
+            per_entry = np.where(new, n_cues[template_of_[rows]], 0)
             entry = np.repeat(np.arange(len(at)), per_entry)
-            match = (np.repeat(np.array(cue_starts)[rows] - (np.cumsum(per_entry) - per_entry), per_entry)
+            first_cue = np.cumsum(n_cues) - n_cues
+            match = (np.repeat(first_cue[template_of_[rows]] - (np.cumsum(per_entry) - per_entry), per_entry)
                      + np.arange(len(entry)))
             cue_first, cue_last, cue_label, cue_negated = np.array(cues, dtype=np.int64).T
             origin = starts_[rows[entry]] + shifts[rows[entry]]  # where the pair's template starts
