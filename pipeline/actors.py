@@ -557,7 +557,9 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = rf"(?:{_MONTH} \d{{1,2}}(?:,? \d{{4}})?|\d{{1,2}} {_MONTH} \d{{4}}|\d{{4}}-\d\d-\d\d)"
 # "La Paz, Oct 26, 2019", "CARACAS, Venezuela, July 29 (Reuters) -", "Brasília (AFP) —": a
 # place (capitalised words), then a date and/or a news agency in brackets, then a dash or the end.
-DATELINE = re.compile(rf"^\s*[A-Z][\w.'-]*(?:,? [A-Z][\w.'-]*)*"
+# A word never ends with the "," or " " that follows it: its quantifiers are possessive, so
+# a failed match does not retry every shorter word.
+DATELINE = re.compile(rf"^\s*[A-Z][\w.'-]*+(?:,? [A-Z][\w.'-]*+)*"
                       rf"(?:,? {_DATE}(?: \([^)]{{2,30}}\))?| \([^)]{{2,30}}\))\s*(?:[-—–]+|$)")
 HEADING_FILLER = re.compile(r"(?i)\b(?:and|or|the)\b|[,&\s]|^[-–—*•·]+")
 # A country or organisation named by a person's title ("Chile's president", "Syrian President")

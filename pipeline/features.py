@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import blake2b
-from itertools import accumulate, chain, product
+from itertools import chain, product
 
 import numpy as np
 
@@ -281,7 +280,6 @@ class PairFeatures:
         starts = [match.start() for match in self._cue_starts.finditer(text)]
         if not starts:
             return []
-        offsets = [0, *accumulate(map((1).__add__, map(len, plain[:-1])))]  # where each token starts
         matches = []
         for label, (_, pattern) in enumerate(self.cue_patterns_):
             # What ``pattern.finditer(text)`` gives, tried only where some cue starts: the
@@ -292,7 +290,9 @@ class PairFeatures:
                 if match is None:
                     continue
                 end = match.end()
-                first, last = bisect_right(offsets, start) - 1, bisect_right(offsets, end - 1) - 1
+                # Tokens hold no space and are joined by one: a token's number is the spaces before it.
+                first = text.count(" ", 0, start)
+                last = first + text.count(" ", start, end - 1)
                 negated = tokens[first].startswith("not_") or (first > 0 and tokens[first - 1] in NEGATORS)
                 matches.append((first, last, label, negated))
         return matches
