@@ -216,14 +216,15 @@ class PairFeatures:
                 if salts is None:
                     salts = np.fromiter((actor_code(pair.actor) for pair in X), dtype=np.uint64, count=len(X))
                 family_keys[own] = family_keys[own] * MIX + salts[grams.rows[own]]
+            family_keys *= MIX_CUBED
             rows = grams.rows
             if grams.counts is not None:
                 rows, family_keys = np.repeat(rows, grams.counts), np.repeat(family_keys, grams.counts)
+            # _mix(family, a, b, c) is family * MIX**3 + a * MIX**2 + b * MIX + c (mod 2**64):
+            # the table holds each token's code times each power.
             keys = family_keys
-            for tokens in grams.tokens:
-                keys = keys * MIX + codes[tokens]
-            if len(grams.tokens) < 3:  # as if followed by tokens of code 0
-                keys *= MIX_POWERS[3 - len(grams.tokens)]
+            for power, tokens in zip((2, 1, 0), grams.tokens, strict=False):
+                keys = keys + codes[power][tokens]
             all_rows.append(rows)
             all_keys.append(keys)
         return np.concatenate(all_rows), np.concatenate(all_keys)
@@ -500,7 +501,7 @@ class _Description:
     and literal numbers (see :meth:`PairFeatures._literal_id`)."""
 
     tokens: list[str | None]  # of the token table, by number
-    codes: np.ndarray  # of the token table, by number, uint64
+    codes: np.ndarray  # of the token table, times MIX**0, MIX**1, MIX**2: shape (3, n_tokens), uint64
     grams: list[_Grams]
     literal_rows: np.ndarray
     literals: np.ndarray
@@ -520,7 +521,7 @@ _NGRAM_ORDER = np.array(NGRAM_ORDER)
 PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()} | {A: ACTOR_CLAUSE + "@"}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
 MASK = (1 << 64) - 1
-MIX_POWERS = {n: np.uint64(int(MIX) ** n & MASK) for n in (1, 2)}
+MIX_CUBED = np.uint64(int(MIX) ** 3 & MASK)
 LEFT_FILLERS = PUNCT | {"and", "the", "however", "meanwhile", "also"}
 OTHERS = tuple(f"others:{n}" for n in range(4))  # how many other actors the sentence names, at most 3
 SPEAKER_BEFORE = QUOTES | {","}
@@ -612,7 +613,7 @@ class _TokenTable:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
         self.tokens: list[str | None] = [None]
-        self.codes = np.zeros(1 << 12, dtype=np.uint64)
+        self.codes = np.zeros((3, 1 << 12), dtype=np.uint64)  # code times MIX**0, MIX**1, MIX**2
         self.flags = np.zeros(1 << 12, dtype=np.int64)
         for token in SPECIAL_TOKENS[1:]:
             self._add(token)
@@ -636,17 +637,18 @@ class _TokenTable:
         return ids
 
     def snapshot(self) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-        """Codes, flags and tokens, by number."""
+        """Codes (times MIX**0, MIX**1 and MIX**2), flags and tokens, by number."""
         return self.codes, self.flags, self.tokens
 
     def _add(self, token: str) -> int:
         number = self.ids.get(token)
         if number is None:
             number = len(self.tokens)
-            if number == len(self.codes):
-                self.codes = np.concatenate([self.codes, np.zeros_like(self.codes)])
+            if number == len(self.flags):
+                self.codes = np.concatenate([self.codes, np.zeros_like(self.codes)], axis=1)
                 self.flags = np.concatenate([self.flags, np.zeros_like(self.flags)])
-            self.codes[number] = token_code(token)
+            code = token_code(token)
+            self.codes[:, number] = [code, code * int(MIX) & MASK, code * int(MIX) ** 2 & MASK]
             self.flags[number] = token_flags(token)
             self.tokens.append(token)
             self.ids[token] = number
