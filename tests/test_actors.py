@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.actors import ActorDictionary, AliasTrie, _after_former, coordinated_lists, fold
+from pipeline.actors import ActorDictionary, AliasTrie, _after_former, _fold_table, coordinated_lists, fold
 from pipeline.errors import StanceError
 from pipeline.segment import SentenceSplitter
 
@@ -47,6 +47,13 @@ def test_former_officials_do_not_speak_for_their_country(matcher):
 def test_fold_keeps_length():
     text = "Nicolás “González” – Brasília’s"
     assert len(fold(text)) == len(text)
+    assert fold(text) == "Nicolas “Gonzalez” - Brasilia's"
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from("aZ .,'`´’‘\t\u00a0\u2011–—“éÉñçøßłŁ€中\U0001f600")))
+def test_fold_replaces_each_character_through_the_table(text):
+    assert fold(text) == text.translate(_fold_table())
 
 
 def resolve(matcher, coreference, text):

@@ -5,10 +5,11 @@ from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.features import Pair, PairFeatures, _negate, feature_key, sentence_pairs, tokenize_with_mentions
+from pipeline.features import Pair, PairFeatures, _negate, _TokenTable, feature_key, sentence_pairs, tokenize_with_mentions
 from pipeline.segment import Sentence
 
 
@@ -89,6 +90,22 @@ def test_keys_are_the_keys_of_the_names(matcher, coreference, dictionary, config
     assert len(pairs) >= 15
     for row, pair_names in enumerate(names):
         assert Counter(map(feature_key, pair_names)) == Counter(keys[rows == row].tolist()), pairs[row]
+
+
+def test_keys_survive_the_token_table_growing_and_being_replaced(matcher, coreference, dictionary, config,
+                                                                 monkeypatch):
+    features = PairFeatures(config.cues)
+    pairs = [p for text in TRICKY for p in pairs_of(text, matcher, coreference, dictionary).values()]
+    rows, keys = features.encode(pairs)
+    monkeypatch.setattr(_TokenTable, "_current", None)
+    monkeypatch.setattr(_TokenTable, "LIMIT", 4_100)
+    table = _TokenTable.current()
+    table.ids_of([f"filler{n}" for n in range(4_090 - len(table.tokens))])
+    assert _TokenTable.current() is table and len(table.flags) == 4_096
+    for _ in range(2):  # the table grows while encoding, then is past the limit and replaced
+        again_rows, again_keys = features.encode(pairs)
+        assert np.array_equal(again_rows, rows) and np.array_equal(again_keys, keys)
+    assert len(table.flags) == 8_192 and _TokenTable.current() is not table
 
 
 def test_heading_only_target_gets_the_whole_sentence(config):
