@@ -167,9 +167,12 @@ class PairFeatures:
         """The number of a literal feature (its name and key are stored once)."""
         number = self._literal_ids.get(name)
         if number is None:
-            number = self._literal_ids[name] = len(self._literal_names)
-            self._literal_names.append(name)
-            self._literal_key_list.append(feature_key(name))
+            with _LITERALS_LOCK:  # a Dask worker's threads share the pipeline: numbers must not collide
+                number = self._literal_ids.get(name)
+                if number is None:
+                    self._literal_names.append(name)
+                    self._literal_key_list.append(feature_key(name))
+                    number = self._literal_ids[name] = len(self._literal_names) - 1
         return number
 
     def transform(self, X: Iterable[Pair]) -> list[list[str]]:
@@ -204,10 +207,11 @@ class PairFeatures:
         if not len(X):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
         description = self._describe(X)
-        if len(self._literal_key_array) != len(self._literal_key_list):
-            self._literal_key_array = np.array(self._literal_key_list, dtype=np.uint64)
+        literal_keys = self._literal_key_array
+        if len(literal_keys) != len(self._literal_key_list):  # taken after the description's literals were numbered
+            literal_keys = self._literal_key_array = np.array(self._literal_key_list, dtype=np.uint64)
         codes = description.codes
-        all_rows, all_keys = [description.literal_rows], [self._literal_key_array[description.literals]]
+        all_rows, all_keys = [description.literal_rows], [literal_keys[description.literals]]
         salts = None
         for grams in description.grams:
             family_keys = grams.families.astype(np.uint64)
@@ -592,6 +596,9 @@ def token_flags(token: str) -> int:
         (BY, token == "by"), (TO, token == "to"), (ACCORDING, token == "according"),
         (PREPOSITION, token in PREPOSITIONS), (POSSESSIVE, token == "'s"), (BEFORE_SPEAKER, token in SPEAKER_BEFORE),
     ) if holds)
+
+
+_LITERALS_LOCK = threading.Lock()
 
 
 class _TokenTable:

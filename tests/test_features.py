@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import threading
 from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate
@@ -106,6 +107,30 @@ def test_keys_survive_the_token_table_growing_and_being_replaced(matcher, corefe
         again_rows, again_keys = features.encode(pairs)
         assert np.array_equal(again_rows, rows) and np.array_equal(again_keys, keys)
     assert len(table.flags) == 8_192 and _TokenTable.current() is not table
+
+
+def test_literal_numbers_do_not_collide_across_threads():
+    """A Dask worker's threads share one pipeline: literal features met for the first time
+    at once must each get their own number, name and key."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for trial in range(5):
+            features = PairFeatures()
+            names = [f"literal:{trial}:{n}" for n in range(2_000)]
+            threads = [threading.Thread(target=list, args=(map(features._literal_id, order),))
+                       for order in (names, names[::-1], names, names[::-1])]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert len(features._literal_names) == len(features._literal_ids)
+            for name in names:
+                number = features._literal_ids[name]
+                assert features._literal_names[number] == name
+                assert features._literal_key_list[number] == feature_key(name)
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def test_heading_only_target_gets_the_whole_sentence(config):
