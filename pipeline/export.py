@@ -108,16 +108,6 @@ def render_csv(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def write_csv(path: Path | str, rows: list[list[str]]) -> None:
-    text = render_csv(rows)
-    write_atomic(path, lambda handle: handle.write(text))
-
-
-def write_json(path: Path | str, document: object) -> None:
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    write_atomic(path, lambda handle: handle.write(text))
-
-
 def render_table(cells: Sequence[Cell], articles: Sequence[str]) -> str:
     """A human-readable table per article: actor, stance, confidence, evidence sentences."""
     lines = []

@@ -126,11 +126,11 @@ class PairFeatures:
     a time, which the classifier looks up in a hash table of arrays (building ~100 strings
     per pair and looking them up in a dict was most of the classification time).
 
-    Both come from one description of each pair (its masked token sequence, the n-gram
-    ranges over it, explicit n-grams and literal features), so names and keys always agree.
-    Pairs of one sentence that share their ``mentions`` tuple (as :func:`sentence_pairs`
-    makes them) share the work on the sentence: it is tokenised, masked and searched for
-    cues once.
+    Both come from one description of all the pairs given (each pair's masked token
+    sequence as numbers, the n-gram ranges over it, explicit n-grams and literal features,
+    found for every pair at once with NumPy), so names and keys always agree. Pairs of one
+    sentence that share their ``mentions`` tuple (as :func:`sentence_pairs` makes them)
+    share the work on the sentence: it is tokenised, masked and searched for cues once.
     """
 
     def __init__(self, cues: dict[str, Sequence[str]] | None = None) -> None:
@@ -302,17 +302,6 @@ class PairFeatures:
                 matches.append((first, last, label, negated))
         return matches
 
-    def _template_of(self, pair: Pair, templates: dict[int, tuple[tuple, _Template]]) -> _Template:
-        """The template of the pair's sentence, made once for the pairs sharing its mentions.
-
-        Keyed by identity, with the mentions kept alive beside it: an id can only be
-        reused once its object is gone, so a key never points at another sentence.
-        """
-        entry = templates.get(id(pair.mentions))
-        if entry is None:
-            entry = templates[id(pair.mentions)] = (pair.mentions, self._template(pair))
-        return entry[1]
-
     def _describe(self, X: Sequence[Pair]) -> _Description:
         """The features of the pairs ``X`` as token indices and literal numbers.
 
@@ -323,6 +312,8 @@ class PairFeatures:
         target position at once with NumPy; only cue matches are walked in Python.
         """
         table = _TokenTable.current()
+        # Templates are keyed by the identity of the pairs' mentions, kept alive beside them:
+        # an id can only be reused once its object is gone, so a key never means another sentence.
         templates: dict[int, tuple[tuple, _Template, int]] = {}
         # Per template (sentence): its token numbers, and what its pairs read off it.
         template_ids: list[list[int]] = []
@@ -520,8 +511,6 @@ LITERAL = 13
 # not "a@Nicolás Maduro:asked". Its keys mix the actor's code into the family number.
 ACTOR_CLAUSE = "a"
 A = 14
-NGRAM_ORDER = (0, 0, 1, 2, 1, 1, 1, 1, 2, 1, 2, 3, 3, 0, 1)  # n of each family's n-grams
-_NGRAM_ORDER = np.array(NGRAM_ORDER)
 PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()} | {A: ACTOR_CLAUSE + "@"}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
 MASK = (1 << 64) - 1
@@ -576,9 +565,6 @@ def actor_code(actor: str) -> int:
     return token_code("@" + actor)
 
 
-TGT_CODE = token_code("TGT")
-COLON_CODE = token_code(":")
-# The pool of tokens of a batch starts with these; NONE pads n-grams shorter than three.
 # The first numbers of the token table; NONE, whose code is 0, pads n-grams shorter than three.
 SPECIAL_TOKENS = (None, "TGT", ":", "<s>", "</s>")
 NONE, TGT, COLON, START, END = range(len(SPECIAL_TOKENS))
