@@ -659,8 +659,6 @@ def _pair_literals(kind: str, camp: str | None, via: tuple[str, ...]) -> tuple[s
     return (f"kind:{kind}", f"camp:{camp}", *[f"via:{v}" for v in via])
 
 
-
-
 @lru_cache(maxsize=1024)
 def _cue_literals(label: str, right: bool, negated: bool, near: int, in_segment: bool, conditional: bool) -> tuple[str, ...]:
     """The features of one cue match: its label, side, negation, distance, segment, condition."""
