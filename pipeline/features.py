@@ -133,6 +133,8 @@ class PairFeatures:
     share the work on the sentence: it is tokenised, masked and searched for cues once.
     """
 
+    _literals_lock = threading.Lock()  # on the class, as _TokenTable's: instances are pickled
+
     def __init__(self, cues: dict[str, Sequence[str]] | None = None) -> None:
         self.cues = cues
         self._compile()
@@ -167,7 +169,7 @@ class PairFeatures:
         """The number of a literal feature (its name and key are stored once)."""
         number = self._literal_ids.get(name)
         if number is None:
-            with _LITERALS_LOCK:  # a Dask worker's threads share the pipeline: numbers must not collide
+            with self._literals_lock:  # a Dask worker's threads share the pipeline: numbers must not collide
                 number = self._literal_ids.get(name)
                 if number is None:
                     self._literal_names.append(name)
@@ -582,9 +584,6 @@ def token_flags(token: str) -> int:
         (BY, token == "by"), (TO, token == "to"), (ACCORDING, token == "according"),
         (PREPOSITION, token in PREPOSITIONS), (POSSESSIVE, token == "'s"), (BEFORE_SPEAKER, token in SPEAKER_BEFORE),
     ) if holds)
-
-
-_LITERALS_LOCK = threading.Lock()
 
 
 class _TokenTable:
