@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 TARGET ?= maduro-2024
-MODEL := models/$(TARGET)
+MODEL := models/general
 STAMP := $(VENV)/.installed
 
 .PHONY: install train demo test lint bench clean
@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Retrain when the training data, the actor dictionary, the target or the code change.
-$(MODEL)/manifest.json: $(STAMP) $(wildcard data/train/$(TARGET)/*.csv) $(wildcard data/actors/*.toml) targets/$(TARGET).toml $(wildcard pipeline/*.py)
+# One model learns from every target naming models/general. Retrain when the training data,
+# the actor dictionaries, the targets, the swap suite or the code that reads them changes.
+TRAIN_CODE := $(addprefix pipeline/,actors.py config.py corpus.py features.py model.py segment.py sklearn_features.py training.py)
+$(MODEL)/manifest.json: $(STAMP) $(wildcard data/train/*/*.csv) $(wildcard data/actors/*.toml) $(wildcard targets/*.toml) $(wildcard data/swap/*) $(TRAIN_CODE)
 	$(BIN)/stance train --target $(TARGET)
 
 train: install

@@ -265,6 +265,7 @@ def evaluate(
     paths: Annotated[Optional[list[str]], typer.Argument(help="Articles to classify against --gold.")] = None,
     gold: Annotated[Optional[Path], typer.Option(help="Gold CSV: article,actor,stance.")] = None,
     cv: Annotated[bool, typer.Option("--cv", help="Grouped k-fold cross-validation on the training corpus.")] = False,
+    swap: Annotated[bool, typer.Option("--swap", help="The actor-swap suite: accuracy per label x camp, flip rate.")] = False,
     agreement: Annotated[Optional[Path], typer.Option(
         help="A second annotator's labels (file,text,actor,stance): agreement with the corpus.")] = None,
     folds: Annotated[int, typer.Option(min=2, max=20)] = 5,
@@ -278,8 +279,8 @@ def evaluate(
     measure how far a second annotator agrees with the training labels (--agreement)."""
     from pipeline.evaluate import format_scores
 
-    if not cv and gold is None and agreement is None:
-        fail("give --gold FILE with articles, --cv, or --agreement FILE")
+    if not cv and not swap and gold is None and agreement is None:
+        fail("give --gold FILE with articles, --cv, --swap, or --agreement FILE")
     config = load_target(target)
     if agreement is not None:
         from pipeline.evaluate import agreement as measure_agreement
@@ -288,22 +289,31 @@ def evaluate(
         scores = measure_agreement(agreement, config.train_path)
         typer.echo(format_scores(f"second annotator vs corpus (Cohen's kappa {cohen_kappa(scores):.3f})", scores))
     if cv:
-        from pipeline.actors import ActorDictionary
-        from pipeline.corpus import load_corpus
+        from pipeline.corpus import Corpus, load_target_corpus
         from pipeline.evaluate import baseline_factories, cross_validate
         from pipeline.model import fit_linear
+        from pipeline.training import model_targets
 
-        corpus = load_corpus(config.train_path, ActorDictionary.load(config.actors_path), config.home_government)
-        extra = baseline_factories(config.cues) if with_baselines else []
-        for name, scores in cross_validate(corpus, lambda c: fit_linear(c, config), folds, extra).items():
+        configs = model_targets(config)
+        corpus = Corpus.combine([load_target_corpus(c) for c in configs])
+        extra = baseline_factories({c.name: c.cues for c in configs}) if with_baselines else []
+        for name, scores in cross_validate(corpus, lambda c: fit_linear(c, configs), folds, extra).items():
             typer.echo(format_scores(f"cv {name}", scores))
+    if swap:
+        from pipeline.evaluate import run_swap
+        from pipeline.runner import StancePipeline
+
+        if config.swap is None:
+            fail(f"target {config.name} has no actor-swap suite (`swap` in its configuration)")
+        report = run_swap(StancePipeline(config, model_dir=model, trust_model=trust_model), config.swap)
+        typer.echo(f"actor-swap suite {config.name} (accuracy per label x usual camp of the actor):\n{report.format()}")
     if gold is not None:
         from pipeline.model import load_model
         from pipeline.training import evaluate_gold
 
         if not paths:
             fail("--gold needs the articles to classify (a folder or files)")
-        linear = load_model(model or config.model_dir, trust=trust_model)
+        linear = load_model(model or config.model_dir, trust=trust_model, cues=config.cues)
         models = [linear]
         if with_baselines:
             from pipeline.evaluate import baselines
@@ -325,12 +335,14 @@ def train(
     C: Annotated[Optional[float], typer.Option(
         "--C", min=1e-4, help="Inverse regularisation of the logistic regression (default: the model's).")] = None,
     folds: Annotated[int, typer.Option(min=2, max=20)] = 5,
+    force: Annotated[bool, typer.Option("--force", help="Save the model even if it scores below the keyword baseline.")] = False,
 ) -> None:
-    """Train the target's model from its labelled data and write it with its model card."""
+    """Train the target's model from the labelled data of every target that shares it, score
+    it on every evaluation set present, and write it with its model card."""
     from pipeline.model import DEFAULT_C
     from pipeline.training import train as run_training
 
-    run_training(load_target(target), C=C or DEFAULT_C, folds=folds, log=typer.echo)
+    run_training(load_target(target), C=C or DEFAULT_C, folds=folds, log=typer.echo, force=force)
 
 
 @actors_app.command("list")
@@ -380,12 +392,11 @@ def corpus_describe(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Rewrite the stats block of this README.")] = None,
 ) -> None:
     """Describe the training corpus (size, label distribution, coverage) as Markdown."""
-    from pipeline.actors import ActorDictionary
-    from pipeline.corpus import corpus_stats, load_corpus, stats_markdown
+    from pipeline.corpus import corpus_stats, load_target_corpus, stats_markdown
     from pipeline.export import write_atomic
 
     config = load_target(target)
-    corpus = load_corpus(config.train_path, ActorDictionary.load(config.actors_path), config.home_government)
+    corpus = load_target_corpus(config)
     block = stats_markdown(corpus_stats(corpus))
     if output is None:
         sys.stdout.write(block)

@@ -38,6 +38,14 @@ class TargetConfig:
         Target-specific cue phrases per stance class, used as classifier features.
     home_government : str or None
         Actor that "the government" resolves to when no other government was just named.
+    principals : tuple of str
+        The actors who define the dispute (the incumbent and his rivals): the only ones
+        whose own camp the classifier sees (see :mod:`pipeline.features`).
+    eval_sets : tuple of Path
+        Folders of real articles with a ``gold.csv`` (an ``articles/`` subfolder or the
+        articles themselves), scored by ``make train``; missing ones are skipped.
+    swap : Path or None
+        The actor-swap suite (a CSV of templates and a TOML of fills, same stem).
     """
 
     name: str
@@ -49,6 +57,9 @@ class TargetConfig:
     samples_gold: Path | None = None
     home_government: str | None = None
     cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    principals: tuple[str, ...] = ()
+    eval_sets: tuple[Path, ...] = ()
+    swap: Path | None = None
     source: Path | None = None
 
     @classmethod
@@ -88,5 +99,8 @@ class TargetConfig:
             samples_gold=opt("samples_gold"),
             home_government=raw.get("home_government"),
             cues={k: tuple(v) for k, v in cues.items()},
+            principals=tuple(raw.get("principals", ())),
+            eval_sets=tuple(base / p for p in raw.get("eval_sets", ())),
+            swap=opt("swap"),
             source=path,
         )

@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
+from pipeline.config import TargetConfig
 from pipeline.errors import StanceError
 from pipeline.features import Pair, sentence_pairs
 from pipeline.segment import Sentence
@@ -56,6 +57,17 @@ class Corpus:
 
     def subset(self, indices: Sequence[int]) -> Corpus:
         return Corpus([self.examples[i] for i in indices], self.files, self.sha256)
+
+    @classmethod
+    def combine(cls, corpora: Sequence[Corpus]) -> Corpus:
+        """One corpus of several targets' (docs stay apart: their names carry the target)."""
+        if len(corpora) == 1:
+            return corpora[0]
+        digest = hashlib.sha256()
+        for corpus in corpora:
+            digest.update(corpus.sha256.encode())
+        examples = [replace(e, doc=f"{e.pair.target}:{e.doc}") for corpus in corpora for e in corpus.examples]
+        return cls(examples, [f for corpus in corpora for f in corpus.files], digest.hexdigest())
 
     def distribution(self) -> dict[str, int]:
         counts = Counter(self.labels)
@@ -105,11 +117,28 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         raise StanceError(f"{path}: malformed CSV ({exc})") from None
 
 
-def load_corpus(path: Path, dictionary: ActorDictionary, home_government: str | None = None) -> Corpus:
+def load_target_corpus(config: TargetConfig) -> Corpus:
+    """The training corpus of a target, resolved with its dictionary and settings."""
+    dictionary = ActorDictionary.load(config.actors_path)
+    check_principals(config, dictionary)
+    return load_corpus(config.train_path, dictionary, config.home_government, config.principals, config.name)
+
+
+def check_principals(config: TargetConfig, dictionary: ActorDictionary) -> None:
+    """Every principal of the target is an actor of its dictionary with a camp."""
+    for name in config.principals:
+        if name not in dictionary or not dictionary[name].camp:
+            raise StanceError(f"{config.source}: principal {name!r} is not an actor with a camp in {config.actors_path}")
+
+
+def load_corpus(path: Path, dictionary: ActorDictionary, home_government: str | None = None,
+                principals: Collection[str] = (), target: str = "") -> Corpus:
     """Read every training CSV under ``path`` into examples.
 
     Each labelled actor must be found in its sentence by the same actor resolution the
     pipeline uses at run time; otherwise training stops naming the file and line.
+    ``principals`` are the target's (see :func:`~pipeline.features.sentence_pairs`);
+    ``target`` its name, which every pair carries.
     """
     files = training_files(path)
     matcher = ActorMatcher(dictionary)
@@ -125,12 +154,12 @@ def load_corpus(path: Path, dictionary: ActorDictionary, home_government: str | 
                 raise StanceError(f"{file}: line {row['line']}: actor {row['actor']!r} is not in the dictionary")
             docs.setdefault(f"{file.stem}/{row['doc']}", []).append(row)
         for doc, doc_rows in docs.items():
-            examples += _doc_examples(file, doc, doc_rows, dictionary, matcher, coref)
+            examples += _doc_examples(file, doc, doc_rows, dictionary, matcher, coref, principals, target)
     return Corpus(examples=examples, files=files, sha256=digest.hexdigest())
 
 
 def _doc_examples(file: Path, doc: str, rows: list[dict[str, str]], dictionary: ActorDictionary,
-                  matcher: ActorMatcher, coref: Coreference) -> list[Example]:
+                  matcher: ActorMatcher, coref: Coreference, principals: Collection[str], target: str) -> list[Example]:
     texts = list(dict.fromkeys(r["text"] for r in rows))
     sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
     dates = [r["date"] for r in rows if r["date"]]
@@ -141,8 +170,8 @@ def _doc_examples(file: Path, doc: str, rows: list[dict[str, str]], dictionary: 
     resolved = coref.resolve(sentences, [matcher.find(t) for t in texts], when)
     pairs = {}
     for text, mentions in zip(texts, resolved, strict=True):
-        for pair in sentence_pairs(text, mentions, dictionary):
-            pairs[(text, pair.actor)] = pair
+        for pair in sentence_pairs(text, mentions, dictionary, principals):
+            pairs[(text, pair.actor)] = replace(pair, target=target)
     examples = []
     for row in rows:
         pair = pairs.get((row["text"], row["actor"]))

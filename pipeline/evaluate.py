@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipeline.corpus import LABELS, STANCE_LABELS, Corpus
 from pipeline.errors import StanceError
 from pipeline.features import Pair
+
+if TYPE_CHECKING:
+    from pipeline.runner import StancePipeline
 
 
 @dataclass(frozen=True)
@@ -165,23 +169,31 @@ class MajorityBaseline:
 
 
 class KeywordBaseline:
-    """Counts the target's cue words in the sentence; the most frequent cue class wins."""
+    """Counts the target's cue words in the sentence; the most frequent cue class wins.
+
+    ``cues`` are one target's cue phrases per class, or, per target name, each target's
+    (a pair takes its own target's, or the first's).
+    """
 
     name = "keywords"
 
-    def __init__(self, cues: dict[str, Sequence[str]]) -> None:
+    def __init__(self, cues: Mapping[str, Sequence[str]] | Mapping[str, Mapping[str, Sequence[str]]]) -> None:
         from pipeline.actors import fold
 
-        self.cues = {label: [fold(c).lower() for c in phrases] for label, phrases in cues.items()}
+        by_target = cues if all(isinstance(v, Mapping) for v in cues.values()) and cues else {"": cues}
+        self.cues = {target: {label: [fold(c).lower() for c in phrases] for label, phrases in phrases_of.items()}
+                     for target, phrases_of in by_target.items()}
         self.labels = LABELS
 
     def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
         from pipeline.actors import fold
 
         out = np.zeros((len(pairs), len(LABELS)))
+        default = next(iter(self.cues.values()))
         for row, pair in enumerate(pairs):
             text = fold(pair.text).lower()
-            counts = {label: sum(text.count(c) for c in phrases) for label, phrases in self.cues.items()}
+            cues = self.cues.get(pair.target, default)
+            counts = {label: sum(text.count(c) for c in phrases) for label, phrases in cues.items()}
             best = max(counts, key=counts.__getitem__) if counts and max(counts.values()) else "none"
             out[row, LABELS.index(best)] = 1.0
         return out
@@ -208,13 +220,13 @@ class VaderBaseline:
         return out
 
 
-def baseline_factories(cues: dict[str, Sequence[str]]) -> list[Callable[[Sequence[str]], object]]:
+def baseline_factories(cues: Mapping) -> list[Callable[[Sequence[str]], object]]:
     """Factories of the baselines every evaluation reports beside the model; each takes the
     training labels."""
     return [MajorityBaseline, lambda labels: KeywordBaseline(cues), lambda labels: VaderBaseline()]
 
 
-def baselines(training_labels: Sequence[str], cues: dict[str, Sequence[str]]) -> list:
+def baselines(training_labels: Sequence[str], cues: Mapping) -> list:
     """The baselines, built for training data with these labels."""
     return [factory(training_labels) for factory in baseline_factories(cues)]
 
@@ -289,3 +301,129 @@ def _run_fold(train: Corpus, test_pairs: list[Pair], factories: Sequence[Callabl
         proba = model.predict_proba(test_pairs)
         predictions.append([str(model.labels[j]) for j in proba.argmax(axis=1)])
     return names, predictions
+
+
+# --- Actor-swap suite --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SwapCase:
+    """One filled template of the actor-swap suite: its frame (templates of one frame differ
+    only in the action), gold label, the fill's camp and canonical actor, and the sentence."""
+
+    frame: str
+    label: str
+    template: str
+    camp: str
+    actor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SwapReport:
+    """Predictions on the actor-swap suite, an invariance test in the sense of CheckList
+    (Ribeiro et al., 2020): the same sentence with another actor must keep its label.
+
+    ``flip_rate`` is the share of templates whose predicted label changes with the actor;
+    ``action_accuracy`` the share of (frame, actor) whose every action variant is right.
+    """
+
+    cases: list[SwapCase]
+    predicted: list[str]
+
+    @property
+    def accuracy(self) -> float:
+        return sum(c.label == p for c, p in zip(self.cases, self.predicted, strict=True)) / max(len(self.cases), 1)
+
+    def cells(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """``{(label, camp): (correct, n)}``."""
+        out: dict[tuple[str, str], list[int]] = {}
+        for case, predicted in zip(self.cases, self.predicted, strict=True):
+            cell = out.setdefault((case.label, case.camp), [0, 0])
+            cell[0] += case.label == predicted
+            cell[1] += 1
+        return {key: (correct, n) for key, (correct, n) in out.items()}
+
+    @property
+    def flip_rate(self) -> float:
+        by_template: dict[str, set[str]] = {}
+        for case, predicted in zip(self.cases, self.predicted, strict=True):
+            by_template.setdefault(case.template, set()).add(predicted)
+        return sum(len(labels) > 1 for labels in by_template.values()) / max(len(by_template), 1)
+
+    @property
+    def action_accuracy(self) -> float:
+        by_frame: dict[tuple[str, str], bool] = {}
+        for case, predicted in zip(self.cases, self.predicted, strict=True):
+            key = (case.frame, case.actor)
+            by_frame[key] = by_frame.get(key, True) and case.label == predicted
+        return sum(by_frame.values()) / max(len(by_frame), 1)
+
+    @property
+    def worst_cell(self) -> float:
+        return min((correct / n for correct, n in self.cells().values()), default=0.0)
+
+    def as_dict(self) -> dict:
+        return {"n": len(self.cases), "accuracy": round(self.accuracy, 4), "flip_rate": round(self.flip_rate, 4),
+                "action_accuracy": round(self.action_accuracy, 4), "worst_cell": round(self.worst_cell, 4),
+                "cells": {f"{label}/{camp}": round(correct / n, 4) for (label, camp), (correct, n) in self.cells().items()}}
+
+    def format(self) -> str:
+        """A plain-text table: accuracy per label (rows) and camp (columns), then the summary."""
+        camps = list(dict.fromkeys(c.camp for c in self.cases))
+        cells = self.cells()
+        lines = [f"  {'label':<8} " + " ".join(f"{camp:>14}" for camp in camps)]
+        for label in LABELS:
+            row = [cells.get((label, camp)) for camp in camps]
+            if any(row):
+                lines.append(f"  {label:<8} " + " ".join(f"{c / n:>14.3f}" if n else f"{'':>14}" for c, n in
+                                                        (cell or (0, 0) for cell in row)))
+        lines.append(f"  accuracy {self.accuracy:.3f}, worst label x camp {self.worst_cell:.3f}, "
+                     f"flip rate {self.flip_rate:.3f}, all actions right {self.action_accuracy:.3f} (n={len(self.cases)})")
+        return "\n".join(lines)
+
+    def mistakes(self) -> list[tuple[SwapCase, str]]:
+        return [(c, p) for c, p in zip(self.cases, self.predicted, strict=True) if c.label != p]
+
+
+def swap_cases(path: Path, resolve: Callable[[str], str]) -> list[SwapCase]:
+    """The filled templates of a swap suite: ``path`` is a CSV with ``frame,label,template``
+    (``{actor}`` marks the slot) beside a TOML of the same stem with ``[camps]`` lists of
+    fills; ``resolve`` gives a fill's canonical actor."""
+    import tomllib
+
+    fills_path = Path(path).with_suffix(".toml")
+    try:
+        camps = tomllib.loads(fills_path.read_text(encoding="utf-8"))["camps"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise StanceError(f"{fills_path}: unreadable swap fills ({exc})") from None
+    if not isinstance(camps, dict) or not all(isinstance(v, list) and all(isinstance(f, str) for f in v)
+                                              for v in camps.values()):
+        raise StanceError(f"{fills_path}: [camps] must map each camp to a list of actor names")
+    fills = [(camp, fill, resolve(fill)) for camp, names in camps.items() for fill in names]
+    cases = []
+    for line, row in _labelled_rows(Path(path), {"frame", "stance", "template"}, "swap "):
+        if row["template"].count("{actor}") != 1:
+            raise StanceError(f"{path}: line {line}: a template holds {{actor}} exactly once")
+        for camp, fill, actor in fills:
+            text = row["template"].replace("{actor}", fill)
+            cases.append(SwapCase(row["frame"], row["stance"], row["template"], camp, actor, text[:1].upper() + text[1:]))
+    return cases
+
+
+def run_swap(pipeline: StancePipeline, path: Path) -> SwapReport:
+    """Classify every filled template of the swap suite at ``path`` as a one-sentence
+    article, at country level (a fill's people and institutions count for its country)."""
+    from pipeline.read import Article
+
+    def resolve(fill: str) -> str:
+        found = pipeline.matcher.find(fill)
+        if not found:
+            raise StanceError(f"{path}: swap fill {fill!r} names no actor of the dictionary")
+        return pipeline.dictionary.roll_up(found[0].actor, None)
+
+    cases = swap_cases(path, resolve)
+    predicted = []
+    for number, case in enumerate(cases):
+        cells = pipeline.analyze(Article(f"swap-{number}", case.text, "swap"), level="country").cells
+        predicted.append(next((c.stance for c in cells if c.actor == case.actor), "none"))
+    return SwapReport(cases, predicted)

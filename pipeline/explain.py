@@ -14,7 +14,6 @@ from datetime import date
 from pipeline.actors import ActorMatcher
 from pipeline.aggregate import Cell, SentencePrediction
 from pipeline.errors import StanceError
-from pipeline.features import sentence_pairs
 from pipeline.read import Article
 from pipeline.report import mark_spans, probabilities_text
 from pipeline.runner import StancePipeline
@@ -79,7 +78,7 @@ def explain_actor(pipeline: StancePipeline, article: Article, actor: str, level:
             continue
         sentence, mentions = sentences[prediction.sentence]
         # The runner does not keep its pairs; rebuilding the sentence's pairs is cheap.
-        pair = next(p for p in sentence_pairs(sentence.text, mentions, dictionary) if p.actor == prediction.actor)
+        pair = next(p for p in pipeline.pairs(sentence, mentions) if p.actor == prediction.actor)
         explained.append(SentenceExplanation(prediction, pipeline.model.explain(pair, prediction.label, top)))
     cell = next((c for c in result.cells if c.actor == actor), None)
     return ActorExplanation(article, actor, explained, cell)

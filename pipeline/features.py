@@ -12,20 +12,22 @@ The features then say what surrounds the target: words of its clause, words just
 and after it, its role (agent of a "by" passive, source of "according to", speaker of a
 quote, possessor, object of a preposition), negation scope ("did not NOT_recognize"),
 conditions ("until", "unless") and target-specific cue words per stance, with their side
-and negation. One more family ties the words of the target's clause to who the target
-is (``a@Chile:asked``), because the same words carry different stances for different
-actors ("asked for the tally sheets" is a neutral demand from Chile and a challenge from
-Washington; Maduro "defending" is his own re-election). It also lets the model learn each
-actor's usual side, which helps most sentences and hurts those where an actor breaks
-with it (see the README, "Accuracy"). An actor absent from the training data gets no such
-feature and is read from the context alone. The classifier learns their weights.
+and negation. The classifier learns their weights.
+
+The features never say who the target actor is, nor which side it usually takes: the
+stance must come from what the sentence says, so that an actor breaking with its usual
+side is seen doing so ("Argentina congratulated Maduro" reads as support whoever the
+country is). The one exception defines the target rather than an actor's habits: the
+target's *principals* (the incumbent whose hold on power is at stake and his rivals,
+named in the target configuration) get a ``principal:pro`` / ``principal:anti`` literal,
+because "TGT claimed victory" is support from the incumbent and opposition from his rival.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import blake2b
@@ -68,20 +70,25 @@ class Pair:
         mention without a span, such as one inherited from a list heading; ``run`` numbers
         the coordinated list the mention belongs to). Pairs of the same sentence share this
         tuple, so the sentence is tokenised once.
-    camp : str or None
-        The target actor's camp ("pro", "anti" or None).
+    side : str or None
+        The target actor's side ("pro" or "anti") when it is one of the target's
+        principals (see :func:`sentence_pairs`), else None.
     kind : str
         The target actor's kind.
     via : tuple of str
         How the target was found in this sentence ("name", "pronoun", "group", ...).
+    target : str
+        The name of the contested event whose corpus the pair comes from (training only:
+        it picks the pair's cue phrases when one model learns from several events).
     """
 
     text: str
     actor: str
     mentions: tuple[tuple[int, int, str, str | None, int], ...]
-    camp: str | None = None
+    side: str | None = None
     kind: str = "country"
     via: tuple[str, ...] = ("name",)
+    target: str = ""
 
 
 def tokenize_with_mentions(text: str, mentions: Sequence[tuple]) -> list[str]:
@@ -192,8 +199,7 @@ class PairFeatures:
                 rows, families = np.repeat(rows, grams.counts), np.repeat(families, grams.counts)
             for row, family, *tokens in zip(rows.tolist(), families.tolist(), *(t.tolist() for t in grams.tokens),
                                             strict=True):
-                prefix = PREFIXES[family] + (X[row].actor + ":" if family == A else "")
-                names[row].append(prefix + " ".join(pool[t] for t in tokens if t != NONE))
+                names[row].append(PREFIXES[family] + " ".join(pool[t] for t in tokens if t != NONE))
         return names
 
     def encode(self, X: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
@@ -214,15 +220,8 @@ class PairFeatures:
             literal_keys = self._literal_key_array = np.array(self._literal_key_list, dtype=np.uint64)
         codes = description.codes
         all_rows, all_keys = [description.literal_rows], [literal_keys[description.literals]]
-        salts = None
         for grams in description.grams:
-            family_keys = grams.families.astype(np.uint64)
-            own = np.flatnonzero(grams.families == A)
-            if len(own):  # the actor-clause family: its number mixed with the actor's code
-                if salts is None:
-                    salts = np.fromiter((actor_code(pair.actor) for pair in X), dtype=np.uint64, count=len(X))
-                family_keys[own] = family_keys[own] * MIX + salts[grams.rows[own]]
-            family_keys *= MIX_CUBED
+            family_keys = grams.families.astype(np.uint64) * MIX_CUBED
             rows = grams.rows
             if grams.counts is not None:
                 rows, family_keys = np.repeat(rows, grams.counts), np.repeat(family_keys, grams.counts)
@@ -341,7 +340,7 @@ class PairFeatures:
             targets = template.slots.get(pair.actor)
             shifted.append(not targets)  # named only by a heading: the whole sentence is its clause
             targets_of.append(targets or (0,))
-            key = (pair.kind, pair.camp, pair.via)
+            key = (pair.kind, pair.side, pair.via)
             ids = known_literals.get(key)
             if ids is None:
                 ids = known_literals[key] = [literal_ids(name) for name in _pair_literals(*key)]
@@ -399,10 +398,7 @@ class PairFeatures:
         flags_prev2 = np.where(has_prev2, flags[at - 2], 0)
         flags_next1 = np.where(has_next1, flags[at + 1], 0)
         # A clause is described once per pair, by its first target (a pair has at most
-        # three); the actor-clause family only for the pair's first clause.
-        # Positions are those of all the pairs: a clause of one pair is never another's.
-        first = np.ones(len(at), dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
+        # three). Positions are those of all the pairs: a clause of one pair is never another's.
         clause = start * len(pool_of) + end
         new = np.ones(len(at), dtype=bool)
         new[1:] = clause[1:] != clause[:-1]
@@ -445,12 +441,12 @@ class PairFeatures:
             literals_.append(ids[kept])
 
         # N-grams: ranges of positions (clause, segment, windows), and the target's neighbours.
-        new_at, first_at = np.flatnonzero(new), np.flatnonzero(first)
+        new_at = np.flatnonzero(new)
         unigrams = _ranges(pool_of, 1,
-                           np.repeat(np.array([C1, G, A, L, R]), [len(new_at), len(new_at), len(first_at), len(at), len(at)]),
-                           np.concatenate([rows[new_at], rows[new_at], rows[first_at], rows, rows]),
-                           np.concatenate([start[new_at], segment_start[new_at], start[first_at], left, at + 1]),
-                           np.concatenate([end[new_at], segment_end[new_at], end[first_at], at, right]))
+                           np.repeat(np.array([C1, G, L, R]), [len(new_at), len(new_at), len(at), len(at)]),
+                           np.concatenate([rows[new_at], rows[new_at], rows, rows]),
+                           np.concatenate([start[new_at], segment_start[new_at], left, at + 1]),
+                           np.concatenate([end[new_at], segment_end[new_at], at, right]))
         bigrams = _ranges(pool_of, 2, np.full(len(new_at), C2), rows[new_at], start[new_at], end[new_at])
         r3 = np.flatnonzero(right - at > 3)
         n = len(at)
@@ -505,15 +501,12 @@ class _Description:
 
 
 # Families of n-gram features: the prefix of their names and the number in their keys
-# (1 was the words of the whole sentence, dropped when the actor-clause family came).
+# (1 was the words of the whole sentence; 14 the words of the target's clause tied to the
+# target's name, dropped so that the model reads the sentence, not who the actor is).
 NGRAM_FAMILIES = {"c": 2, "c2": 3, "g": 4, "L": 5, "R": 6, "l1": 7, "l2": 8, "r1": 9, "r2": 10, "lr": 11, "r3": 12}
 C1, C2, G, L, R, L1, L2, R1, R2, LR, R3 = NGRAM_FAMILIES.values()
 LITERAL = 13
-# The words of the target's clause once more, tied to who the target is: "a@Chile:asked" is
-# not "a@Nicolás Maduro:asked". Its keys mix the actor's code into the family number.
-ACTOR_CLAUSE = "a"
-A = 14
-PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()} | {A: ACTOR_CLAUSE + "@"}
+PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
 MASK = (1 << 64) - 1
 MIX_CUBED = np.uint64(int(MIX) ** 3 & MASK)
@@ -546,25 +539,14 @@ def _mix(family: int, a: int, b: int = 0, c: int = 0) -> int:
 def feature_key(name: str) -> int:
     """The 64-bit key of a feature name, as :meth:`PairFeatures.encode` gives it.
 
-    N-gram names are ``<family>:<token> <token> ...`` (tokens never hold a space), or
-    ``a@<actor>:<token>`` for the actor-clause family (actor names hold no ":", see
-    :class:`~pipeline.actors.ActorDictionary`); any other name is a literal feature, keyed
-    as a whole.
+    N-gram names are ``<family>:<token> <token> ...`` (tokens never hold a space); any other
+    name is a literal feature, keyed as a whole.
     """
     prefix, colon, rest = name.partition(":")
-    family_name, at, actor = prefix.partition("@")
-    if colon and at and family_name == ACTOR_CLAUSE:
-        return _mix((A * int(MIX) + actor_code(actor)) & MASK, token_code(rest))
     family = NGRAM_FAMILIES.get(prefix) if colon else None
     if family is None:
         return _mix(LITERAL, token_code(name))
     return _mix(family, *map(token_code, rest.split(" ")))
-
-
-@lru_cache(maxsize=4096)
-def actor_code(actor: str) -> int:
-    """The code the actor-clause family mixes into its keys."""
-    return token_code("@" + actor)
 
 
 # The first numbers of the token table; NONE, whose code is 0, pads n-grams shorter than three.
@@ -653,9 +635,10 @@ ROLE_LITERALS = ("role:clause_start", "role:by_agent", "role:source", "role:prep
                  "role:speaker", "role:in_quote")
 
 
-def _pair_literals(kind: str, camp: str | None, via: tuple[str, ...]) -> tuple[str, ...]:
-    """What the pair says of its actor, whatever the sentence: kind, camp, how it was found."""
-    return (f"kind:{kind}", f"camp:{camp}", *[f"via:{v}" for v in via])
+def _pair_literals(kind: str, side: str | None, via: tuple[str, ...]) -> tuple[str, ...]:
+    """What the pair says of its actor, whatever the sentence: its kind, its side if it is a
+    principal of the target, how it was found."""
+    return (f"kind:{kind}", *([f"principal:{side}"] if side else []), *[f"via:{v}" for v in via])
 
 
 @lru_cache(maxsize=1024)
@@ -754,7 +737,8 @@ def _ranges(pool_of: np.ndarray, order: int, families: np.ndarray, rows: np.ndar
     return _Grams(rows, families, counts, tuple(pool_of[positions + i] for i in range(order)))
 
 
-def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDictionary) -> list[Pair]:
+def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDictionary,
+                   principals: Collection[str] = ()) -> list[Pair]:
     """One :class:`Pair` per actor mentioned in a sentence.
 
     Parameters
@@ -764,7 +748,10 @@ def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDict
     mentions : sequence of Mention
         Its resolved mentions (named and coreferent), sorted by offset.
     dictionary : ActorDictionary
-        For each actor's camp and kind.
+        For each actor's camp (which tags the *other* actors of the sentence) and kind.
+    principals : collection of str, optional
+        The target's principals (see :attr:`TargetConfig.principals`): only these pairs
+        carry their own side.
     """
     # Mentions of one coordinated list, or of one span (a group phrase), share a run id.
     run_of: dict[tuple[int, int], int] = {}
@@ -777,6 +764,7 @@ def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDict
     for m in mentions:
         by_actor.setdefault(m.actor, []).append(m.via)
     return [
-        Pair(text, actor, shared, dictionary[actor].camp, dictionary[actor].kind, tuple(dict.fromkeys(vias)))
+        Pair(text, actor, shared, dictionary[actor].camp if actor in principals else None, dictionary[actor].kind,
+             tuple(dict.fromkeys(vias)))
         for actor, vias in by_actor.items()
     ]

@@ -26,7 +26,7 @@ import json
 import platform
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,20 +44,21 @@ MODEL_FILE = "model.joblib"
 WEIGHTS_FILE = "weights.npz"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
-FORMAT = 2  # 2: feature keys stored beside the names
+FORMAT = 3  # 2: feature keys stored beside the names; 3: cue phrases per target (one model, several events)
 # Inverse regularisation of the logistic regression, chosen by grouped cross-validation.
 DEFAULT_C = 10.0
 # A pickled Pipeline is only trusted with exactly these library versions.
 PINNED = ("scikit-learn", "numpy", "scipy", "joblib")
 
 
-def build_pipeline(cues: dict[str, Sequence[str]] | None = None, C: float = DEFAULT_C, min_df: int = 2) -> Any:
+def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None, C: float = DEFAULT_C,
+                   min_df: int = 2) -> Any:
     """A fresh, unfitted stance classifier (scikit-learn Pipeline).
 
     Parameters
     ----------
-    cues : dict, optional
-        Target-specific cue phrases per stance class (see :class:`PairFeatures`).
+    cues : mapping, optional
+        Per target name, its cue phrases per stance class (see :class:`PairFeaturizer`).
     C : float, default 10.0
         Inverse regularisation strength of the logistic regression.
     min_df : int, default 2
@@ -151,12 +152,16 @@ class LinearStanceModel:
         return self._terms
 
     @classmethod
-    def from_pipeline(cls, pipeline: Any, manifest: dict | None = None) -> LinearStanceModel:
+    def from_pipeline(cls, pipeline: Any, manifest: dict | None = None,
+                      cues: Mapping[str, Sequence[str]] | None = None) -> LinearStanceModel:
+        """The run-time model of a fitted Pipeline, classifying with ``cues`` (a target's
+        cue phrases; by default those of the first target it was trained on)."""
         vectorizer = pipeline.named_steps["vectorize"]
         classifier = pipeline.named_steps["classify"]
         terms = vectorizer.get_feature_names_out()
-        return cls(terms, vectorizer.idf_, classifier.coef_, classifier.intercept_, classifier.classes_,
-                   pipeline.named_steps["features"].cues, manifest)
+        if cues is None:
+            cues = next(iter((pipeline.named_steps["features"].cues or {"": None}).values()))
+        return cls(terms, vectorizer.idf_, classifier.coef_, classifier.intercept_, classifier.classes_, cues, manifest)
 
     def vectorize(self, rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sparse rows as (row ids, feature ids, tf-idf values before normalisation).
@@ -263,18 +268,25 @@ class TrainedModel:
     def linear(self) -> LinearStanceModel:
         return LinearStanceModel.from_pipeline(self.pipeline, self.manifest)
 
+    def linear_for(self, config: TargetConfig) -> LinearStanceModel:
+        """The run-time model classifying with the cue phrases of ``config``'s target."""
+        return LinearStanceModel.from_pipeline(self.pipeline, self.manifest, config.cues)
 
-def fit(corpus: Corpus, config: TargetConfig, C: float = DEFAULT_C) -> TrainedModel:
-    """Fit the classifier on every example of ``corpus``."""
+
+def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float = DEFAULT_C) -> TrainedModel:
+    """Fit the classifier on every example of ``corpus``, whose pairs come from the
+    targets ``configs`` (each pair featurised with its own target's cue phrases)."""
+    configs = [configs] if isinstance(configs, TargetConfig) else list(configs)
     missing = [label for label in LABELS if label not in set(corpus.labels)]
     if missing:
         raise StanceError(f"training data has no example of {', '.join(missing)}")
-    pipeline = build_pipeline(config.cues, C=C).fit(corpus.pairs, corpus.labels)
+    cues = {config.name: {k: list(v) for k, v in config.cues.items()} for config in configs}
+    pipeline = build_pipeline(cues, C=C).fit(corpus.pairs, corpus.labels)
     manifest = {
         "format": FORMAT,
-        "target": config.name,
+        "targets": [config.name for config in configs],
         "labels": [str(c) for c in pipeline.classes_],
-        "cues": {k: list(v) for k, v in (config.cues or {}).items()},
+        "cues": cues,
         "versions": library_versions(),
         "training_data_sha256": corpus.sha256,
         "training_files": [f.name for f in corpus.files],
@@ -286,11 +298,24 @@ def fit(corpus: Corpus, config: TargetConfig, C: float = DEFAULT_C) -> TrainedMo
     return TrainedModel(pipeline, manifest)
 
 
-def fit_linear(corpus: Corpus, config: TargetConfig, C: float = DEFAULT_C) -> LinearStanceModel:
-    """Fit on ``corpus`` and return the run-time model, named "model" in score tables."""
-    model = fit(corpus, config, C).linear
-    model.name = "model"
-    return model
+def fit_linear(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float = DEFAULT_C) -> PipelineModel:
+    """Fit on ``corpus`` and return a model that classifies pairs of any of ``configs``'
+    targets with their own cue phrases, named "model" in score tables."""
+    return PipelineModel(fit(corpus, configs, C).pipeline)
+
+
+class PipelineModel:
+    """A fitted scikit-learn Pipeline with the interface of the run-time model
+    (``labels``, ``predict_proba(pairs)``), for cross-validation over several targets."""
+
+    name = "model"
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self.labels = tuple(str(c) for c in pipeline.classes_)
+
+    def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
+        return self.pipeline.predict_proba(pairs) if len(pairs) else np.zeros((0, len(self.labels)))
 
 
 def save_model(model: TrainedModel, directory: Path, card: str | None = None) -> dict:
@@ -362,11 +387,13 @@ def _verified(directory: Path, manifest: dict, name: str) -> bytes:
     return data
 
 
-def load_model(directory: Path, trust: bool = False) -> LinearStanceModel:
+def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence[str]] | None = None) -> LinearStanceModel:
     """Load the classifier used at run time, after checking the manifest and hash.
 
-    The file is read once, hashed, and parsed from memory, so what is checked is what is
-    used; the feature names (most of its bytes) are only decompressed if asked for.
+    ``cues`` are the cue phrases of the target to classify (by default those of the
+    first target the model was trained on). The file is read once, hashed, and parsed
+    from memory, so what is checked is what is used; the feature names (most of its
+    bytes) are only decompressed if asked for.
     """
     manifest = read_manifest(directory, trust)
     path = Path(directory) / WEIGHTS_FILE
@@ -375,7 +402,8 @@ def load_model(directory: Path, trust: bool = False) -> LinearStanceModel:
     try:
         model = LinearStanceModel(
             _NpzMember(data, "vocabulary"), arrays["idf"], arrays["coef"], arrays["intercept"],
-            arrays["labels"].tolist(), manifest.get("cues"), manifest, arrays["keys"],
+            arrays["labels"].tolist(), cues if cues is not None else next(iter(manifest.get("cues", {}).values()), None),
+            manifest, arrays["keys"],
         )
     except (KeyError, ValueError, OSError) as exc:
         raise StanceError(f"{path}: unreadable weights ({exc}): run `make train`") from None

@@ -284,8 +284,9 @@ def model_section(manifest: dict | None) -> list[str]:
     distribution = manifest.get("label_distribution", {})
     dist = ", ".join(f"{escape(str(k))} {v}" for k, v in distribution.items())
     versions = ", ".join(f"{escape(str(k))} {escape(str(v))}" for k, v in manifest.get("versions", {}).items())
-    out.append(f'<p class="meta">Target <code>{escape(str(manifest.get("target", "?")))}</code>, trained '
-               f'{escape(str(manifest.get("trained_at", "?")))} on {escape(str(manifest.get("examples", "?")))} '
+    targets = ", ".join(map(str, manifest.get("targets") or [manifest.get("target", "?")]))
+    out.append(f'<p class="meta">Trained on the corpora of <code>{escape(targets)}</code>, '
+               f'{escape(str(manifest.get("trained_at", "?")))}, {escape(str(manifest.get("examples", "?")))} '
                f"labelled (sentence, actor) pairs ({dist}). {versions}.</p>")
     cv = manifest.get("cv") or {}
     if cv:

@@ -15,6 +15,7 @@ from pathlib import Path
 from pipeline.actors import ActorDictionary, ActorMatcher, Coreference, Mention
 from pipeline.aggregate import Cell, SentencePrediction, aggregate
 from pipeline.config import TargetConfig
+from pipeline.corpus import check_principals
 from pipeline.features import Pair, sentence_pairs
 from pipeline.model import LinearStanceModel, load_model
 from pipeline.read import Article
@@ -51,6 +52,7 @@ class StancePipeline:
                  model_dir: Path | None = None, trust_model: bool = False) -> None:
         self.config = config
         self.dictionary = ActorDictionary.load(config.actors_path)
+        check_principals(config, self.dictionary)
         self.segmenter = SentenceSplitter()
         self.matcher = ActorMatcher(self.dictionary)
         self.coreference = Coreference(self.dictionary, config.home_government)
@@ -61,12 +63,16 @@ class StancePipeline:
     @property
     def model(self) -> LinearStanceModel:
         if self._model is None:
-            self._model = load_model(self._model_dir, trust=self._trust_model)
+            self._model = load_model(self._model_dir, trust=self._trust_model, cues=self.config.cues)
         return self._model
 
     def resolve(self, sentences: list[Sentence], when: date | None = None) -> list[list[Mention]]:
         """Named and coreferent actor mentions of each sentence (``when``: the article's date)."""
         return self.coreference.resolve(sentences, [self.matcher.find(s.text) for s in sentences], when)
+
+    def pairs(self, sentence: Sentence, mentions: list[Mention]) -> list[Pair]:
+        """The (sentence, actor) pairs of one sentence and its resolved mentions."""
+        return sentence_pairs(sentence.text, mentions, self.dictionary, self.config.principals)
 
     def analyze(self, article: Article, level: str = "actor", when: date | None = None) -> ArticleResult:
         """Sentences, mentions, sentence predictions and cells of one article.
@@ -85,7 +91,7 @@ class StancePipeline:
             for m in found:
                 if m.start < m.end:
                     spans_of.setdefault(m.actor, []).append((m.start, m.end))
-            for pair in sentence_pairs(sentence.text, found, self.dictionary):
+            for pair in self.pairs(sentence, found):
                 pairs.append(pair)
                 owners.append(sentence)
                 spans.append(tuple(spans_of.get(pair.actor, ())))

@@ -5,7 +5,7 @@ Kept apart from ``features.py`` so that classifying never imports scikit-learn.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -15,18 +15,33 @@ from pipeline.features import Pair, PairFeatures
 class PairFeaturizer(TransformerMixin, BaseEstimator):
     """Transformer from n :class:`Pair` to n lists of feature strings.
 
+    One model may learn from the corpora of several targets: each pair is featurised with
+    the cue phrases of its own target (``Pair.target``). The cue features are named by
+    label, not by phrase, so they mean the same for every target.
+
     Parameters
     ----------
-    cues : dict of str to sequence of str, optional
-        Cue phrases per stance class.
+    cues : mapping of str to mapping of str to sequence of str, optional
+        Per target name, its cue phrases per stance class. A pair whose target is not a
+        key (a pair built at run time has none) takes the first target's cues.
     """
 
-    def __init__(self, cues: dict[str, Sequence[str]] | None = None) -> None:
+    def __init__(self, cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> None:
         self.cues = cues
 
     def fit(self, X: Sequence[Pair], y: object = None) -> PairFeaturizer:
-        self.features_ = PairFeatures(self.cues)
+        cues = dict(self.cues or {"": {}})
+        self.features_ = {target: PairFeatures(dict(phrases)) for target, phrases in cues.items()}
         return self
 
     def transform(self, X: Sequence[Pair]) -> list[list[str]]:
-        return self.features_.transform(X)
+        X = list(X)
+        default = next(iter(self.features_))
+        groups: dict[str, list[int]] = {}
+        for row, pair in enumerate(X):
+            groups.setdefault(pair.target if pair.target in self.features_ else default, []).append(row)
+        out: list[list[str]] = [[] for _ in X]
+        for target, rows in groups.items():
+            for row, names in zip(rows, self.features_[target].transform([X[i] for i in rows]), strict=True):
+                out[row] = names
+        return out

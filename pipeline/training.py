@@ -7,27 +7,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.actors import ActorDictionary
 from pipeline.config import TargetConfig, project_root
-from pipeline.corpus import LABELS, Corpus, load_corpus
+from pipeline.corpus import LABELS, Corpus, load_target_corpus
+from pipeline.errors import StanceError
 from pipeline.evaluate import (
-    AGAINST_USUAL,
+    KeywordBaseline,
     Scores,
+    SwapReport,
     baseline_factories,
     baselines,
     cross_validate,
-    format_scores,
     read_gold,
+    run_swap,
     score_cells,
 )
 from pipeline.model import DEFAULT_C, TrainedModel, fit, fit_linear, save_model
 from pipeline.read import list_sources, read_articles
 from pipeline.runner import StancePipeline
-
-
-def shared_eval_dir() -> Path:
-    """``../shared/eval`` beside the checkout: real articles kept out of training."""
-    return project_root().parent / "shared" / "eval"
 
 
 @dataclass
@@ -41,14 +37,27 @@ class GoldRun:
 
 
 def gold_sets(config: TargetConfig) -> list[tuple[str, Path, Path]]:
-    """Held-out article sets with a gold key: the shared evaluation set and our samples."""
+    """Held-out article sets with a gold key, ``(name, articles, gold)``: the target's
+    ``eval_sets`` that exist (real articles) and its samples (written by the team)."""
+    root = project_root()
     sets = []
-    shared = shared_eval_dir()
-    if config.name == "maduro-2024" and (shared / "gold.csv").is_file():
-        sets.append(("shared eval (real articles)", shared / "articles", shared / "gold.csv"))
+    for folder in config.eval_sets:
+        gold = folder / "gold.csv"
+        if gold.is_file():
+            articles = folder / "articles" if (folder / "articles").is_dir() else folder
+            sets.append((f"{config.name} {_shown(folder, root)} (real articles)", articles, gold))
     if config.samples_path and config.samples_gold and config.samples_gold.is_file():
-        sets.append(("project samples", config.samples_path, config.samples_gold))
+        sets.append((f"{config.name} samples (written by the team)", config.samples_path, config.samples_gold))
     return sets
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A path as a reader finds it: relative to the project, or to its parent (``shared/...``)."""
+    where = path.resolve()
+    for base in (root, root.parent):
+        if where.is_relative_to(base):
+            return str(where.relative_to(base))
+    return str(path)
 
 
 def predict_cells(pipeline: StancePipeline, sources: Iterable[str], level: str = "actor") -> dict[tuple[str, str], str]:
@@ -72,77 +81,148 @@ def evaluate_gold(config: TargetConfig, articles: Path, gold_path: Path, models:
     return out
 
 
-def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Callable[[str], None] = print) -> TrainedModel:
-    """Load the corpus, cross-validate, fit on everything, score held-out articles, save."""
-    started = time.perf_counter()
-    dictionary = ActorDictionary.load(config.actors_path)
-    corpus = load_corpus(config.train_path, dictionary, config.home_government)
-    log(f"corpus: {len(corpus.examples)} pairs from {len(corpus.files)} files, {corpus.distribution()}")
+def model_targets(config: TargetConfig) -> list[TargetConfig]:
+    """The targets whose corpora train ``config``'s model: every target of ``targets/``
+    naming the same model folder (one model learns from every event that shares it),
+    ``config`` first."""
+    folder = config.model_dir.resolve()
+    others = []
+    for path in sorted((project_root() / "targets").glob("*.toml")):
+        if config.source is not None and path.resolve() == config.source.resolve():
+            continue
+        other = TargetConfig.load(path)
+        if other.model_dir.resolve() == folder and other.name != config.name:
+            others.append(other)
+    return [config, *others]
 
-    cv = cross_validate(corpus, lambda c: fit_linear(c, config, C), folds, baseline_factories(config.cues))
-    for name, scores in cv.items():
-        log(format_scores(f"cv {name}", scores))
-    trained = fit(corpus, config, C=C)
-    model = trained.linear
-    gold_runs = []
-    for name, articles, gold in gold_sets(config):
-        scores = evaluate_gold(config, articles, gold, [model, *baselines(corpus.labels, config.cues)])
-        gold_runs.append(GoldRun(name, articles, gold, scores))
-        for who, s in scores.items():
-            log(format_scores(f"{name} {who}", s))
+
+def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Callable[[str], None] = print,
+          force: bool = False) -> TrainedModel:
+    """Load the corpora of every target sharing ``config``'s model, cross-validate, score
+    each target's held-out articles and swap suite (and, with several targets, each one
+    with a model trained on the others only), fit on everything, save.
+
+    A model whose cross-validated macro-F1 is below the keyword baseline's is not saved
+    unless ``force``.
+    """
+    started = time.perf_counter()
+    configs = model_targets(config)
+    corpora = [load_target_corpus(c) for c in configs]
+    corpus = Corpus.combine(corpora)
+    for c, part in zip(configs, corpora, strict=True):
+        log(f"corpus {c.name}: {len(part.examples)} pairs from {len(part.files)} files, {part.distribution()}")
+    cues = {c.name: c.cues for c in configs}
+
+    cv = cross_validate(corpus, lambda sub: fit_linear(sub, configs, C), folds, baseline_factories(cues))
+    trained = fit(corpus, configs, C=C)
+    gold_runs: list[GoldRun] = []
+    swaps: dict[str, SwapReport] = {}
+    for target in configs:
+        model = trained.linear_for(target)
+        for name, articles, gold in gold_sets(target):
+            scores = evaluate_gold(target, articles, gold, [model, *baselines(corpus.labels, target.cues)])
+            gold_runs.append(GoldRun(name, articles, gold, scores))
+        if target.swap is not None and target.swap.is_file():
+            swaps[target.name] = run_swap(StancePipeline(target, model=model), target.swap)
+    if len(configs) > 1:  # each event scored by a model that never saw it
+        for held in configs:
+            rest = [c for c in configs if c is not held]
+            others = fit(Corpus.combine([p for c, p in zip(configs, corpora, strict=True) if c is not held]), rest, C)
+            model = others.linear_for(held)
+            model.name = "model trained on the other events"
+            for run in gold_runs:
+                if run.name.startswith(held.name + " "):
+                    run.scores.update(evaluate_gold(held, run.articles, run.gold, [model]))
+    log(format_table(cv, gold_runs, swaps))
+    keyword = cv.get(KeywordBaseline.name)
+    if keyword is not None and cv["model"].macro_f1 < keyword.macro_f1 and not force:
+        raise StanceError(f"cross-validated macro-F1 {cv['model'].macro_f1:.3f} is below the keyword baseline's "
+                          f"{keyword.macro_f1:.3f}: model not saved (--force saves it anyway)")
     trained.manifest["cv"] = {name: s.as_dict() for name, s in cv.items()}
     trained.manifest["gold"] = {run.name: {who: s.as_dict() for who, s in run.scores.items()} for run in gold_runs}
+    trained.manifest["swap"] = {name: report.as_dict() for name, report in swaps.items()}
     trained.manifest["train_seconds"] = round(time.perf_counter() - started, 1)
-    save_model(trained, config.model_dir, card=model_card(config, corpus, cv, gold_runs, trained.manifest))
+    save_model(trained, config.model_dir, card=model_card(configs, corpora, cv, gold_runs, swaps, trained.manifest))
     log(f"saved {config.model_dir} in {trained.manifest['train_seconds']} s")
     return trained
 
 
-def model_card(config: TargetConfig, corpus: Corpus, cv: dict[str, Scores], gold_runs: list[GoldRun], manifest: dict) -> str:
+def format_table(cv: dict[str, Scores], gold_runs: list[GoldRun], swaps: dict[str, SwapReport]) -> str:
+    """One plain-text table of every evaluation: cross-validation, each gold set, the swap suites."""
+    rows = [("cross-validation (pairs)", name, s) for name, s in cv.items()]
+    rows += [(run.name, who, s) for run in gold_runs for who, s in run.scores.items()]
+    width = max(len(f"{where} | {who}") for where, who, _ in rows)
+    lines = [f"{'evaluation | system':<{width}}  {'n':>5}  accuracy  macro-F1"]
+    lines += [f"{f'{where} | {who}':<{width}}  {s.n:>5}  {s.accuracy:>8.3f}  {s.macro_f1:>8.3f}" for where, who, s in rows]
+    for name, report in swaps.items():
+        lines += [f"actor-swap suite {name} (accuracy per label x usual camp of the actor):", report.format()]
+    return "\n".join(lines)
+
+
+SWAP_TARGETS = {"accuracy": 0.95, "worst label x camp": 0.90, "flip rate": 0.05}
+
+
+def model_card(configs: list[TargetConfig], corpora: list[Corpus], cv: dict[str, Scores], gold_runs: list[GoldRun],
+               swaps: dict[str, SwapReport], manifest: dict) -> str:
     """The model card, generated from the figures of this training run."""
-    dist = corpus.distribution()
-    total = sum(dist.values())
     root = project_root()
     lines = [
-        f"# Model card: {config.name}",
+        f"# Model card: {', '.join(c.name for c in configs)}",
         "",
-        f"{config.description}. Generated by `make train` on {manifest['trained_at']}; do not edit.",
+        *[f"- `{c.name}`: {c.description}" for c in configs],
+        "",
+        f"Generated by `make train` on {manifest['trained_at']}; do not edit.",
         "",
         "## Model",
-        "scikit-learn Pipeline: `PairFeaturizer` (actor-aware features of a (sentence, actor) pair) → "
-        f"`TfidfVectorizer` → `LogisticRegression(C={manifest['params']['C']}, class_weight='balanced')`.",
+        "scikit-learn Pipeline: `PairFeaturizer` (features of a (sentence, actor) pair, each target's cue words; the "
+        "holder's own name and camp are never features) → "
+        f"`TfidfVectorizer` → `LogisticRegression(C={manifest['params']['C']}, class_weight='balanced')`. "
+        "One model learns from the corpora of every target listed, each featurised with its own cue words.",
         "",
         "## Training data",
-        f"{total} labelled (sentence, actor) pairs, {len({e.doc for e in corpus.examples})} docs, "
-        f"{len({e.pair.actor for e in corpus.examples})} actors, from {', '.join(f.name for f in corpus.files)} "
-        f"(sha256 {corpus.sha256[:16]}…).",
         "",
-        "| label | pairs | share |",
-        "| --- | ---: | ---: |",
-        *[f"| {label} | {dist[label]} | {dist[label] / total:.1%} |" for label in LABELS],
-        "",
-        f"## Cross-validation ({sum(not name.endswith(AGAINST_USUAL) for name in cv)} systems, grouped by doc, pairs;"
-        " each also on the pairs whose label is not their actor's most frequent in the training folds)",
-        "",
-        "| system | accuracy | macro-F1 (support, oppose, neutral) |",
-        "| --- | ---: | ---: |",
-        *[f"| {name} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for name, s in cv.items()],
-        "",
+        "| target | pairs | docs | actors | support | oppose | neutral | none |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    for config, corpus in zip(configs, corpora, strict=True):
+        dist = corpus.distribution()
+        counts = [len(corpus.examples), len({e.doc for e in corpus.examples}), len({e.pair.actor for e in corpus.examples}),
+                  *(dist[label] for label in LABELS)]
+        lines.append(f"| {config.name} | " + " | ".join(map(str, counts)) + " |")
+    lines += ["", "## Every evaluation", "",
+              "Cross-validation is grouped by doc over all the corpora (pairs); each system is also scored on the pairs "
+              "whose label is not their actor's most frequent in the training folds. Held-out sets are scored by cell "
+              "(an actor the system gives no row counts as `none`). With several targets, each set is also scored by a "
+              "model trained on the other targets only.", "",
+              "| evaluation | system | n | accuracy | macro-F1 (support, oppose, neutral) |",
+              "| --- | --- | ---: | ---: | ---: |"]
+    lines += [f"| cross-validation | {name} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for name, s in cv.items()]
+    for run in gold_runs:
+        lines += [f"| {run.name} (`{_shown(run.gold.parent, root)}`) | {who} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |"
+                  for who, s in run.scores.items()]
+    lines.append("")
     model_cv = cv.get("model")
     if model_cv:
-        lines += ["Per class (model):", "", "| class | precision | recall | F1 | n |", "| --- | ---: | ---: | ---: | ---: |"]
+        lines += ["Per class (model, cross-validation):", "", "| class | precision | recall | F1 | n |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
         lines += [f"| {k} | {p:.3f} | {r:.3f} | {f:.3f} | {n} |" for k, (p, r, f, n) in model_cv.per_class.items()]
         lines.append("")
-    for run in gold_runs:
-        where = run.articles.resolve()
-        for base in (root, root.parent):  # data/samples, or ../shared/eval shown as shared/eval
-            if where.is_relative_to(base):
-                where = where.relative_to(base)
-                break
-        lines += [f"## Held-out articles: {run.name} (`{where}`, cells)", "",
-                  "| system | cell accuracy | macro-F1 (support, oppose, neutral) |", "| --- | ---: | ---: |"]
-        lines += [f"| {name} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for name, s in run.scores.items()]
+    for name, report in swaps.items():
+        camps = list(dict.fromkeys(c.camp for c in report.cases))
+        cells = report.cells()
+        lines += [f"## Actor-swap suite: {name}", "",
+                  "Templates of every label filled with actors of every usual camp, each a one-sentence article "
+                  "scored at country level. Targets: " + ", ".join(f"{k} {'≤' if k == 'flip rate' else '≥'} {v}"
+                                                                for k, v in SWAP_TARGETS.items()) + ".", "",
+                  f"Accuracy {report.accuracy:.3f}, worst label × camp {report.worst_cell:.3f}, flip rate "
+                  f"{report.flip_rate:.3f} (templates whose label changes with the actor), every action variant right "
+                  f"{report.action_accuracy:.3f}; {len(report.cases)} sentences.", "",
+                  "| label | " + " | ".join(camps) + " |", "| --- |" + " ---: |" * len(camps)]
+        for label in LABELS:
+            row = [cells.get((label, camp)) for camp in camps]
+            if any(row):
+                lines.append(f"| {label} | " + " | ".join(f"{c / n:.3f}" if n else "" for c, n in
+                                                           (cell or (0, 0) for cell in row)) + " |")
         lines.append("")
     lines += ["## Versions", "", *[f"- {k}: {v}" for k, v in manifest["versions"].items()], "",
               f"Training took {manifest['train_seconds']} s.", ""]

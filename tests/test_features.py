@@ -27,10 +27,25 @@ def test_one_sentence_gives_each_actor_its_own_view(matcher, coreference, dictio
     assert "r1:rejected" in us and "r1:asked" in mexico
     assert "cue:oppose:R" in us and "cue:oppose:R" not in mexico
     assert "cue:neutral:R" in mexico
-    # The clause's words once more, tied to who says them: the key mixes in the actor.
-    assert "a@United States:rejected" in us and "a@Mexico:asked" in mexico
-    assert not any(f.startswith("a@Mexico:") for f in us)
-    assert len({feature_key("a@Mexico:asked"), feature_key("a@Chile:asked"), feature_key("c:asked")}) == 3
+    # Nothing says who the actor is or which side it usually takes: only the sentence.
+    for names in (us, mexico):
+        assert not any("United States" in f or "Mexico" in f or f.startswith(("camp:", "a@", "principal:")) for f in names)
+
+
+def test_the_holder_is_never_a_feature(matcher, coreference, dictionary, config):
+    """The same sentence with another actor gives the same features (actor-swap invariance);
+    only the target's principals carry their side."""
+    features = PairFeatures(config.cues)
+    views = []
+    for name in ("Russia", "Argentina", "Brazil", "Japan"):
+        text = f"{name} congratulated Maduro on his re-election and rejected calls for an audit."
+        views.append(sorted(features.transform([pairs_of(text, matcher, coreference, dictionary)[name]])[0]))
+    assert all(view == views[0] for view in views)
+    text = "Maduro and González both claimed victory."
+    mentions = coreference.resolve([Sentence(0, text, 0, len(text), 0)], [matcher.find(text)])[0]
+    pairs = {p.actor: p for p in sentence_pairs(text, mentions, dictionary, config.principals)}
+    assert "principal:pro" in features.transform([pairs["Nicolás Maduro"]])[0]
+    assert "principal:anti" in features.transform([pairs["Edmundo González"]])[0]
 
 
 def test_camps_mask_the_other_side(matcher, coreference, dictionary):
@@ -162,7 +177,7 @@ def test_pairs_made_on_the_fly_get_their_own_sentence(matcher, coreference, dict
     mentions may then take the same id, and must not be mistaken for the old sentence."""
     features = PairFeatures(config.cues)
     pairs = [p for text in TRICKY for p in pairs_of(text, matcher, coreference, dictionary).values()]
-    fresh = (Pair(p.text, p.actor, tuple(list(p.mentions)), p.camp, p.kind, p.via) for p in pairs)
+    fresh = (Pair(p.text, p.actor, tuple(list(p.mentions)), p.side, p.kind, p.via) for p in pairs)
     assert features.transform(fresh) == features.transform(pairs)
 
 

@@ -42,7 +42,7 @@ def test_target_has_its_own_files(bolivia, config):
     assert bolivia.name == TARGET and config.name != TARGET
     for path in (bolivia.actors_path, bolivia.train_path, bolivia.samples_path, bolivia.samples_gold):
         assert path.exists() and TARGET in str(path)
-    assert bolivia.model_dir.name == TARGET
+    assert bolivia.model_dir == config.model_dir  # one model learns from both events
     assert bolivia.cues and bolivia.cues != config.cues
     assert bolivia.home_government == "Government of Bolivia"
 
@@ -65,7 +65,7 @@ def classify(folder, *extra) -> tuple[int, list[list[str]]]:
 
 def test_cli_classifies_the_samples_with_the_targets_actors(bolivia, bolivia_dictionary, bolivia_model, dictionary):
     folder, _ = bolivia_model
-    assert json.loads((folder / MANIFEST_FILE).read_text())["target"] == TARGET
+    assert json.loads((folder / MANIFEST_FILE).read_text())["targets"] == [TARGET]
     code, rows = classify(folder)
     assert code == 0
     assert rows[0] == ["actor", "count-dispute", "interim-government", "resignation"]
