@@ -296,3 +296,37 @@ def test_classify_and_import_pipeline_do_not_import_networkx(corpus):
             "assert 'networkx' not in sys.modules and 'pandas' not in sys.modules, 'imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+# --- a report that scales ---------------------------------------------------------------------
+
+def test_a_2000_article_report_groups_columns_by_window_and_stays_small(config):
+    import random
+    import re
+    from datetime import timedelta
+
+    from pipeline.aggregate import Evidence, SentencePrediction
+    from pipeline.report import render_report
+    from pipeline.runner import ArticleResult
+
+    rng = random.Random(18)
+    actors = [f"Actor {i}" for i in range(60)]
+    sentence = "A sentence of about the usual length that reports what this actor said about the disputed result. " * 2
+    results = []
+    for n in range(2000):
+        day = date(2024, 7, 29) + timedelta(days=n * 300 // 2000) if n % 50 else None
+        cells, predictions = [], []
+        for actor in rng.sample(actors, 12):
+            label = rng.choice(["support", "oppose", "neutral", "none"])
+            evidence = tuple(Evidence(k, sentence, label, 0.9) for k in range(3)) if label != "none" else ()
+            cells.append(Cell(f"a{n}", actor, label, 0.8, evidence))
+            predictions += [SentencePrediction(f"a{n}", k, sentence, actor, {label: 0.9, "none": 0.1}) for k in range(5)]
+        results.append(ArticleResult(Article(f"a{n}", sentence, f"a{n}.txt", day), [], [], predictions, cells))
+    page = render_report(results, config, heatmap_png=b"")
+    assert len(page.encode()) <= 5 * 2**20, len(page.encode())
+    columns = re.findall(r'<th class="article" scope="col" title="([^"]+)">', page)
+    assert len(columns) <= 51 and columns[-1] == "undated" and columns[0] == "2024-07-29"  # weeks, from Monday
+    assert "each column is a week" in page
+    assert re.search(r"articles: \d+ (support|oppose|neutral)", page)
+    few = render_report(results[:20], config, heatmap_png=b"")
+    assert re.findall(r'<th class="article" scope="col" title="([^"]+)">', few)[:2] == ["a0", "a1"]  # articles, as given
