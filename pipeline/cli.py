@@ -228,9 +228,7 @@ def classify(
 ) -> None:
     """Classify the stance of every actor in the articles; print or write the position matrix.
 
-    Articles go in date order when dates are known (undated last). --format long gives one
-    row per article and actor: article,date,actor,kind,country,camp,stance,confidence,evidence,
-    then the --meta columns.
+    Articles go in date order when dates are known (undated last). --format long: one row per article and actor.
     """
     from pipeline import export
 
@@ -269,7 +267,25 @@ def check_plot(plot: Path | None) -> None:
         plot_format(plot)
 
 
-@app.command()
+# Help texts as single-line paragraphs: rich keeps a docstring's line breaks and wraps again around them.
+NETWORK_HELP = (
+    "Who sides with whom: an actor x actor agreement network, for Gephi or R.\n\n"
+    "Nodes are the actors that take a stance at least once, with kind, camp, country, lean ((support - oppose) / "
+    "stance cells, confidence-weighted, as the heatmap's), stance and articles.\n\n"
+    "An edge joins two actors with: congruence, the articles (or windows) where both hold the same stance among "
+    "support, oppose and neutral; conflict, those where one supports and the other opposes; shared, those where both "
+    "take a stance; and the normalised weight = (congruence - conflict) / shared, from -1 (always opposed) to +1 "
+    "(always on the same side). Only pairs with congruence or conflict get an edge."
+)
+TIMELINE_HELP = (
+    "Each actor's stance per window: actor,window,stance,support,oppose,neutral,articles.\n\n"
+    "window is the ISO date the window starts on (weeks start on Monday); stance is the one with the largest "
+    "confidence-weighted count of the window's cells (none: only mentioned). Articles without a date are left out "
+    "(date them with --meta or --default-date)."
+)
+
+
+@app.command(help=NETWORK_HELP)
 def network(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
     output: Annotated[Path, typer.Option(
@@ -290,16 +306,7 @@ def network(
     quiet: QuietOpt = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
 ) -> None:
-    """Who sides with whom: an actor x actor agreement network, for Gephi or R.
-
-    Nodes are the actors that take a stance at least once, with kind, camp, country, lean
-    ((support - oppose) / stance cells, confidence-weighted, as the heatmap's), stance and
-    articles. An edge joins two actors with: congruence, the articles (or windows) where
-    both hold the same stance among support, oppose and neutral; conflict, those where one
-    supports and the other opposes; shared, those where both take a stance; and
-    weight = (congruence - conflict) / shared, from -1 (always opposed) to +1 (always on
-    the same side). Only pairs with congruence or conflict get an edge.
-    """
+    """Who sides with whom: see :data:`NETWORK_HELP` and :mod:`pipeline.network`."""
     from pipeline.network import check_network_path, write_network
 
     check_network_path(output)
@@ -319,7 +326,7 @@ def network(
         raise typer.Exit(EXIT_SKIPPED)
 
 
-@app.command()
+@app.command(help=TIMELINE_HELP)
 def timeline(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")] = None,
@@ -343,12 +350,7 @@ def timeline(
     quiet: QuietOpt = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
 ) -> None:
-    """Each actor's stance per window: actor,window,stance,support,oppose,neutral,articles.
-
-    window is the ISO date the window starts on (weeks start on Monday); stance is the one
-    with the largest confidence-weighted count of the window's cells (none: only mentioned).
-    Articles without a date are left out (date them with --meta or --default-date).
-    """
+    """Each actor's stance per window: see :data:`TIMELINE_HELP` and :mod:`pipeline.timeline`."""
     from pipeline import export
     from pipeline.timeline import FLIP_COLUMNS, TIMELINE_COLUMNS, group_by_window, render_rows, timeline_rows
     from pipeline.timeline import flips as find_flips

@@ -24,8 +24,9 @@ def code_blocks() -> list[str]:
 
 
 @pytest.mark.usefixtures("stance_pipeline")
-def test_the_documented_example_runs(monkeypatch):
-    monkeypatch.chdir(ROOT)
+def test_the_documented_example_runs(monkeypatch, tmp_path):
+    (tmp_path / "data").symlink_to(ROOT / "data")  # the example's relative paths, its output files in tmp_path
+    monkeypatch.chdir(tmp_path)
     blocks = code_blocks()
     assert len(blocks) >= 4
     namespace: dict = {}
@@ -40,6 +41,7 @@ def test_the_documented_example_runs(monkeypatch):
     assert result.articles[0] == "wire-reactions-aug" and "Russia" in result.matrix
     assert namespace["graph"].edges["Russia", "China"]["congruence"] >= 1
     assert "support" in out.getvalue()
+    assert (tmp_path / "network.gexf").read_bytes().startswith(b"<?xml")
 
 
 @pytest.mark.usefixtures("stance_pipeline")
