@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from pipeline.aggregate import STANCES, Cell
 from pipeline.errors import StanceError
-from pipeline.plot import ActorSummary, summarize_actors
+from pipeline.plot import ActorSummary
 
 WINDOWS = ("day", "week", "month")
 TIMELINE_COLUMNS = ("actor", "window", "stance", "support", "oppose", "neutral", "articles")
@@ -58,27 +58,32 @@ def windows_between(first: date, last: date, window: str) -> list[date]:
 
 @dataclass
 class WindowCells:
-    """One actor in one window: the cells it is made of, and their summary."""
+    """One actor in one window: the cells it is made of, their summary, and the stance and
+    confidence it gives (set by :meth:`settle`, once: a timeline reads them many times)."""
 
     actor: str
     window: date
     cells: list[Cell] = field(default_factory=list)
     summary: ActorSummary | None = None
+    stance: str = "none"
+    confidence: float = 0.0
 
-    @property
-    def stance(self) -> str:
-        return self.summary.stance if self.summary else "none"
+    def settle(self) -> None:
+        """Sum the cells (as :func:`pipeline.plot.summarize_actors` does) and decide the stance.
 
-    @property
-    def confidence(self) -> float:
-        """The share of the window's stance mass that its stance holds (the mean P(none) without a stance)."""
-        if self.summary is None:
-            return 0.0
-        mass = {s: self.summary.mass.get(s, 0.0) for s in STANCES}
-        total = sum(mass.values())
+        The confidence is the share of the window's stance mass its stance holds (the mean
+        P(none) when the actor takes no stance).
+        """
+        summary = ActorSummary(self.actor)
+        for cell in self.cells:
+            summary.counts[cell.stance] = summary.counts.get(cell.stance, 0) + 1
+            summary.mass[cell.stance] = summary.mass.get(cell.stance, 0.0) + cell.confidence
+        self.summary, self.stance = summary, summary.stance
+        total = sum(summary.mass.get(s, 0.0) for s in STANCES)
         if total <= 0:
-            return self.summary.mass.get("none", 0.0) / max(self.summary.articles, 1)
-        return mass[self.stance] / total
+            self.confidence = summary.mass.get("none", 0.0) / max(len(self.cells), 1)
+        else:
+            self.confidence = summary.mass[self.stance] / total
 
 
 def group_by_window(cells: Iterable[Cell], dates: Mapping[str, date | None],
@@ -102,7 +107,7 @@ def group_by_window(cells: Iterable[Cell], dates: Mapping[str, date | None],
         start = window_start(day, window)
         groups.setdefault((cell.actor, start), WindowCells(cell.actor, start)).cells.append(cell)
     for group in groups.values():
-        group.summary = summarize_actors(group.cells)[0]
+        group.settle()
     return groups, undated
 
 
