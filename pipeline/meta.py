@@ -78,6 +78,8 @@ class Meta:
                     raise StanceError(f"--meta {name} line {line}: {len(values)} fields for {len(header)} columns")
                 record = dict(zip(header, [v.strip() for v in values] + [""] * (len(header) - len(values)), strict=True))
                 article = record["article"]
+                if article.lower().endswith(".txt"):  # a file name or path given for the id: the id is its stem
+                    article = article.replace("\\", "/").rsplit("/", 1)[-1][:-4]
                 if not article:
                     raise StanceError(f"--meta {name} line {line}: no article id")
                 if article in rows:

@@ -75,6 +75,7 @@ def test_meta_beats_dateline_beats_default():
 def test_meta_file_is_checked_line_by_line():
     meta = Meta.parse("\ufeffarticle,date,title\na,2024-07-29T10:00:00Z,One\nb,,Two\n")
     assert meta.dates == {"a": date(2024, 7, 29)} and meta.columns == ("title",) and meta.rows["b"] == {"title": "Two"}
+    assert Meta.parse("article,date\narticles/c.txt,2024-08-01\n").dates == {"c": date(2024, 8, 1)}
     for text, message in [("id,date\n", "needs the columns article and date"), ("article,date\na,29/07/2024\n", "line 2"),
                           ("article,date\na,2024-07-29\na,2024-07-30\n", "appears twice"),
                           ("article,date\na,2024-02-30\n", "use YYYY-MM-DD")]:
