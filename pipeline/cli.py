@@ -30,7 +30,19 @@ REFRESH_S = 0.1  # the progress bar redraws at most this often
 TargetOpt = Annotated[Optional[str], typer.Option("--target", "-t", help="Target name (targets/NAME.toml) or a TOML path.")]
 ModelOpt = Annotated[Optional[Path], typer.Option(help="Model folder (default: the target's).")]
 TrustOpt = Annotated[bool, typer.Option("--trust-model", help="Allow a model folder outside models/.")]
-DateOpt = Annotated[Optional[str], typer.Option("--date", help="Article date YYYY-MM-DD (for dated roles).")]
+DefaultDateOpt = Annotated[Optional[str], typer.Option(
+    "--default-date", help="Date YYYY-MM-DD of the articles WITHOUT one (no --meta date, no dateline); "
+                           "dated roles use each article's own date.")]
+# The old name, hidden: it used to replace every article's date, and now means --default-date.
+DateOpt = Annotated[Optional[str], typer.Option(
+    "--date", hidden=True, help="Deprecated: the same as --default-date (applies only to articles without a date).")]
+MetaOpt = Annotated[Optional[Path], typer.Option(
+    "--meta", help="CSV article,date[,source,url,title,...]: each article's date (before its dateline), "
+                   "other columns carried into --format long.")]
+MinConfidenceOpt = Annotated[float, typer.Option(
+    "--min-confidence", min=0.0, max=1.0, help="Leave out cells whose confidence is below this.")]
+ActorFilterOpt = Annotated[Optional[list[str]], typer.Option(
+    "--actor", help="Keep only this actor (name or alias; repeat for several).")]
 StrictOpt = Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")]
 
@@ -42,6 +54,23 @@ class Level(str, Enum):
 
 LevelOpt = Annotated[Level, typer.Option(
     help="actor, or country: people and institutions roll up to whom they speak for.")]
+
+
+class Kind(str, Enum):  # pipeline.actors.KINDS, spelt out so that the CLI starts without importing actors
+    country = "country"
+    organisation = "organisation"
+    institution = "institution"
+    person = "person"
+    group = "group"
+
+
+KindOpt = Annotated[Optional[list[Kind]], typer.Option("--kind", help="Keep only actors of this kind (repeatable).")]
+
+
+class Window(str, Enum):
+    day = "day"
+    week = "week"
+    month = "month"
 
 
 class Format(str, Enum):
@@ -56,13 +85,25 @@ def fail(message: str, code: int = EXIT_ERROR) -> None:
     raise typer.Exit(code)
 
 
-def parse_date(value: str | None) -> date | None:
+def parse_date(value: str | None, option: str = "--date") -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise StanceError(f"--date {value!r}: use YYYY-MM-DD") from None
+        raise StanceError(f"{option} {value!r}: use YYYY-MM-DD") from None
+
+
+def default_date(new: str | None, old: str | None, quiet: bool = False) -> date | None:
+    """The date for articles without one, from --default-date or its deprecated alias --date."""
+    if old is not None:
+        if new is not None:
+            raise StanceError("give --default-date only (--date is its deprecated alias)")
+        if not quiet:
+            typer.echo("stance: note: --date is deprecated, use --default-date: it dates only the articles without "
+                       "a date of their own", err=True)
+        return parse_date(old, "--date")
+    return parse_date(new, "--default-date")
 
 
 def load_target(target: str | None):
@@ -104,37 +145,51 @@ def progress_bar(total: int, quiet: bool = False, label: str = "classifying") ->
         yield advance, (lambda line: console.print(line, markup=False, highlight=False))
 
 
-def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: str | None,
+def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: date | None,
               level: Level, strict: bool, quiet: bool, destinations: tuple[Path | None, ...], keep_sentences: bool,
-              jobs: int = 1, scheduler: str | None = None):
-    """What `classify` and `report` share: check inputs, outputs and model before any work,
-    then classify every source with notes, skips and a progress bar on stderr.
+              jobs: int = 1, scheduler: str | None = None, meta: Path | None = None, min_confidence: float = 0.0,
+              actors: list[str] | None = None, kinds: list[Kind] | None = None):
+    """What `classify`, `report`, `network` and `timeline` share: check inputs, outputs and
+    model before any work, then classify every source with notes, skips and a progress bar
+    on stderr.
 
-    Returns the target configuration, the pipeline and the :class:`~pipeline.batch.BatchResult`.
+    ``when`` dates the articles without a date of their own (``meta``, then the dateline,
+    come first). Returns the target configuration, the pipeline, the
+    :class:`~pipeline.batch.BatchResult` and the :class:`~pipeline.api.Result` (the same
+    results: dates decided, in date order, filtered).
     """
     from pipeline import export
+    from pipeline.api import finish, make_filters
     from pipeline.batch import classify_sources
+    from pipeline.meta import ArticleDates, Meta
     from pipeline.read import list_sources
     from pipeline.runner import StancePipeline
 
     config = load_target(target)
-    day = parse_date(when)
     sources = list_sources(paths)
     for destination in destinations:  # fail before the work, not after it
         if destination:
             export.check_destination(destination)
+    metadata = Meta.load(meta) if meta else None
     pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
+    filters = make_filters(pipeline, min_confidence, actors or (), [k.value for k in kinds or ()])
+    # Each article's own date decides its dated roles: metadata, else dateline, else `when`.
+    pipeline.dates = ArticleDates(metadata.dates if metadata else {}, when)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
     with progress_bar(len(sources), quiet) as (advance, say):
         batch = classify_sources(
-            pipeline, sources, level.value, day, strict or len(sources) == 1,  # one input: its own error line
+            pipeline, sources, level.value, None, strict or len(sources) == 1,  # one input: its own error line
             on_note=None if quiet else lambda note: say(f"stance: {note}"),
             on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
             keep_sentences=keep_sentences, jobs=jobs, scheduler=scheduler, on_progress=advance,
         )
     if not batch.results:
         fail("no readable article among the inputs")
-    return config, pipeline, batch
+    result = finish(batch, pipeline, level.value, metadata, filters)
+    batch.results = result.results
+    if metadata and not quiet and not any(r.article.id in metadata.rows for r in result.results):
+        typer.echo(f"stance: note: no article id of {meta} matches the inputs (ids are file names without .txt)", err=True)
+    return config, pipeline, batch, result
 
 
 def write_output(output: Path, text: str, batch, quiet: bool) -> None:
@@ -157,36 +212,173 @@ def classify(
     target: TargetOpt = None,
     model: ModelOpt = None,
     trust_model: TrustOpt = False,
+    meta: MetaOpt = None,
+    default: DefaultDateOpt = None,
     when: DateOpt = None,
+    min_confidence: MinConfidenceOpt = 0.0,
+    actor: ActorFilterOpt = None,
+    kind: KindOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw the matrix as a heatmap PNG here.")] = None,
+    plot: Annotated[Optional[Path], typer.Option(
+        "--plot", help="Also draw the matrix as a heatmap here: .png, .svg or .pdf.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Run on this Dask cluster instead: its scheduler address, tcp://host:port.")] = None,
 ) -> None:
-    """Classify the stance of every actor in the articles; print or write the position matrix."""
+    """Classify the stance of every actor in the articles; print or write the position matrix.
+
+    Articles go in date order when dates are known (undated last). --format long: one row per article and actor.
+    """
     from pipeline import export
 
     fmt = fmt or (Format.wide if output else Format.table)
-    config, _, batch = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output, plot),
-                                 keep_sentences=fmt == Format.json, jobs=jobs, scheduler=scheduler)
+    check_plot(plot)
+    config, _, batch, result = run_batch(
+        paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output, plot),
+        keep_sentences=fmt == Format.json, jobs=jobs, scheduler=scheduler, meta=meta, min_confidence=min_confidence,
+        actors=actor, kinds=kind)
     cells = batch.cells
     if fmt == Format.table:
         text = export.render_table(cells, batch.articles)
     elif fmt == Format.json:
         text = export.render_json(batch.results, config, level.value)
     else:
-        rows = export.matrix_rows(cells, batch.articles) if fmt == Format.wide else export.long_rows(cells)
-        text = export.render_csv(rows)
+        text = export.render_csv(result.wide_csv_rows() if fmt == Format.wide else result.long_csv_rows())
     if output:
         write_output(output, text, batch, quiet)
     else:
         sys.stdout.write(text)
     if plot:
-        from pipeline.plot import write_png
+        from pipeline.plot import write_plot
 
-        write_png(plot, cells, batch.articles, config.description)
+        write_plot(plot, cells, batch.articles, config.description)
+        if not quiet:
+            typer.echo(f"stance: wrote {plot}", err=True)
+    if batch.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+def check_plot(plot: Path | None) -> None:
+    """Refuse a --plot file name of a format we do not write, before any work."""
+    if plot is not None:
+        from pipeline.plot import plot_format
+
+        plot_format(plot)
+
+
+# Help texts as single-line paragraphs: rich keeps a docstring's line breaks and wraps again around them.
+NETWORK_HELP = (
+    "Who sides with whom: an actor x actor agreement network, for Gephi or R.\n\n"
+    "Nodes are the actors that take a stance at least once, with kind, camp, country, lean ((support - oppose) / "
+    "stance cells, confidence-weighted, as the heatmap's), stance and articles.\n\n"
+    "An edge joins two actors with: congruence, the articles (or windows) where both hold the same stance among "
+    "support, oppose and neutral; conflict, those where one supports and the other opposes; shared, those where both "
+    "take a stance; and the normalised weight = (congruence - conflict) / shared, from -1 (always opposed) to +1 "
+    "(always on the same side). Only pairs with congruence or conflict get an edge."
+)
+TIMELINE_HELP = (
+    "Each actor's stance per window: actor,window,stance,support,oppose,neutral,articles.\n\n"
+    "window is the ISO date the window starts on (weeks start on Monday); stance is the one with the largest "
+    "confidence-weighted count of the window's cells (none: only mentioned). Articles without a date are left out "
+    "(date them with --meta or --default-date)."
+)
+
+
+@app.command(help=NETWORK_HELP)
+def network(
+    paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="The network file: .graphml or .gexf (Gephi, R igraph), or .csv (edge list).")],
+    window: Annotated[Optional[Window], typer.Option(
+        help="Count day, week or month windows instead of articles (undated articles are left out).")] = None,
+    level: LevelOpt = Level.actor,
+    target: TargetOpt = None,
+    model: ModelOpt = None,
+    trust_model: TrustOpt = False,
+    meta: MetaOpt = None,
+    default: DefaultDateOpt = None,
+    when: DateOpt = None,
+    min_confidence: MinConfidenceOpt = 0.0,
+    actor: ActorFilterOpt = None,
+    kind: KindOpt = None,
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
+) -> None:
+    """Who sides with whom: see :data:`NETWORK_HELP` and :mod:`pipeline.network`."""
+    from pipeline.network import check_network_path, write_network
+
+    check_network_path(output)
+    _, _, batch, result = run_batch(
+        paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output,),
+        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind)
+    graph = result.network(window.value if window else None)
+    write_network(output, graph)
+    if not quiet:
+        undated = graph.graph.get("undated", 0)
+        if undated:
+            typer.echo(f"stance: note: {undated} cell(s) of undated articles left out of the windows "
+                       "(date them with --meta or --default-date)", err=True)
+        typer.echo(f"stance: wrote {output} ({graph.number_of_nodes()} actors, {graph.number_of_edges()} edges, "
+                   f"{len(batch.articles)} articles)", err=True)
+    if batch.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command(help=TIMELINE_HELP)
+def timeline(
+    paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")] = None,
+    window: Annotated[Window, typer.Option(help="day, week (from Monday) or month.")] = Window.week,
+    flips: Annotated[bool, typer.Option(
+        "--flips", help="List each change of an actor's stance instead: actor, from, to, the two dates, "
+                        "articles and evidence sentences.")] = False,
+    plot: Annotated[Optional[Path], typer.Option(
+        "--plot", help="Also draw one line of cells per actor over time: .png, .svg or .pdf.")] = None,
+    level: LevelOpt = Level.actor,
+    target: TargetOpt = None,
+    model: ModelOpt = None,
+    trust_model: TrustOpt = False,
+    meta: MetaOpt = None,
+    default: DefaultDateOpt = None,
+    when: DateOpt = None,
+    min_confidence: MinConfidenceOpt = 0.0,
+    actor: ActorFilterOpt = None,
+    kind: KindOpt = None,
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
+) -> None:
+    """Each actor's stance per window: see :data:`TIMELINE_HELP` and :mod:`pipeline.timeline`."""
+    from pipeline import export
+    from pipeline.timeline import FLIP_COLUMNS, TIMELINE_COLUMNS, group_by_window, render_rows, timeline_rows
+    from pipeline.timeline import flips as find_flips
+
+    check_plot(plot)
+    config, _, batch, result = run_batch(
+        paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output, plot),
+        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind)
+    groups, undated = group_by_window(result.cells, result.dates, window.value)
+    if undated and not quiet:
+        typer.echo(f"stance: note: {undated} cell(s) of undated articles left out (date them with --meta or "
+                   "--default-date)", err=True)
+    if flips:
+        rows = render_rows(find_flips(groups, result.dates), FLIP_COLUMNS)
+    else:
+        rows = render_rows(timeline_rows(groups), TIMELINE_COLUMNS)
+    text = export.render_csv(rows)
+    if output:
+        export.write_atomic(output, lambda handle: handle.write(text))
+        if not quiet:
+            typer.echo(f"stance: wrote {output} ({len(rows) - 1} rows)", err=True)
+    else:
+        sys.stdout.write(text)
+    if plot:
+        from pipeline.plot import write_figure
+        from pipeline.timeline import timeline_figure
+
+        write_figure(plot, timeline_figure(groups, window.value, config.description))
         if not quiet:
             typer.echo(f"stance: wrote {plot}", err=True)
     if batch.skipped:
@@ -201,6 +393,8 @@ def report(
     target: TargetOpt = None,
     model: ModelOpt = None,
     trust_model: TrustOpt = False,
+    meta: MetaOpt = None,
+    default: DefaultDateOpt = None,
     when: DateOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
@@ -208,12 +402,12 @@ def report(
     """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, model scores."""
     from pipeline.report import render_report
 
-    config, pipeline, batch = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output,),
-                                        keep_sentences=True)
-    day = parse_date(when)
+    config, pipeline, batch, _ = run_batch(paths, target, model, trust_model, default_date(default, when, quiet), level,
+                                           strict, quiet, (output,), keep_sentences=True, meta=meta)
     dictionary = pipeline.dictionary
-    # The same roll-up as the cells, so that each cell lists every sentence it was built from.
-    roll_up = (lambda actor, dated: dictionary.roll_up(actor, day or dated)) if level == Level.country else None
+    # The same roll-up as the cells (each article's decided date), so that each cell lists
+    # every sentence it was built from.
+    roll_up = (lambda actor, dated: dictionary.roll_up(actor, dated)) if level == Level.country else None
     html = render_report(batch.results, config, pipeline.model.manifest, level.value, batch.skipped, roll_up)
     write_output(output, html, batch, quiet)
     if batch.skipped:
@@ -229,29 +423,34 @@ def explain(
     target: TargetOpt = None,
     model: ModelOpt = None,
     trust_model: TrustOpt = False,
+    default: DefaultDateOpt = None,
     when: DateOpt = None,
     strict: StrictOpt = False,
 ) -> None:
     """For each sentence mentioning the actor: its label, the probability and the features that weighed most."""
+    from dataclasses import replace
+
     from pipeline.explain import explain_actor, render_explanation, resolve_actor
+    from pipeline.meta import ArticleDates
     from pipeline.read import ReadFailure, list_sources, read_articles
     from pipeline.runner import StancePipeline
 
     config = load_target(target)
-    day = parse_date(when)
+    dates = ArticleDates(default=default_date(default, when))
     sources = list_sources(paths)
     pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
     name = resolve_actor(pipeline.matcher, actor)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
     mentioned, skipped = False, False
-    for item in read_articles(sources, day):
+    for item in read_articles(sources):
         if isinstance(item, ReadFailure):
             if strict or len(sources) == 1:  # one input: its own error line
                 fail(item.reason)
             typer.echo(f"stance: skipped {item.reason}", err=True)
             skipped = True
             continue
-        explanation = explain_actor(pipeline, item, name, level.value, day, top)
+        item = replace(item, date=dates(item))  # the default date only for an article without its own
+        explanation = explain_actor(pipeline, item, name, level.value, None, top)
         mentioned = mentioned or explanation.cell is not None
         sys.stdout.write(render_explanation(explanation))
     if not mentioned:

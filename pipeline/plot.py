@@ -28,6 +28,10 @@ DARK = frozenset({"support", "oppose"})  # backgrounds that need white text
 SIGN = {"support": 1.0, "neutral": 0.0, "oppose": -1.0}
 MAX_LABEL = 28
 MAX_ANNOTATED = 30 * 60  # write confidences in the cells only while they stay legible
+# Image formats by extension, with the metadata that would otherwise stamp a version or a
+# date into the file: without them, the same input gives the same bytes.
+PLOT_FORMATS = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
+                "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
 
 
 @dataclass
@@ -88,7 +92,7 @@ def shorten(label: str, limit: int = MAX_LABEL) -> str:
     return label[:head] + "…" + label[-(limit - 1 - head):]
 
 
-def heatmap_figure(cells: Sequence[Cell], articles: Sequence[str], title: str | None = None):
+def heatmap_figure(cells: Sequence[Cell], articles: Sequence[str], title: str | None = None, xlabel: str = "article"):
     """The matrix as a matplotlib :class:`~matplotlib.figure.Figure` (not attached to pyplot).
 
     Parameters
@@ -97,6 +101,8 @@ def heatmap_figure(cells: Sequence[Cell], articles: Sequence[str], title: str | 
     articles : sequence of str
         Article ids, in column order (articles without any actor get an empty column).
     title : str, optional
+    xlabel : str, default "article"
+        What a column is (the timeline draws windows).
     """
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.figure import Figure
@@ -150,7 +156,7 @@ def heatmap_figure(cells: Sequence[Cell], articles: Sequence[str], title: str | 
     handles = [Patch(facecolor=COLORS[s], edgecolor="#9e9e9e", label=label) for s, label in LEGEND]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8,
               title="stance (number: confidence)", title_fontsize=8, alignment="left")
-    ax.set_xlabel("article", fontsize=9)
+    ax.set_xlabel(xlabel, fontsize=9)
     if title:
         ax.set_title(title, fontsize=10, loc="left")
     return figure
@@ -158,11 +164,43 @@ def heatmap_figure(cells: Sequence[Cell], articles: Sequence[str], title: str | 
 
 def render_png(cells: Sequence[Cell], articles: Sequence[str], title: str | None = None) -> bytes:
     """The heatmap as PNG bytes."""
-    figure = heatmap_figure(cells, articles, title)
+    return render_figure(heatmap_figure(cells, articles, title), "png")
+
+
+def plot_format(path: Path | str) -> str:
+    """The image format ``path`` asks for by its extension: png, svg or pdf; a :class:`StanceError` otherwise."""
+    from pipeline.errors import StanceError
+
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in PLOT_FORMATS:
+        raise StanceError(f"--plot {path}: give a file name ending in .png, .svg or .pdf")
+    return suffix
+
+
+def render_figure(figure, fmt: str = "png") -> bytes:
+    """A figure as the bytes of an image of format ``fmt`` (png, svg, pdf)."""
+    from matplotlib import rc_context
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.15, facecolor="white",
-                   metadata={"Software": None})  # no version string: same input, same bytes
+    # SVG ids are random unless salted: a fixed salt keeps the same input giving the same bytes.
+    with rc_context({"svg.hashsalt": "stance"}):
+        figure.savefig(buffer, format=fmt, bbox_inches="tight", pad_inches=0.15, facecolor="white",
+                       metadata=PLOT_FORMATS[fmt])
     return buffer.getvalue()
+
+
+def write_figure(path: Path | str, figure) -> None:
+    """Write a figure atomically in the format of ``path``'s extension (see :func:`plot_format`)."""
+    from pipeline.export import write_atomic
+
+    data = render_figure(figure, plot_format(path))
+    write_atomic(path, lambda handle: handle.write(data), binary=True)
+
+
+def write_plot(path: Path | str, cells: Sequence[Cell], articles: Sequence[str], title: str | None = None) -> None:
+    """Write the heatmap to ``path`` atomically, as PNG, SVG or PDF after its extension."""
+    plot_format(path)  # before drawing
+    write_figure(path, heatmap_figure(cells, articles, title))
 
 
 def write_png(path: Path | str, cells: Sequence[Cell], articles: Sequence[str], title: str | None = None) -> None:

@@ -26,6 +26,11 @@ from pipeline.aggregate import Cell, SentencePrediction
 from pipeline.plot import COLORS, DARK, summarize_actors
 
 LABEL_ORDER = ("support", "neutral", "oppose", "none")
+# Past this many articles the matrix and heatmap show windows (the finest of day, week,
+# month that fits), not articles: 2,000 article columns are unreadable, and their evidence
+# made a 46 MB file. Each window cell keeps the evidence of one cell only.
+GROUP_ABOVE = 50
+UNDATED = "undated"
 RollUp = Callable[[str, "date | None"], str]
 
 CSS = """
@@ -135,8 +140,20 @@ def render_report(results: Sequence, config, manifest: dict | None = None, level
     """
     cells = [c for r in results for c in r.cells]
     articles = [r.article.id for r in results]
-    summaries = summarize_actors(cells)
+    summaries = summarize_actors(cells)  # over articles, whether or not the columns are windows
     actor_index = {s.actor: i for i, s in enumerate(summaries)}
+    window = report_window(results)
+    grouped_note: list[str] = []
+    notes: dict[tuple[str, str], str] = {}
+    if window:
+        grouped_note = [f'<p class="note">{len(articles)} articles: each column is a {window} (its start date; '
+                        f"undated articles last), each cell the actor's stance over the {window}'s articles, the "
+                        "confidence-weighted majority of its cells. Its evidence is that of the most confident "
+                        "article of that stance; the others are counted in the cell's heading.</p>"]
+        results, notes = window_results(results, window)
+        cells = [c for r in results for c in r.cells]
+        articles = [r.article.id for r in results]
+        roll_up = None  # window cells keep only their deciding sentences
     if heatmap_png is None:
         from pipeline.plot import render_png
 
@@ -163,9 +180,10 @@ def render_report(results: Sequence, config, manifest: dict | None = None, level
         '<h2 id="heatmap">Heatmap</h2>',
         f'<img class="heatmap" alt="Heatmap of the position matrix: {len(summaries)} actors by {len(articles)} articles" '
         f'src="data:image/png;base64,{base64.b64encode(heatmap_png).decode("ascii")}">',
+        *grouped_note,
         *matrix_section(cells, articles, summaries, actor_index),
         *actor_section(summaries),
-        *evidence_section(results, actor_index, roll_up),
+        *evidence_section(results, actor_index, roll_up, notes),
         *model_section(manifest),
     ]
     if skipped:
@@ -174,6 +192,64 @@ def render_report(results: Sequence, config, manifest: dict | None = None, level
         parts.append("</ul>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def report_window(results: Sequence) -> str | None:
+    """The window the report groups columns by: None up to :data:`GROUP_ABOVE` articles or
+    without dates, else the finest of day, week, month giving at most that many columns
+    (month when none does)."""
+    days = [r.article.date for r in results if r.article.date]
+    if len(results) <= GROUP_ABOVE or not days:
+        return None
+    from pipeline.timeline import windows_between
+
+    first, last = min(days), max(days)
+    for window in ("day", "week"):
+        if len(windows_between(first, last, window)) <= GROUP_ABOVE:
+            return window
+    return "month"
+
+
+def window_results(results: Sequence, window: str) -> tuple[list, dict[tuple[str, str], str]]:
+    """One pseudo-result per window (and one for the undated articles), whose cells are the
+    window's stances; each keeps the evidence of the most confident cell of its stance.
+
+    Only windows with articles are columns: a gap in the news is not a column of blanks.
+    Also returns a note per (window, actor): how many articles of each stance, and which
+    article the evidence comes from.
+    """
+    from pipeline.read import Article
+    from pipeline.runner import ArticleResult
+    from pipeline.timeline import window_start
+
+    by_window: dict[date | None, list] = {}
+    for result in results:
+        day = result.article.date
+        by_window.setdefault(window_start(day, window) if day else None, []).append(result)
+    out = []
+    notes: dict[tuple[str, str], str] = {}
+    for start in sorted(by_window, key=lambda d: (d is None, d or date.min)):
+        members = by_window[start]
+        label = start.isoformat() if start else UNDATED
+        by_actor: dict[str, list[Cell]] = {}
+        for result in members:
+            for cell in result.cells:
+                by_actor.setdefault(cell.actor, []).append(cell)
+        cells = []
+        for actor, own in sorted(by_actor.items()):
+            summary = summarize_actors(own)[0]
+            stance = summary.stance
+            best = max((c for c in own if c.stance == stance), key=lambda c: c.confidence)
+            total = sum(summary.mass.get(s, 0.0) for s in LABEL_ORDER[:3])
+            confidence = summary.mass.get(stance, 0.0) / total if total else best.confidence
+            counts = ", ".join(f"{summary.counts[s]} {s}" for s in LABEL_ORDER if summary.counts.get(s))
+            cells.append(Cell(label, actor, stance, round(confidence, 4), best.evidence))
+            notes[label, actor] = f"articles: {counts}; the sentences below are from {best.article}"
+        ids = [r.article.id for r in members]
+        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        article = Article(id=label, text="", source=f"{len(ids)} article{'s' * (len(ids) != 1)} ({shown})", date=start)
+        out.append(ArticleResult(article, [], [], [], cells))
+    return out, notes
 
 
 def matrix_section(cells: Sequence[Cell], articles: Sequence[str], summaries, actor_index: dict[str, int]) -> list[str]:
@@ -217,7 +293,8 @@ def actor_section(summaries) -> list[str]:
     return out
 
 
-def evidence_section(results: Sequence, actor_index: dict[str, int], roll_up: RollUp | None) -> list[str]:
+def evidence_section(results: Sequence, actor_index: dict[str, int], roll_up: RollUp | None,
+                     notes: dict[tuple[str, str], str] | None = None) -> list[str]:
     out = ['<h2 id="evidence">Evidence</h2>']
     for j, result in enumerate(results):
         article = result.article
@@ -231,16 +308,19 @@ def evidence_section(results: Sequence, actor_index: dict[str, int], roll_up: Ro
             mentions.setdefault(actor, []).append(p)
         ordered = sorted(result.cells, key=lambda c: actor_index[c.actor])
         for cell in ordered:
-            out += cell_block(cell, cell_id(j, actor_index[cell.actor]), mentions.get(cell.actor, []))
+            out += cell_block(cell, cell_id(j, actor_index[cell.actor]), mentions.get(cell.actor, []),
+                              (notes or {}).get((cell.article, cell.actor), ""))
     return out
 
 
-def cell_block(cell: Cell, anchor: str, predictions: Sequence[SentencePrediction]) -> list[str]:
-    """The evidence of one cell: the deciding sentences, then the other mentions."""
+def cell_block(cell: Cell, anchor: str, predictions: Sequence[SentencePrediction], note: str = "") -> list[str]:
+    """The evidence of one cell: the deciding sentences, then the other mentions (``note``: a line under the heading)."""
     actor = escape(cell.actor)
     head = (f'<div class="cell s-{escape(cell.stance)}" id="{anchor}"><h4>{actor} in {escape(cell.article)}: '
             f"{badge(cell.stance)} confidence {cell.confidence:.2f}</h4>")
     out = [head]
+    if note:
+        out.append(f'<p class="note">{escape(note)}</p>')
     by_sentence = {(p.sentence, p.spans): p for p in predictions}
     used = set()
     if cell.evidence:

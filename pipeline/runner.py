@@ -8,6 +8,7 @@ configuration; the classifier is loaded lazily, once, on first use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -46,7 +47,16 @@ class StancePipeline:
     model_dir : Path, optional
         Load the model from here instead (needs ``trust_model`` outside ``models/``).
     trust_model : bool, default False
+
+    Attributes
+    ----------
+    dates : callable, optional
+        Decides an article's date for dated roles (:class:`pipeline.meta.ArticleDates`:
+        metadata, dateline, default); by default the article's own. Set before a batch,
+        so that worker processes, which get a copy of the pipeline, decide alike.
     """
+
+    dates: Callable[[Article], date | None] | None = None
 
     def __init__(self, config: TargetConfig, model: LinearStanceModel | None = None,
                  model_dir: Path | None = None, trust_model: bool = False) -> None:
@@ -80,7 +90,7 @@ class StancePipeline:
         ``level="country"`` rolls people and institutions up to whom they speak for on
         the article's date (``when`` overrides it).
         """
-        day = when or article.date
+        day = when or (self.dates(article) if self.dates else article.date)
         sentences = self.segmenter.split(article.text)
         mentions = self.resolve(sentences, day)
         pairs: list[Pair] = []

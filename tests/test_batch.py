@@ -218,7 +218,7 @@ class TestCommandLine:
     def test_progress_bar_on_a_terminal_only(self, folder):
         code, out, err = stance("classify", folder, "-f", "long", tty=True)
         assert code == 1 and "classifying" in err and "10/10" in err
-        assert out.startswith("article,actor,") and "classifying" not in out  # the bar stays on stderr
+        assert out.startswith("article,date,actor,") and "classifying" not in out  # the bar stays on stderr
         assert "skipped" in err  # notes still reach the terminal, above the bar
         # Workers fork while the bar is shown: no thread of the bar's may be running then.
         code, _, err = stance("classify", folder, "-f", "long", "--jobs", "2", tty=True)

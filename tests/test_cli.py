@@ -51,9 +51,9 @@ class TestClassify:
         result = run("classify", str(tmp_path), "-o", str(out))
         assert result.returncode == 0, result.stderr
         rows = list(csv.reader(out.open()))
-        assert rows[0] == ["actor", "second", "wire-aug3"]
+        assert rows[0] == ["actor", "wire-aug3", "second"]  # date order: the undated article last
         matrix = {r[0]: r[1:] for r in rows[1:]}
-        assert matrix["Russia"] == ["support", ""] and matrix["Chile"] == ["", "oppose"]
+        assert matrix["Russia"] == ["", "support"] and matrix["Chile"] == ["oppose", ""]
 
     def test_stdin_and_long_format(self):
         result = run("classify", "-", "--format", "long", stdin=ARTICLE)

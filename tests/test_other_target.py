@@ -68,7 +68,7 @@ def test_cli_classifies_the_samples_with_the_targets_actors(bolivia, bolivia_dic
     assert json.loads((folder / MANIFEST_FILE).read_text())["targets"] == [TARGET]
     code, rows = classify(folder)
     assert code == 0
-    assert rows[0] == ["actor", "count-dispute", "interim-government", "resignation"]
+    assert rows[0] == ["actor", "count-dispute", "resignation", "interim-government"]  # date order
     actors = {row[0] for row in rows[1:]}
     assert actors <= set(bolivia_dictionary.actors)
     assert {"Evo Morales", "Carlos Mesa", "Supreme Electoral Tribunal", "Organization of American States",
