@@ -11,7 +11,7 @@ from pipeline.training import SWAP_TARGETS
 
 # Regression floors of the shipped model (the targets in SWAP_TARGETS are the goal; the
 # model card shows where the model stands against them).
-FLOOR = {"accuracy": 0.65, "flip rate": 0.05}
+FLOOR = {"accuracy": 0.70, "flip rate": 0.05}
 
 
 def write_suite(folder, rows, camps='supporters = ["Russia"]\nopponents = ["Argentina"]\n'):
