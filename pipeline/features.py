@@ -53,6 +53,7 @@ SPEECH = frozenset({"said", "says", "told", "added", "stated", "declared", "insi
 QUOTES = frozenset({'"', "“", "”", "«", "»"})
 PUNCT = frozenset(",.;:!?()[]\"“”«»—-")
 WINDOW_LEFT, WINDOW_RIGHT = 6, 10
+CHAIN_GAP = 3  # words between a cue and the cue it acts on ("condemned the new sanctions")
 
 
 @dataclass(frozen=True)
@@ -273,8 +274,24 @@ class PairFeatures:
             if len(actors) > 1:
                 listed.update(actors)
         plain, tokens = tokens, _negate(tokens)
-        return _Template(tokens, slots, listed, heading, len(members), not QUOTES.isdisjoint(tokens),
-                         self._cue_matches(plain, tokens))
+        cues = self._cue_matches(plain, tokens)
+        return _Template(tokens, slots, listed, heading, len(members), not QUOTES.isdisjoint(tokens), cues,
+                         self._cue_chains(cues, tokens))
+
+    def _cue_chains(self, cues: list[tuple[int, int, int, bool]], tokens: list[str]) -> list[tuple[int, int]]:
+        """(position, literal number) of each cue acting on the cue just after it: "condemned
+        the sanctions", "dismissed the fraud claims", "welcomed his resignation". A stance
+        verb applied to a stance-laden thing reverses or confirms it, whoever acts; the
+        literal says which labels meet (``cues:oppose>oppose``), for a target before them."""
+        chains = []
+        for first, last, label, negated in cues:
+            for other_first, _, other_label, _ in cues:
+                gap = tokens[last + 1:other_first]
+                if 0 <= other_first - last - 1 <= CHAIN_GAP and not any(t in CLAUSE_BREAKS or t in TAGS for t in gap):
+                    labels = self.cue_patterns_[label][0], self.cue_patterns_[other_label][0]
+                    chains.append((first, self._literal_id(f"cues:{labels[0]}{':neg' if negated else ''}>{labels[1]}")))
+                    break
+        return chains
 
     def _cue_matches(self, plain: list[str], tokens: list[str]) -> list[tuple[int, int, int, bool]]:
         """(first token, last token, label, negated) of each cue phrase in the sentence
@@ -439,6 +456,26 @@ class PairFeatures:
             kept = ids >= 0
             literal_rows_.append(np.repeat(rows[entry], kept.sum(axis=1)))
             literals_.append(ids[kept])
+        if any(templates_chains := [entry[1].chains for entry in templates.values()]):
+            # Chains are rare (a few sentences in a hundred): walked in Python, for each
+            # pair's first target, when the chain follows it in its clause.
+            chains_of = [None] * len(templates_chains)
+            for _, template, number in templates.values():
+                chains_of[number] = template.chains
+            first = np.ones(len(at), dtype=bool)
+            first[1:] = rows[1:] != rows[:-1]
+            chain_rows, chain_ids = [], []
+            for e in np.flatnonzero(first).tolist():
+                row = int(rows[e])
+                chains = chains_of[template_of[row]]
+                if chains:
+                    origin = int(starts_[row] + shifts[row])
+                    for position, literal in chains:
+                        if at[e] < position + origin < end[e]:
+                            chain_rows.append(row)
+                            chain_ids.append(literal)
+            literal_rows_.append(np.array(chain_rows, dtype=np.int64))
+            literals_.append(np.array(chain_ids, dtype=np.int64))
 
         # N-grams: ranges of positions (clause, segment, windows), and the target's neighbours.
         new_at = np.flatnonzero(new)
@@ -473,6 +510,7 @@ class _Template:
     n_slots: int
     has_quote: bool
     cues: list[tuple[int, int, int, bool]]  # (first, last, label number, negated), see PairFeatures._cue_matches
+    chains: list[tuple[int, int]]  # (position, literal number), see PairFeatures._cue_chains
 
 
 @dataclass(slots=True)

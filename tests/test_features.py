@@ -206,3 +206,16 @@ def test_cue_search_finds_what_finditer_per_label_finds(config, chunks):
     # A match may end inside its last token (cues are word prefixes): compare by token span.
     assert [(label, bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1) for label, s, e in expected] == \
         [(label, bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1) for label, s, e in found]
+
+
+def test_a_cue_acting_on_a_cue_is_a_feature_of_who_acts(matcher, coreference, dictionary, config):
+    text = "Cuba condemned the new sanctions imposed by the U.S. on Caracas."
+    pairs = pairs_of(text, matcher, coreference, dictionary)
+    features = PairFeatures(config.cues)
+    cuba, us = (features.transform([pairs[a]])[0] for a in ("Cuba", "United States"))
+    assert "cues:oppose>oppose" in cuba  # condemning sanctions is not opposing Maduro
+    assert not any(f.startswith("cues:") for f in us)  # the chain is before the U.S., not its act
+    negated = pairs_of("Cuba did not reject the fraud claims.", matcher, coreference, dictionary)["Cuba"]
+    assert "cues:oppose:neg>oppose" in features.transform([negated])[0]
+    _, keys = features.encode([pairs["Cuba"]])
+    assert feature_key("cues:oppose>oppose") in set(keys.tolist())
