@@ -65,6 +65,13 @@ def parse_date(value: str | None) -> date | None:
         raise StanceError(f"--date {value!r}: use YYYY-MM-DD") from None
 
 
+def shown(path: Path | str) -> str:
+    """A path as it may be printed: control characters (escape sequences) made visible."""
+    from pipeline.read import shown as visible
+
+    return visible(str(path))
+
+
 def load_target(target: str | None):
     from pipeline.config import TargetConfig
 
@@ -105,7 +112,7 @@ def progress_bar(total: int, quiet: bool = False, label: str = "classifying") ->
 
 
 def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: str | None,
-              level: Level, strict: bool, quiet: bool, destinations: tuple[Path | None, ...], keep_sentences: bool,
+              level: Level, strict: bool, quiet: bool, destinations: tuple[str | None, ...], keep_sentences: bool,
               jobs: int = 1, scheduler: str | None = None):
     """What `classify` and `report` share: check inputs, outputs and model before any work,
     then classify every source with notes, skips and a progress bar on stderr.
@@ -123,6 +130,7 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
     for destination in destinations:  # fail before the work, not after it
         if destination:
             export.check_destination(destination)
+    export.check_distinct([d for d in destinations if d], sources)
     pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
     with progress_bar(len(sources), quiet) as (advance, say):
@@ -137,20 +145,29 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
     return config, pipeline, batch
 
 
-def write_output(output: Path, text: str, batch, quiet: bool) -> None:
-    """Write a batch's rendered result atomically and say so on stderr."""
-    from pipeline.export import write_atomic
+def write_output(output: str, text: str, batch, quiet: bool, plot: tuple[str, bytes] | None = None) -> None:
+    """Write a batch's rendered result (and its heatmap) atomically and say so on stderr.
 
-    write_atomic(output, lambda handle: handle.write(text))
+    Both are written before either is committed: a failure leaves both files as they were.
+    """
+    from pipeline.export import write_all
+
+    outputs = [(output, lambda handle: handle.write(text), False)]
+    if plot:
+        outputs.append((plot[0], lambda handle: handle.write(plot[1]), True))
+    write_all(outputs)
     if not quiet:
         actors = len({c.actor for c in batch.cells})
-        typer.echo(f"stance: wrote {output} ({actors} actors x {len(batch.articles)} articles)", err=True)
+        typer.echo(f"stance: wrote {shown(output)} ({actors} actors x {len(batch.articles)} articles)", err=True)
+        if plot:
+            typer.echo(f"stance: wrote {shown(plot[0])}", err=True)
 
 
 @app.command()
 def classify(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here instead of stdout.")] = None,
+    # str, not Path: Path() drops the slash of `-o dir/`, which must be refused, not written as a file "dir".
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the result here instead of stdout.")] = None,
     fmt: Annotated[Optional[Format], typer.Option(
         "--format", "-f", help="table (stdout default), wide matrix CSV (file default), long CSV, json.")] = None,
     level: LevelOpt = Level.actor,
@@ -160,7 +177,7 @@ def classify(
     when: DateOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw the matrix as a heatmap PNG here.")] = None,
+    plot: Annotated[Optional[str], typer.Option("--plot", help="Also draw the matrix as a heatmap PNG here.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Run on this Dask cluster instead: its scheduler address, tcp://host:port.")] = None,
@@ -179,16 +196,22 @@ def classify(
     else:
         rows = export.matrix_rows(cells, batch.articles) if fmt == Format.wide else export.long_rows(cells)
         text = export.render_csv(rows)
+    # The heatmap is drawn before anything is written: if it fails, no output has changed.
+    image = None
+    if plot:
+        from pipeline.plot import render_png
+
+        image = (plot, render_png(cells, batch.articles, config.description))
     if output:
-        write_output(output, text, batch, quiet)
+        write_output(output, text, batch, quiet, image)
     else:
         sys.stdout.write(text)
-    if plot:
-        from pipeline.plot import write_png
+        if image:
+            from pipeline.export import write_atomic
 
-        write_png(plot, cells, batch.articles, config.description)
-        if not quiet:
-            typer.echo(f"stance: wrote {plot}", err=True)
+            write_atomic(plot, lambda handle: handle.write(image[1]), binary=True)
+            if not quiet:
+                typer.echo(f"stance: wrote {shown(plot)}", err=True)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
@@ -196,7 +219,7 @@ def classify(
 @app.command()
 def report(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write.")],
     level: LevelOpt = Level.actor,
     target: TargetOpt = None,
     model: ModelOpt = None,
@@ -404,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=argv, prog_name="stance", standalone_mode=False)
     except StanceError as exc:
-        typer.echo(f"stance: error: {exc}", err=True)
+        typer.echo(f"stance: error: {shown(str(exc))}", err=True)  # one line, whatever a file name holds
         return EXIT_ERROR
     except typer.Exit as exc:
         return exc.exit_code

@@ -1,0 +1,224 @@
+"""Issue 22: nothing lost, nothing hangs, every failure one line.
+
+Most cases run ``pipeline.cli.main`` in this process with a tiny model trained into a
+temporary folder (``--model ... --trust-model``); kills and hangs need a real process.
+Devices and root are never needed: FIFOs, symbolic links, temporary folders and
+fault-injection (monkeypatch) stand in for them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from tiny import csv_rows
+
+from pipeline import export
+from pipeline.cli import main
+from pipeline.corpus import load_corpus
+from pipeline.errors import StanceError
+from pipeline.model import fit, save_model
+
+ARTICLE = "Chile rejected the official result, while Mexico asked for the tally sheets.\n"
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory, dictionary, config) -> Path:
+    train = tmp_path_factory.mktemp("train")
+    (train / "tiny.csv").write_text(csv_rows())
+    folder = tmp_path_factory.mktemp("model") / "tiny"
+    save_model(fit(load_corpus(train, dictionary), config, C=1.0), folder)
+    return folder
+
+
+@pytest.fixture()
+def stance(model_dir, capsys):
+    """Run ``stance COMMAND ARGS`` in this process: (exit code, stdout, stderr)."""
+
+    def run(*args: str, command: str = "classify") -> tuple[int, str, str]:
+        extra = ["--model", str(model_dir), "--trust-model"] if command in ("classify", "report") else []
+        code = main([command, *map(str, args), *extra])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def one_line_error(code: int, err: str, expected: int = 2) -> str:
+    assert code == expected, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("stance: error: "), err
+    return lines[0]
+
+
+@pytest.fixture()
+def article(tmp_path) -> Path:
+    path = tmp_path / "a.txt"
+    path.write_text(ARTICLE)
+    return path
+
+
+# --- outputs: write through non-regular files, refuse clashes, commit all at the end --------------
+
+def test_output_onto_a_symlink_writes_its_target(stance, article, tmp_path):
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old\n")
+    link.symlink_to(real)
+    code, _, err = stance(article, "-o", link, "-q")
+    assert code == 0, err
+    assert link.is_symlink() and real.read_text().startswith("actor,a\n")
+
+
+def test_output_onto_a_fifo_writes_through_or_refuses(stance, article, tmp_path):
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    code, _, err = stance(article, "-o", fifo)  # nobody reads it: refused at once, not a hang
+    assert one_line_error(code, err).endswith("a named pipe that nobody reads")
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader; the matrix fits in the pipe's buffer
+    try:
+        code, _, err = stance(article, "-o", fifo, "-q")
+        assert code == 0, err
+        assert os.read(reader, 65536).startswith(b"actor,a\n")
+    finally:
+        os.close(reader)
+    assert fifo.is_fifo()
+
+
+def test_output_onto_a_character_device_is_never_replaced(stance, article):
+    before = os.stat("/dev/null")
+    code, _, err = stance(article, "-o", "/dev/null", "-q")
+    assert code == 0, err
+    after = os.stat("/dev/null")
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    code, _, err = stance(article, "-o", "/dev/full")
+    assert one_line_error(code, err).endswith("cannot write /dev/full (No space left on device)")
+
+
+def test_output_equal_to_an_input_or_another_output_is_refused(stance, article, tmp_path):
+    code, _, err = stance(article, "-o", article)
+    assert one_line_error(code, err).endswith("a.txt is also an input of this run")
+    assert article.read_text() == ARTICLE
+    (tmp_path / "x").write_text("keep")
+    code, _, err = stance(article, "-o", tmp_path / "x", "--plot", tmp_path / "x")
+    assert one_line_error(code, err).endswith("x is also another output of this run")
+    assert (tmp_path / "x").read_text() == "keep"
+
+
+def test_output_folder_with_a_slash_is_refused(stance, article, tmp_path):
+    code, _, err = stance(article, "-o", f"{tmp_path}/new/")
+    assert one_line_error(code, err).endswith("is a folder: give a file name")
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_failed_plot_leaves_the_csv_unchanged(stance, article, tmp_path, monkeypatch):
+    out = tmp_path / "m.csv"
+    out.write_text("previous\n")
+    from pipeline import plot
+
+    def broken(*args, **kwargs):
+        raise StanceError("cannot draw")
+
+    monkeypatch.setattr(plot, "render_png", broken)
+    code, _, err = stance(article, "-o", out, "--plot", tmp_path / "m.png")
+    assert one_line_error(code, err).endswith("cannot draw")
+    assert out.read_text() == "previous\n"
+
+    monkeypatch.undo()
+    real_commit = export.Output.commit
+
+    def commit(self):  # the second output fails while being committed... after the first one:
+        if str(self.path).endswith(".png"):  # the point is that both were written before either
+            raise StanceError("disk full")
+        real_commit(self)
+
+    monkeypatch.setattr(export.Output, "commit", commit)
+    writes = []
+    real_write = export.Output.__init__
+
+    def init(self, *args, **kwargs):
+        writes.append(args[0])
+        real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(export.Output, "__init__", init)
+    code, _, err = stance(article, "-o", out, "--plot", tmp_path / "m.png")
+    assert code == 2 and len(writes) == 2
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_stale_temporary_files_of_killed_runs_are_removed(tmp_path):
+    out = tmp_path / "m.csv"
+    dead = tmp_path / f".m.csv.{2**22 + 12345}.abcd{export.TMP_SUFFIX}"  # above pid_max's default: no such process
+    alive = tmp_path / f".m.csv.{os.getppid()}.abcd{export.TMP_SUFFIX}"
+    other = tmp_path / ".m.csv.notes"
+    for path in (dead, alive, other):
+        path.write_text("x" * 1000)
+    export.write_atomic(out, lambda handle: handle.write("new"))
+    assert out.read_text() == "new"
+    assert not dead.exists() and alive.exists() and other.exists()
+
+
+# --- inputs: special entries reported, one NUL rule, invisible text is blank, names escaped -------
+
+def test_folder_entries_that_are_not_regular_files_are_reported_not_opened(stance, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLE)
+    os.mkfifo(folder / "fifo.txt")  # opening it for reading would wait for a writer forever
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    (folder / "null.txt").symlink_to("/dev/null")
+    code, _, err = stance(folder, "-o", tmp_path / "m.csv")
+    assert code == 1, err
+    assert "fifo.txt: not a regular file (a named pipe), not read" in err
+    assert "null.txt: not a regular file (a character device), not read" in err
+    assert "loop.txt: cannot read (Too many levels of symbolic links)" in err
+    assert "Traceback" not in err
+
+
+def test_folder_without_read_permission_is_one_line(stance, tmp_path, monkeypatch):
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "scandir", denied)  # running as root, chmod 000 would not stop us
+    code, _, err = stance(tmp_path)
+    assert one_line_error(code, err).endswith(f"{tmp_path}: cannot list folder (Permission denied)")
+
+
+def test_a_nul_byte_is_binary_wherever_it_is():
+    from pipeline.read import decode
+
+    for raw in (b"ab\x00cd", b"Chile rejected it. " * 400 + b"\x00 end"):  # before and after the first 4 KB
+        with pytest.raises(StanceError, match="binary file"):
+            decode(raw, "x.txt")
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200c\u200d\ufeff\u2060", " \u00ad\n\u200e\u3164\t"])
+def test_invisible_characters_only_is_blank(text):
+    from pipeline.read import article_from_bytes
+
+    with pytest.raises(StanceError, match="empty article"):
+        article_from_bytes(text.encode(), "x", "x.txt")
+
+
+def test_control_characters_in_file_names_are_escaped(stance, tmp_path):
+    evil = tmp_path / "\x1b[2Jclear\r.txt"
+    evil.write_bytes(b"\x89PNG\r\n\x1a\n\x00")
+    code, _, err = stance(evil)
+    line = one_line_error(code, err)
+    assert "\x1b" not in err and "\\x1b[2Jclear\\x0d.txt: binary file" in line
+
+
+def test_a_carriage_return_in_a_file_name_is_quoted_in_csv(stance, tmp_path):
+    import csv
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "one\rtwo.txt").write_text(ARTICLE)
+    (folder / "b.txt").write_text(ARTICLE)
+    for fmt in ("wide", "long"):
+        out = tmp_path / f"{fmt}.csv"
+        code, _, err = stance(folder, "-o", out, "-f", fmt, "-q")
+        assert code == 0, err
+        rows = list(csv.reader(out.open(newline="")))
+        ids = rows[0][1:] if fmt == "wide" else sorted({r[0] for r in rows[1:]})
+        assert ids == ["b", "one\rtwo"], rows
