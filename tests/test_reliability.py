@@ -222,3 +222,99 @@ def test_a_carriage_return_in_a_file_name_is_quoted_in_csv(stance, tmp_path):
         rows = list(csv.reader(out.open(newline="")))
         ids = rows[0][1:] if fmt == "wide" else sorted({r[0] for r in rows[1:]})
         assert ids == ["b", "one\rtwo"], rows
+
+
+# --- models: never no model, weights checked beyond their hash -----------------------------------
+
+def _rehash(folder: Path) -> None:
+    """Rewrite the manifest's hashes as someone who can write the folder could."""
+    import hashlib
+    import json
+
+    from pipeline.model import MANIFEST_FILE
+
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    manifest["sha256"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in manifest["sha256"]}
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "nan", "shape", "dtype", "not a zip member"])
+def test_weights_whose_hash_matches_are_still_checked(stance, model_dir, article, tmp_path, damage):
+    import shutil
+
+    import numpy as np
+
+    from pipeline.model import WEIGHTS_FILE
+
+    folder = tmp_path / "m"
+    shutil.copytree(model_dir, folder)
+    weights = folder / WEIGHTS_FILE
+    if damage == "garbage":
+        weights.write_bytes(os.urandom(5000))
+    else:
+        with np.load(weights, allow_pickle=False) as npz:
+            arrays = dict(npz)
+        if damage == "nan":
+            arrays["coef"][0, 0] = np.nan
+        elif damage == "shape":
+            arrays["idf"] = arrays["idf"][:-1]
+        elif damage == "dtype":
+            arrays["coef"] = arrays["coef"].astype(np.complex128)
+        else:
+            del arrays["intercept"]
+        np.savez(weights, **arrays)
+    _rehash(folder)
+    code = main(["classify", str(article), "--model", str(folder), "--trust-model"])
+    assert code == 2
+    from pipeline.model import load_model
+
+    with pytest.raises(StanceError, match="unreadable weights"):
+        load_model(folder, trust=True)
+
+
+def test_a_train_killed_between_its_renames_leaves_a_model(model_dir, tmp_path, dictionary, config):
+    import shutil
+
+    from pipeline.model import load_model
+
+    folder = tmp_path / "models" / "tiny"
+    folder.parent.mkdir()
+    old = folder.with_name(".tiny.old")
+    shutil.copytree(model_dir, old)  # the state after `rename(model, .old)`, killed before the second rename
+    staging = folder.with_name(f".tiny.{2**22 + 12345}.abcd.staging")  # a dead process's staging folder
+    staging.mkdir()
+    (staging / "model.joblib").write_bytes(b"x" * 1000)
+    assert load_model(folder, trust=True).labels  # the old model is still used
+    assert old.is_dir() and not folder.exists()  # ... and not moved by a reader
+    train = tmp_path / "train"
+    train.mkdir()
+    (train / "tiny.csv").write_text(csv_rows())
+    save_model(fit(load_corpus(train, dictionary), config, C=1.0), folder)
+    assert load_model(folder, trust=True).labels
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["tiny"]
+
+
+def test_a_failed_swap_puts_the_old_model_back(model_dir, tmp_path, dictionary, config, monkeypatch):
+    import shutil
+
+    from pipeline.model import load_model
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(model_dir, folder)
+    train = tmp_path / "train"
+    train.mkdir()
+    (train / "tiny.csv").write_text(csv_rows())
+    trained = fit(load_corpus(train, dictionary), config, C=1.0)
+    real_rename = Path.rename
+
+    def rename(self, target):
+        if self.name.endswith(".staging"):
+            raise KeyboardInterrupt  # Ctrl-C between the two renames
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(trained, folder)
+    monkeypatch.undo()
+    assert load_model(folder, trust=True).labels
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny", "train"]
