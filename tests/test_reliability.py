@@ -318,3 +318,121 @@ def test_a_failed_swap_puts_the_old_model_back(model_dir, tmp_path, dictionary, 
     monkeypatch.undo()
     assert load_model(folder, trust=True).labels
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny", "train"]
+
+
+# --- processes and networks: workers die with their parent, every wait has a deadline ------------
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_workers_die_with_their_parent(model_dir, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(400):  # long enough that the run is still going when it is killed
+        (folder / f"a{i:03d}.txt").write_text(ARTICLE * 40)
+    run = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "classify", str(folder), "-o", str(tmp_path / "m.csv"),
+                            "--jobs", "2", "--model", str(model_dir), "--trust-model", "-q"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 12
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = _children(run.pid)
+        assert len(workers) >= 2, "the workers did not start"
+        run.send_signal(signal.SIGKILL)
+        run.wait(5)
+        deadline = time.monotonic() + 2
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)]
+    finally:  # whatever happened, leave no process behind
+        run.kill()
+        for w in workers:
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)
+
+
+def test_jobs_beyond_the_cores_are_capped_with_a_note(stance, tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.txt").write_text(ARTICLE)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    code, out, err = stance(folder, "--jobs", "999", "-f", "long")
+    assert code == 0, err
+    assert "stance: --jobs 999: this machine has 1 core(s), using 1 worker processes" in err
+    assert out.count(",Chile,") == 3
+
+
+@pytest.mark.parametrize("address", ["not a url", "http://x", "inproc://", "tcp://host", "tcp://:8786", "tcp://h:99999"])
+def test_a_bad_scheduler_address_is_one_line_at_once(stance, tmp_path, address):
+    import time
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(ARTICLE)
+    started = time.monotonic()
+    code, _, err = stance(tmp_path, "--scheduler", address)
+    assert one_line_error(code, err).endswith(f"--scheduler {address!r}: give a Dask scheduler address, tcp://host:port")
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("answer", [None, b"HTTP/1.1 400 Bad Request\r\n\r\n", b"\xff" * 8])
+def test_a_scheduler_that_never_answers_or_is_not_dask(stance, tmp_path, monkeypatch, answer):
+    import socket
+    import threading
+    import time
+    from contextlib import suppress
+
+    from pipeline import batch
+
+    monkeypatch.setattr(batch, "CONNECT_TIMEOUT", "2s")
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(ARTICLE)
+    server = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def serve() -> None:
+        with suppress(OSError):
+            while True:
+                peer, _ = server.accept()
+                held.append(peer)  # accepted, and never answered (or answered in another protocol)
+                if answer:
+                    peer.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        started = time.monotonic()
+        code, _, err = stance(tmp_path, "--scheduler", f"tcp://127.0.0.1:{server.getsockname()[1]}")
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+        for peer in held:
+            peer.close()
+    line = one_line_error(code, err)
+    assert ("no answer within 2 s" in line) if answer is None else ("not a Dask scheduler" in line)
+    assert elapsed < 6
