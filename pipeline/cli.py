@@ -6,6 +6,9 @@ Every failure the user can fix ends as one line on stderr and a non-zero exit:
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -423,7 +426,35 @@ def corpus_describe(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every user error into one line on stderr."""
+    code = _run(argv)
+    # What is still buffered for stdout is written now, while an error can still be one
+    # line: at interpreter exit a closed pipe or a full disk gives a traceback-like message.
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:  # `stance ... | head`: the reader wanted no more, not an error
+        _silence_stdout()
+    except OSError as exc:
+        _silence_stdout()
+        typer.echo(f"stance: error: cannot write to stdout ({exc.strerror or exc})", err=True)
+        return code or EXIT_ERROR
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _run(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): an error when something is printed
+        sys.stdout = _ClosedStdout()
     try:
         result = command.main(args=argv, prog_name="stance", standalone_mode=False)
     except StanceError as exc:
@@ -440,10 +471,40 @@ def main(argv: list[str] | None = None) -> int:
             typer.echo(f"stance: error: {message}".replace("\n", " "), err=True)
         return EXIT_ERROR
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except SystemExit as exc:
+        if isinstance(exc.__context__, BrokenPipeError):  # click turns a closed pipe into exit(1)
+            _silence_stdout()
+            return 0
+        raise
+    except OSError as exc:
+        if not _is_stdout_error(exc):
+            raise
+        _silence_stdout()
+        typer.echo(f"stance: error: cannot write to stdout ({exc.strerror or exc})", err=True)
+        return EXIT_ERROR
     if result == 130:  # Typer turns Ctrl-C into Exit(130) and returns it without a word
         typer.echo("stance: interrupted", err=True)
     return result if isinstance(result, int) else 0
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands for a stdout that was closed before we started: writing to it is an error."""
+
+    def write(self, text: str) -> int:
+        if text:
+            raise OSError(errno.EBADF, "stdout is closed")
+        return 0
+
+    def fileno(self) -> int:
+        raise ValueError("stdout is closed")
+
+
+def _is_stdout_error(exc: OSError) -> bool:
+    # Our own files' errors are StanceErrors already; a bare OSError here comes from
+    # writing the result to stdout (a full disk, a closed descriptor).
+    return exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG)
 
 
 if __name__ == "__main__":

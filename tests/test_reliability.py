@@ -436,3 +436,81 @@ def test_a_scheduler_that_never_answers_or_is_not_dask(stance, tmp_path, monkeyp
     line = one_line_error(code, err)
     assert ("no answer within 2 s" in line) if answer is None else ("not a Dask scheduler" in line)
     assert elapsed < 6
+
+
+# --- streams: stdout closed, full or gone is one line or quiet -----------------------------------
+
+def _cli(*args: str, **kwargs):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], stderr=subprocess.PIPE, text=True, timeout=60,
+                          **kwargs)
+
+
+def test_stdout_full_closed_or_gone(model_dir, article):
+    import subprocess
+    import sys
+
+    model = ["--model", str(model_dir), "--trust-model"]
+    with open("/dev/full", "w") as full:
+        result = _cli("classify", str(article), *model, stdout=full)
+    assert result.returncode == 2 and result.stderr == "stance: error: cannot write to stdout (No space left on device)\n"
+    result = subprocess.run(["sh", "-c", 'exec "$0" -m pipeline.cli "$@" >&-', sys.executable, "classify", str(article),
+                             *model], stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr == "stance: error: cannot write to stdout (stdout is closed)\n"
+    reader = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "classify", str(article), *model],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()  # `| head -0`: the reader is gone before anything is written
+    _, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0 and err == b""
+
+
+# --- target files: a schema, every error at once --------------------------------------------------
+
+def test_target_values_of_the_wrong_type_are_all_reported(tmp_path):
+    from pipeline.config import TargetConfig
+
+    path = tmp_path / "bad.toml"
+    path.write_text('name = 5\ndescription = ["a"]\nactors = "a.toml"\ntrain = "t"\nmodel = ""\ncolour = "red"\n'
+                    '[cues]\nsupport = [1, 2]\noppose = "loyal"\nmaybe = ["x"]\n')
+    with pytest.raises(StanceError) as error:
+        TargetConfig.load(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    for fragment in ("'name' must be a string, not an integer 5", "'description' must be a string, not a list ['a']",
+                     "'model' must not be empty", "unknown key 'colour'",
+                     "[cues] 'support' item 1 must be a non-empty string, not an integer 1",
+                     "[cues] 'oppose' must be a list of strings, not a string 'loyal'", "[cues] 'maybe': unknown class"):
+        assert fragment in message, message
+
+
+@pytest.mark.parametrize("target", ["../../x", "", "a/b", ".hidden"])
+def test_a_target_name_stays_in_targets(capsys, target):
+    code = main(["actors", "list", "--target", target])
+    assert "give a target name" in one_line_error(code, capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ('aliases = [","]', "alias ',' has no letter or digit"),
+    ('aliases = ["."]', "alias '.' has no letter or digit"),
+    ('aliases = ["of"]', "alias 'of' is a common word"),
+    ("demonym = 5", "'demonym' must be a non-empty string, not 5"),
+])
+def test_actor_dictionary_mistakes(tmp_path, entry, message):
+    from pipeline.actors import ActorDictionary
+
+    path = tmp_path / "actors.toml"
+    path.write_text(f'[[actors]]\nname = "Chile"\nkind = "country"\n{entry}\n')
+    with pytest.raises(StanceError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        ActorDictionary.load(path)
+
+
+def test_home_government_must_name_an_actor(tmp_path, capsys):
+    root = Path(__file__).resolve().parent.parent
+    path = tmp_path / "t.toml"
+    path.write_text(f'name = "t"\nactors = "{root}/data/actors/maduro-2024.toml"\ntrain = "t"\nmodel = "m"\n'
+                    'home_government = "Government of Atlantis"\n')
+    code = main(["actors", "resolve", "the government", "--target", str(path)])
+    assert one_line_error(code, capsys.readouterr().err).endswith(
+        "home_government 'Government of Atlantis' is not an actor of " f"{root}/data/actors/maduro-2024.toml")
