@@ -226,7 +226,15 @@ def die_with_parent(parent: int) -> None:
             if os.getppid() != parent:  # the parent died before prctl: no signal will come
                 os._exit(1)
             return
+    watch_parent(parent)
 
+
+def watch_parent(parent: int) -> None:
+    """End this process within :data:`WATCH_PARENT_S` of ``parent``'s end, from a daemon thread.
+
+    For workers that another thread of the parent may have started (joblib's), where the
+    kernel's parent-death signal would fire when that thread ends, not the parent.
+    """
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(WATCH_PARENT_S)

@@ -514,3 +514,51 @@ def test_home_government_must_name_an_actor(tmp_path, capsys):
     code = main(["actors", "resolve", "the government", "--target", str(path)])
     assert one_line_error(code, capsys.readouterr().err).endswith(
         "home_government 'Government of Atlantis' is not an actor of " f"{root}/data/actors/maduro-2024.toml")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for child in _children(pid):
+        found += [child, *_descendants(child)]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_train_workers_die_with_it(tmp_path, config):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "t.toml"
+    target.write_text(f'name = "t"\nactors = "{config.actors_path}"\ntrain = "{config.train_path}"\n'
+                      f'model = "{tmp_path / "model"}"\nhome_government = "{config.home_government}"\n')
+    run = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "train", "--target", str(target)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline:  # cross-validation's joblib workers
+            time.sleep(0.1)
+            workers = [p for p in _descendants(run.pid) if "popen_loky" in _cmdline(p)]
+            if len(workers) >= 2:
+                break
+        assert workers, "no joblib worker started"
+        run.send_signal(signal.SIGKILL)
+        run.wait(5)
+        deadline = time.monotonic() + 2
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)]
+    finally:
+        run.kill()
+        for w in workers:
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)
