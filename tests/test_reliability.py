@@ -551,6 +551,7 @@ def test_train_workers_die_with_it(tmp_path, config):
             if len(workers) >= 2:
                 break
         assert workers, "no joblib worker started"
+        time.sleep(1.5)  # a worker watches its parent once started (imports done); on a loaded machine that takes a while
         run.send_signal(signal.SIGKILL)
         run.wait(5)
         deadline = time.monotonic() + 2
