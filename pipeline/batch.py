@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -144,8 +144,13 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
 def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: str = "actor", when: date | None = None,
                      strict: bool = False, on_note: Callable[[str], None] | None = None,
                      on_skip: Callable[[ReadFailure], None] | None = None, keep_sentences: bool = False,
-                     jobs: int = 1, scheduler: Any = None, on_progress: Callable[[int], None] | None = None) -> BatchResult:
-    """Classify every source; see :func:`iter_results`."""
+                     jobs: int = 1, scheduler: Any = None, on_progress: Callable[[int], None] | None = None,
+                     on_result: Callable[[ArticleResult], None] | None = None) -> BatchResult:
+    """Classify every source; see :func:`iter_results`.
+
+    With ``on_result``, each full result is handed to it (to be written out) and the batch
+    keeps only the article's id and cells, so that memory stays flat.
+    """
     batch = BatchResult()
     for item in iter_results(pipeline, sources, level, when, strict, on_note, keep_sentences, jobs, scheduler,
                              on_progress):
@@ -153,6 +158,9 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
             batch.skipped.append(item)
             if on_skip:
                 on_skip(item)
+        elif on_result:
+            on_result(item)
+            batch.results.append(ArticleResult(replace(item.article, text=""), [], [], [], item.cells))
         else:
             batch.results.append(item)
     return batch

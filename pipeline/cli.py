@@ -116,10 +116,12 @@ def progress_bar(total: int, quiet: bool = False, label: str = "classifying") ->
 
 def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: str | None,
               level: Level, strict: bool, quiet: bool, destinations: tuple[str | None, ...], keep_sentences: bool,
-              jobs: int = 1, scheduler: str | None = None):
+              jobs: int = 1, scheduler: str | None = None, on_start=None):
     """What `classify` and `report` share: check inputs, outputs and model before any work,
     then classify every source with notes, skips and a progress bar on stderr.
 
+    ``on_start(config)``, once everything is checked, returns a function that is handed
+    each result as it comes (see :func:`~pipeline.batch.classify_sources`).
     Returns the target configuration, the pipeline and the :class:`~pipeline.batch.BatchResult`.
     """
     from pipeline import export
@@ -136,12 +138,13 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
     export.check_distinct([d for d in destinations if d], sources)
     pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
+    on_result = on_start(config) if on_start else None
     with progress_bar(len(sources), quiet) as (advance, say):
         batch = classify_sources(
             pipeline, sources, level.value, day, strict or len(sources) == 1,  # one input: its own error line
             on_note=None if quiet else lambda note: say(f"stance: {note}"),
             on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
-            keep_sentences=keep_sentences, jobs=jobs, scheduler=scheduler, on_progress=advance,
+            keep_sentences=keep_sentences, jobs=jobs, scheduler=scheduler, on_progress=advance, on_result=on_result,
         )
     if not batch.results:
         fail("no readable article among the inputs")
@@ -189,13 +192,13 @@ def classify(
     from pipeline import export
 
     fmt = fmt or (Format.wide if output else Format.table)
+    if fmt == Format.json:
+        return classify_json(paths, output, level, target, model, trust_model, when, strict, quiet, plot, jobs, scheduler)
     config, _, batch = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output, plot),
-                                 keep_sentences=fmt == Format.json, jobs=jobs, scheduler=scheduler)
+                                 keep_sentences=False, jobs=jobs, scheduler=scheduler)
     cells = batch.cells
     if fmt == Format.table:
         text = export.render_table(cells, batch.articles)
-    elif fmt == Format.json:
-        text = export.render_json(batch.results, config, level.value)
     else:
         rows = export.matrix_rows(cells, batch.articles) if fmt == Format.wide else export.long_rows(cells)
         text = export.render_csv(rows)
@@ -215,6 +218,63 @@ def classify(
             write_atomic(plot, lambda handle: handle.write(image[1]), binary=True)
             if not quiet:
                 typer.echo(f"stance: wrote {shown(plot)}", err=True)
+    if batch.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+def classify_json(paths: list[str], output: str | None, level: Level, target: str | None, model: Path | None,
+                  trust_model: bool, when: str | None, strict: bool, quiet: bool, plot: str | None, jobs: int,
+                  scheduler: str | None) -> None:
+    """`classify --format json`: each article's document is written as soon as it is
+    classified (to the output's temporary file, or a temporary file for stdout), so that
+    memory does not grow with the batch; nothing is published before the run succeeds."""
+    import shutil
+    import tempfile
+
+    from pipeline import export
+
+    staged: list[export.Output] = []  # the outputs, in temporary files until the end
+    state: dict = {}  # the JSON stream, and the temporary file that stands for stdout
+
+    def start(config):
+        if output:
+            staged.append(export.Output(output))
+            handle = staged[0].handle
+        else:  # stdout gets the document once it is complete, never half of it
+            handle = state["spool"] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        state["stream"] = export.JsonStream(handle, config, level.value)
+        return state["stream"].write
+
+    try:
+        config, _, batch = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output, plot),
+                                     keep_sentences=True, jobs=jobs, scheduler=scheduler, on_start=start)
+        state["stream"].close()
+        if plot:  # drawn before anything is published: if it fails, no output has changed
+            from pipeline.plot import render_png
+
+            image = render_png(batch.cells, batch.articles, config.description)
+            staged.append(export.Output(plot, binary=True))
+            staged[-1].handle.write(image)
+        if "spool" in state:
+            state["spool"].seek(0)
+            shutil.copyfileobj(state["spool"], sys.stdout)
+        for item in staged:
+            item.commit()
+    except OSError as exc:
+        if not output and (isinstance(exc, BrokenPipeError) or _is_stdout_error(exc)):
+            raise  # writing to stdout: main() reports it
+        raise StanceError(f"cannot write {shown(output or plot or '')} ({exc.strerror or exc})") from None
+    finally:
+        for item in staged:
+            item.discard()
+        if "spool" in state:
+            state["spool"].close()
+    if not quiet:
+        if output:
+            actors = len({c.actor for c in batch.cells})
+            typer.echo(f"stance: wrote {shown(output)} ({actors} actors x {len(batch.articles)} articles)", err=True)
+        if plot:
+            typer.echo(f"stance: wrote {shown(plot)}", err=True)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 

@@ -295,6 +295,25 @@ def render_json(results: Sequence, config, level: str) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+class JsonStream:
+    """Write the document of :func:`render_json` article by article, byte for byte the same,
+    so that memory does not grow with the number of articles."""
+
+    def __init__(self, handle: IO[str], config, level: str) -> None:
+        self.handle, self.count = handle, 0
+        head = json.dumps({"target": config.name, "description": config.description, "level": level, "articles": []},
+                          ensure_ascii=False, indent=2)
+        self.head = head[:-len("[]\n}")]  # up to "articles": , the list is written here
+
+    def write(self, result) -> None:
+        text = json.dumps(article_document(result), ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        self.handle.write((self.head + "[\n    " if not self.count else ",\n    ") + text)
+        self.count += 1
+
+    def close(self) -> None:
+        self.handle.write(self.head + "[]\n}\n" if not self.count else "\n  ]\n}\n")
+
+
 def article_document(result) -> dict:
     by_sentence: dict[int, list] = {}
     for p in result.predictions:

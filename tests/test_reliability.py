@@ -563,3 +563,38 @@ def test_train_workers_die_with_it(tmp_path, config):
         for w in workers:
             if _alive(w):
                 os.kill(w, signal.SIGKILL)
+
+
+# --- resources: JSON is written article by article -----------------------------------------------
+
+def test_json_streams_the_same_document(stance, tmp_path, monkeypatch):
+    import io
+    import json
+
+    from pipeline import batch
+    from pipeline.config import TargetConfig
+    from pipeline.export import JsonStream, render_json
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text(ARTICLE)
+    code, streamed, err = stance(folder, "-f", "json")
+    assert code == 0, err
+    kept, real = [], batch.classify_sources
+
+    def spy(*args, **kwargs):  # what the batch keeps in memory while the document is streamed
+        assert kwargs.get("on_result") is not None
+        result = real(*args, **kwargs)
+        kept.extend(result.results)
+        return result
+
+    monkeypatch.setattr(batch, "classify_sources", spy)
+    code, _, err = stance(folder, "-f", "json", "-o", tmp_path / "j.json", "-q")
+    assert code == 0, err
+    assert (tmp_path / "j.json").read_text() == streamed
+    assert len(kept) == 3 and all(not r.sentences and not r.article.text for r in kept)
+    assert [a["id"] for a in json.loads(streamed)["articles"]] == ["a0", "a1", "a2"]
+    empty = JsonStream(io.StringIO(), TargetConfig.load(), "actor")
+    empty.close()
+    assert empty.handle.getvalue() == render_json([], TargetConfig.load(), "actor")
