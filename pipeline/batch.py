@@ -355,9 +355,11 @@ class _DaskEngine:
         except ImportError:  # pragma: no cover - a dependency, but an optional one for library users
             raise StanceError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
         if isinstance(scheduler, Client):
+            self.address = str(getattr(scheduler.scheduler, "address", "the client's"))
             self.client, self.owned = scheduler, False
         else:
-            self.client, self.owned = _connect(str(scheduler)), True
+            self.address = str(scheduler)
+            self.client, self.owned = _connect(self.address), True
         try:
             self.workers = max(1, sum(self.client.nthreads().values()))
         except Exception as exc:
@@ -379,8 +381,12 @@ class _DaskEngine:
             shared = client.scatter(pipeline, broadcast=True, hash=False)
             yield from _in_order(chunks, lambda articles: client.submit(_dask_task, shared, articles, options, pure=False),
                                  IN_FLIGHT * self.workers, pending)
-        except (OSError, TimeoutError, CancelledError) as exc:  # the scheduler or its workers died mid-run
-            raise StanceError(f"lost the Dask scheduler ({_first_line(exc) or type(exc).__name__})") from None
+        except Exception as exc:
+            # The client cancels every task when it loses the scheduler, and some of its calls
+            # then fail in other ways; an error of a task on a live cluster is raised as it is.
+            if isinstance(exc, (CancelledError, OSError, TimeoutError)) or client.status != "running":
+                raise StanceError(f"lost the Dask scheduler at {self.address} during the run") from None
+            raise
         finally:
             if self.owned:
                 self.close()

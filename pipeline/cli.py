@@ -132,6 +132,8 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
     config = load_target(target)
     day = parse_date(when)
     sources = list_sources(paths)
+    if scheduler:
+        quiet_dask()
     for destination in destinations:  # fail before the work, not after it
         if destination:
             export.check_destination(destination)
@@ -149,6 +151,20 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
     if not batch.results:
         fail("no readable article among the inputs")
     return config, pipeline, batch
+
+
+def quiet_dask() -> None:
+    """Silence dask.distributed's own logging: a lost scheduler would print tracebacks from its
+    event loop's thread (reconnection attempts, closing) before our one-line error."""
+    import logging
+
+    try:
+        import distributed  # noqa: F401 - its import configures the loggers silenced here
+    except ImportError:
+        return
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def write_output(output: str, text: str, batch, quiet: bool, plot: tuple[str, bytes] | None = None) -> None:

@@ -598,3 +598,30 @@ def test_json_streams_the_same_document(stance, tmp_path, monkeypatch):
     empty = JsonStream(io.StringIO(), TargetConfig.load(), "actor")
     empty.close()
     assert empty.handle.getvalue() == render_json([], TargetConfig.load(), "actor")
+
+
+def test_a_scheduler_lost_mid_run_is_one_line(stance, tmp_path, monkeypatch):
+    import threading
+    from contextlib import suppress
+
+    distributed = pytest.importorskip("distributed")
+    from pipeline import batch
+
+    monkeypatch.setattr(batch, "CONNECT_TIMEOUT", "3s")  # also how long the client tries to reconnect
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3000):
+        (folder / f"a{i:04d}.txt").write_text(ARTICLE * 5)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                       host="127.0.0.1", dashboard_address=None)
+    address = cluster.scheduler_address
+    killer = threading.Timer(2.0, cluster.close)
+    killer.start()
+    try:
+        code, _, err = stance(folder, "--scheduler", address, "-o", tmp_path / "m.csv")
+    finally:
+        killer.join()
+        with suppress(Exception):  # closed already by the timer (closing twice fails inside distributed)
+            cluster.close()
+    assert one_line_error(code, err) == f"stance: error: lost the Dask scheduler at {address} during the run"
+    assert not (tmp_path / "m.csv").exists()
