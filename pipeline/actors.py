@@ -271,7 +271,14 @@ def _parse_actor(entry: object, where: str) -> Actor:
             raise StanceError(f"{where}: '{key}' must be a list of non-empty strings")
         bad = [a for a in forms if a.strip() in STOP_ALIASES]
         if bad:
-            raise StanceError(f"{where}: {key[:-1]} {bad[0]!r} is a common word and would match everywhere")
+            raise StanceError(f"{where}: {SINGULAR[key]} {bad[0]!r} is a common word and "
+                              "would match everywhere")
+        bad = [a for a in forms if not any(ch.isalnum() for ch in a)]  # ",", "." would match every list
+        if bad:
+            raise StanceError(f"{where}: {SINGULAR[key]} {bad[0]!r} has no letter or digit")
+    demonym = entry.get("demonym")
+    if demonym is not None and not (isinstance(demonym, str) and demonym.strip()):
+        raise StanceError(f"{where}: 'demonym' must be a non-empty string, not {demonym!r}")
     camp = entry.get("camp")
     if camp is not None and camp not in CAMPS:
         raise StanceError(f"{where}: camp must be one of {', '.join(CAMPS)}, not {camp!r}")
@@ -290,7 +297,9 @@ def _parse_actor(entry: object, where: str) -> Actor:
                  camp=camp, gender=gender, roles=tuple(roles), references=tuple(references))
 
 
-STOP_ALIASES = frozenset({"us", "union", "he", "she", "they", "it", "we", "the", "a", "an", "government"})
+SINGULAR = {"aliases": "alias", "references": "reference"}
+STOP_ALIASES = frozenset({"us", "union", "he", "she", "they", "it", "we", "the", "a", "an", "government",
+                          "of", "and", "or", "in", "on", "to", "for", "by", "at", "as", "with", "from"})
 
 
 def _date(value: object, where: str) -> date | None:
@@ -645,7 +654,9 @@ class Coreference:
 
     def __init__(self, dictionary: ActorDictionary, home_government: str | None = None) -> None:
         self.dictionary = dictionary
-        self.home_government = home_government if home_government in dictionary else None
+        if home_government is not None and home_government not in dictionary:  # a typo would silently turn it off
+            raise StanceError(f"home_government {home_government!r} is not an actor of {dictionary.source or 'the dictionary'}")
+        self.home_government = home_government
         self._shared = {variant: actors for phrase, actors in dictionary.references().items() if len(actors) > 1
                         for variant in _variants(phrase)}
 

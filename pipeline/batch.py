@@ -22,9 +22,12 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import CancelledError
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,10 @@ from pipeline.read import Article, ReadFailure, read_articles
 from pipeline.runner import ArticleResult, StancePipeline
 
 IN_FLIGHT = 2  # chunks queued per worker
-CONNECT_TIMEOUT = "10s"  # to reach a Dask scheduler
+CONNECT_TIMEOUT = "10s"  # to reach a Dask scheduler and finish the handshake: one deadline for both
+# The first 8 bytes a Dask peer sends are the size of its first message (a handshake, a few
+# hundred bytes); anything larger is a peer that is not a Dask scheduler.
+MAX_HANDSHAKE_BYTES = 2**20
 
 
 @dataclass
@@ -102,6 +108,11 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
     """
     if jobs == 0 or jobs < -1:
         raise StanceError(f"--jobs {jobs}: give a number of processes >= 1, or -1 for one per core")
+    cores = os.cpu_count() or 1
+    if jobs > cores and scheduler is None:  # more processes than cores only cost memory and start-up
+        if on_note:
+            on_note(f"--jobs {jobs}: this machine has {cores} core(s), using {cores} worker processes")
+        jobs = cores
     items = _read(sources, when, on_note)
     if scheduler is not None:
         engine = _DaskEngine(scheduler)
@@ -133,8 +144,13 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
 def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: str = "actor", when: date | None = None,
                      strict: bool = False, on_note: Callable[[str], None] | None = None,
                      on_skip: Callable[[ReadFailure], None] | None = None, keep_sentences: bool = False,
-                     jobs: int = 1, scheduler: Any = None, on_progress: Callable[[int], None] | None = None) -> BatchResult:
-    """Classify every source; see :func:`iter_results`."""
+                     jobs: int = 1, scheduler: Any = None, on_progress: Callable[[int], None] | None = None,
+                     on_result: Callable[[ArticleResult], None] | None = None) -> BatchResult:
+    """Classify every source; see :func:`iter_results`.
+
+    With ``on_result``, each full result is handed to it (to be written out) and the batch
+    keeps only the article's id and cells, so that memory stays flat.
+    """
     batch = BatchResult()
     for item in iter_results(pipeline, sources, level, when, strict, on_note, keep_sentences, jobs, scheduler,
                              on_progress):
@@ -142,6 +158,9 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
             batch.skipped.append(item)
             if on_skip:
                 on_skip(item)
+        elif on_result:
+            on_result(item)
+            batch.results.append(ArticleResult(replace(item.article, text=""), [], [], [], item.cells))
         else:
             batch.results.append(item)
     return batch
@@ -182,14 +201,54 @@ _worker_pipeline: StancePipeline | None = None
 _launch_lock = threading.Lock()
 
 
-def _start_worker(pipeline_file: str | None) -> None:
-    """Run once in each worker: read the pipeline unless it came with the fork, and leave
-    Ctrl-C to the parent, which stops the workers itself (no traceback from each one)."""
+def _start_worker(pipeline_file: str | None, parent: int | None = None) -> None:
+    """Run once in each worker: die with the parent, read the pipeline unless it came with
+    the fork, and leave Ctrl-C to the parent, which stops the workers itself (no traceback
+    from each one)."""
     global _worker_pipeline
+    if parent is not None:
+        die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if pipeline_file is not None:
         with open(pipeline_file, "rb") as handle:
             _worker_pipeline = pickle.load(handle)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+WATCH_PARENT_S = 0.5  # where the kernel cannot signal a parent's death, how often a worker looks
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this process end when ``parent`` does, even killed with SIGKILL (nothing of the
+    parent runs then, so the worker must see to it itself).
+
+    On Linux the kernel sends SIGKILL to us when the parent dies (PR_SET_PDEATHSIG); the
+    workers are started by the parent's main thread, which lives as long as the parent.
+    Elsewhere a daemon thread checks every :data:`WATCH_PARENT_S` whether we were orphaned.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # the parent died before prctl: no signal will come
+                os._exit(1)
+            return
+    watch_parent(parent)
+
+
+def watch_parent(parent: int) -> None:
+    """End this process within :data:`WATCH_PARENT_S` of ``parent``'s end, from a daemon thread.
+
+    For workers that another thread of the parent may have started (joblib's), where the
+    kernel's parent-death signal would fire when that thread ends, not the parent.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_PARENT_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="stance-parent-watch", daemon=True).start()
 
 
 def _start_method() -> str:
@@ -233,7 +292,7 @@ class _LocalEngine:
                 with open(pipeline_file, "wb") as handle:
                     pickle.dump(pipeline, handle, protocol=pickle.HIGHEST_PROTOCOL)
             executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
-                                           initializer=_start_worker, initargs=(pipeline_file,))
+                                           initializer=_start_worker, initargs=(pipeline_file, os.getpid()))
             started = False
 
             def submit(articles: list[Article]) -> Any:
@@ -296,14 +355,21 @@ class _DaskEngine:
         except ImportError:  # pragma: no cover - a dependency, but an optional one for library users
             raise StanceError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
         if isinstance(scheduler, Client):
+            self.address = str(getattr(scheduler.scheduler, "address", "the client's"))
             self.client, self.owned = scheduler, False
         else:
-            try:
-                self.client = Client(str(scheduler), timeout=CONNECT_TIMEOUT, set_as_default=False)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise StanceError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
-            self.owned = True
-        self.workers = max(1, sum(self.client.nthreads().values()))
+            self.address = str(scheduler)
+            self.client, self.owned = _connect(self.address), True
+        try:
+            self.workers = max(1, sum(self.client.nthreads().values()))
+        except Exception as exc:
+            self.close()
+            raise StanceError(f"lost the Dask scheduler at {scheduler} ({_first_line(exc)})") from None
+
+    def close(self) -> None:
+        if self.owned:
+            with suppress(Exception):
+                self.client.close(timeout=2)
 
     def run(self, pipeline: StancePipeline, chunks: Iterator[list], options: tuple) -> Iterator[tuple]:
         client = self.client
@@ -315,8 +381,87 @@ class _DaskEngine:
             shared = client.scatter(pipeline, broadcast=True, hash=False)
             yield from _in_order(chunks, lambda articles: client.submit(_dask_task, shared, articles, options, pure=False),
                                  IN_FLIGHT * self.workers, pending)
+        except Exception as exc:
+            # The client cancels every task when it loses the scheduler, and some of its calls
+            # then fail in other ways; an error of a task on a live cluster is raised as it is.
+            if isinstance(exc, (CancelledError, OSError, TimeoutError)) or client.status != "running":
+                raise StanceError(f"lost the Dask scheduler at {self.address} during the run") from None
+            raise
         finally:
             if self.owned:
-                client.close()
+                self.close()
             else:  # a client we were lent: leave nothing of ours on its cluster
                 client.cancel([future for _, future in pending] + ([shared] if shared is not None else []))
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().split("\n", 1)[0]
+
+
+def _check_address(address: str) -> tuple[str, str, int]:
+    """``tcp://host:port`` (or ``tls://``, or ``host:port``) as (scheme, host, port), else a user error."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    host, colon, port = rest.rpartition(":")
+    host = host.strip("[]")  # an IPv6 address is written [::1]:8786
+    if scheme not in ("tcp", "tls") or not colon or not host or not port.isdigit() or not 0 < int(port) < 65536 \
+            or "/" in rest or " " in rest:
+        raise StanceError(f"--scheduler {address!r}: give a Dask scheduler address, tcp://host:port")
+    return scheme, host, int(port)
+
+
+def _connect(address: str) -> Any:
+    """A Client of the scheduler at ``address``, connected within :data:`CONNECT_TIMEOUT` in all.
+
+    Client's own timeout covers the TCP connection, not the handshake that follows: a
+    peer that accepts and never answers would hold us for minutes. So for TCP the first
+    bytes of the handshake are awaited here first, with the deadline (which also catches a
+    peer that is not Dask), and the Client is made in a thread that we wait for no longer
+    than what is left of it.
+    """
+    import socket
+    import struct
+
+    from dask.utils import parse_timedelta
+
+    scheme, host, port = _check_address(address)
+    budget = float(parse_timedelta(CONNECT_TIMEOUT))
+    deadline = time.monotonic() + budget
+    where = f"cannot reach the Dask scheduler at {address}"
+    if scheme == "tcp":
+        try:
+            with socket.create_connection((host, port), timeout=budget) as probe:
+                head = b""
+                while len(head) < 8:
+                    probe.settimeout(max(0.01, deadline - time.monotonic()))
+                    data = probe.recv(8 - len(head))
+                    if not data:
+                        raise StanceError(f"{where} (it closed the connection: not a Dask scheduler?)")
+                    head += data
+        except TimeoutError:
+            raise StanceError(f"{where} (no answer within {budget:g} s)") from None
+        except OSError as exc:
+            raise StanceError(f"{where} ({exc.strerror or exc})") from None
+        (size,) = struct.unpack("<Q", head)
+        if not 0 < size <= MAX_HANDSHAKE_BYTES:
+            raise StanceError(f"{where}: the peer is not a Dask scheduler (it answered with other data)")
+
+    from distributed import Client
+
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=max(1.0, deadline - time.monotonic()), set_as_default=False)
+        except Exception as exc:  # reported below, in one line
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="stance-dask-connect", daemon=True)
+    thread.start()
+    thread.join(max(0.0, deadline - time.monotonic()) + 1.0)
+    if thread.is_alive():
+        raise StanceError(f"{where} (no answer within {budget:g} s)")
+    if "error" in outcome:
+        raise StanceError(f"{where} ({_first_line(outcome['error']) or type(outcome['error']).__name__})")
+    return outcome["client"]

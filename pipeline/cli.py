@@ -6,6 +6,9 @@ Every failure the user can fix ends as one line on stderr and a non-zero exit:
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -99,11 +102,19 @@ def default_date(new: str | None, old: str | None, quiet: bool = False) -> date 
     if old is not None:
         if new is not None:
             raise StanceError("give --default-date only (--date is its deprecated alias)")
+        day = parse_date(old, "--date")
         if not quiet:
             typer.echo("stance: note: --date is deprecated, use --default-date: it dates only the articles without "
                        "a date of their own", err=True)
-        return parse_date(old, "--date")
+        return day
     return parse_date(new, "--default-date")
+
+
+def shown(path: Path | str) -> str:
+    """A path as it may be printed: control characters (escape sequences) made visible."""
+    from pipeline.read import shown as visible
+
+    return visible(str(path))
 
 
 def load_target(target: str | None):
@@ -146,17 +157,19 @@ def progress_bar(total: int, quiet: bool = False, label: str = "classifying") ->
 
 
 def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: date | None,
-              level: Level, strict: bool, quiet: bool, destinations: tuple[Path | None, ...], keep_sentences: bool,
+              level: Level, strict: bool, quiet: bool, destinations: tuple[str | Path | None, ...], keep_sentences: bool,
               jobs: int = 1, scheduler: str | None = None, meta: Path | None = None, min_confidence: float = 0.0,
-              actors: list[str] | None = None, kinds: list[Kind] | None = None):
+              actors: list[str] | None = None, kinds: list[Kind] | None = None, on_start=None):
     """What `classify`, `report`, `network` and `timeline` share: check inputs, outputs and
     model before any work, then classify every source with notes, skips and a progress bar
     on stderr.
 
     ``when`` dates the articles without a date of their own (``meta``, then the dateline,
-    come first). Returns the target configuration, the pipeline, the
-    :class:`~pipeline.batch.BatchResult` and the :class:`~pipeline.api.Result` (the same
-    results: dates decided, in date order, filtered).
+    come first). ``on_start(config)``, once everything is checked, returns a function that
+    is handed each result as it comes, dated and filtered (see
+    :func:`~pipeline.batch.classify_sources`). Returns the target configuration, the
+    pipeline, the :class:`~pipeline.batch.BatchResult` and the :class:`~pipeline.api.Result`
+    (the same results: dates decided, in date order, filtered).
     """
     from pipeline import export
     from pipeline.api import finish, make_filters
@@ -167,21 +180,32 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
 
     config = load_target(target)
     sources = list_sources(paths)
+    if scheduler:
+        quiet_dask()
     for destination in destinations:  # fail before the work, not after it
         if destination:
             export.check_destination(destination)
+    export.check_distinct([d for d in destinations if d], sources)
     metadata = Meta.load(meta) if meta else None
     pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
     filters = make_filters(pipeline, min_confidence, actors or (), [k.value for k in kinds or ()])
     # Each article's own date decides its dated roles: metadata, else dateline, else `when`.
     pipeline.dates = ArticleDates(metadata.dates if metadata else {}, when)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
+    sink = on_start(config) if on_start else None
+
+    def on_result(result) -> None:  # what the rest of the run gets in `finish`, for a streamed output
+        pipeline.dates.redate([result])
+        filters.apply([result], pipeline.dictionary)
+        sink(result)
+
     with progress_bar(len(sources), quiet) as (advance, say):
         batch = classify_sources(
             pipeline, sources, level.value, None, strict or len(sources) == 1,  # one input: its own error line
             on_note=None if quiet else lambda note: say(f"stance: {note}"),
             on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
             keep_sentences=keep_sentences, jobs=jobs, scheduler=scheduler, on_progress=advance,
+            on_result=on_result if sink else None,
         )
     if not batch.results:
         fail("no readable article among the inputs")
@@ -192,20 +216,43 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
     return config, pipeline, batch, result
 
 
-def write_output(output: Path, text: str, batch, quiet: bool) -> None:
-    """Write a batch's rendered result atomically and say so on stderr."""
-    from pipeline.export import write_atomic
+def quiet_dask() -> None:
+    """Silence dask.distributed's own logging: a lost scheduler would print tracebacks from its
+    event loop's thread (reconnection attempts, closing) before our one-line error."""
+    import logging
 
-    write_atomic(output, lambda handle: handle.write(text))
+    try:
+        import distributed  # noqa: F401 - its import configures the loggers silenced here
+    except ImportError:
+        return
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+def write_output(output: str, text: str, batch, quiet: bool, plot: tuple[str, bytes] | None = None) -> None:
+    """Write a batch's rendered result (and its heatmap) atomically and say so on stderr.
+
+    Both are written before either is committed: a failure leaves both files as they were.
+    """
+    from pipeline.export import write_all
+
+    outputs = [(output, lambda handle: handle.write(text), False)]
+    if plot:
+        outputs.append((plot[0], lambda handle: handle.write(plot[1]), True))
+    write_all(outputs)
     if not quiet:
         actors = len({c.actor for c in batch.cells})
-        typer.echo(f"stance: wrote {output} ({actors} actors x {len(batch.articles)} articles)", err=True)
+        typer.echo(f"stance: wrote {shown(output)} ({actors} actors x {len(batch.articles)} articles)", err=True)
+        if plot:
+            typer.echo(f"stance: wrote {shown(plot[0])}", err=True)
 
 
 @app.command()
 def classify(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here instead of stdout.")] = None,
+    # str, not Path: Path() drops the slash of `-o dir/`, which must be refused, not written as a file "dir".
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the result here instead of stdout.")] = None,
     fmt: Annotated[Optional[Format], typer.Option(
         "--format", "-f", help="table (stdout default), wide matrix CSV (file default), long CSV, json.")] = None,
     level: LevelOpt = Level.actor,
@@ -220,7 +267,7 @@ def classify(
     kind: KindOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
-    plot: Annotated[Optional[Path], typer.Option(
+    plot: Annotated[Optional[str], typer.Option(
         "--plot", help="Also draw the matrix as a heatmap here: .png, .svg or .pdf.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(
@@ -234,36 +281,102 @@ def classify(
 
     fmt = fmt or (Format.wide if output else Format.table)
     check_plot(plot)
+    if fmt == Format.json:
+        return classify_json(paths, output, level, target, model, trust_model, default_date(default, when, quiet), strict,
+                             quiet, plot, jobs, scheduler, meta, min_confidence, actor, kind)
     config, _, batch, result = run_batch(
         paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output, plot),
-        keep_sentences=fmt == Format.json, jobs=jobs, scheduler=scheduler, meta=meta, min_confidence=min_confidence,
+        keep_sentences=False, jobs=jobs, scheduler=scheduler, meta=meta, min_confidence=min_confidence,
         actors=actor, kinds=kind)
     cells = batch.cells
     if fmt == Format.table:
         text = export.render_table(cells, batch.articles)
-    elif fmt == Format.json:
-        text = export.render_json(batch.results, config, level.value)
     else:
         text = export.render_csv(result.wide_csv_rows() if fmt == Format.wide else result.long_csv_rows())
+    # The heatmap is drawn before anything is written: if it fails, no output has changed.
+    image = None
+    if plot:
+        from pipeline.plot import render_plot
+
+        image = (plot, render_plot(plot, cells, batch.articles, config.description))
     if output:
-        write_output(output, text, batch, quiet)
+        write_output(output, text, batch, quiet, image)
     else:
         sys.stdout.write(text)
-    if plot:
-        from pipeline.plot import write_plot
+        if image:
+            from pipeline.export import write_atomic
 
-        write_plot(plot, cells, batch.articles, config.description)
-        if not quiet:
-            typer.echo(f"stance: wrote {plot}", err=True)
+            write_atomic(plot, lambda handle: handle.write(image[1]), binary=True)
+            if not quiet:
+                typer.echo(f"stance: wrote {shown(plot)}", err=True)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
 
+def classify_json(paths: list[str], output: str | None, level: Level, target: str | None, model: Path | None,
+                  trust_model: bool, when: date | None, strict: bool, quiet: bool, plot: str | None, jobs: int,
+                  scheduler: str | None, meta: Path | None, min_confidence: float, actors: list[str] | None,
+                  kinds: list[Kind] | None) -> None:
+    """`classify --format json`: each article's document is written as soon as it is
+    classified (to the output's temporary file, or a temporary file for stdout), so that
+    memory does not grow with the batch; nothing is published before the run succeeds. The
+    articles are therefore in input order, not date order."""
+    import shutil
+    import tempfile
+
+    from pipeline import export
+
+    staged: list[export.Output] = []  # the outputs, in temporary files until the end
+    state: dict = {}  # the JSON stream, and the temporary file that stands for stdout
+
+    def start(config):
+        if output:
+            staged.append(export.Output(output))
+            handle = staged[0].handle
+        else:  # stdout gets the document once it is complete, never half of it
+            handle = state["spool"] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        state["stream"] = export.JsonStream(handle, config, level.value)
+        return state["stream"].write
+
+    try:
+        config, _, batch, _ = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output, plot),
+                                        keep_sentences=True, jobs=jobs, scheduler=scheduler, meta=meta,
+                                        min_confidence=min_confidence, actors=actors, kinds=kinds, on_start=start)
+        state["stream"].close()
+        if plot:  # drawn before anything is published: if it fails, no output has changed
+            from pipeline.plot import render_plot
+
+            image = render_plot(plot, batch.cells, batch.articles, config.description)
+            staged.append(export.Output(plot, binary=True))
+            staged[-1].handle.write(image)
+        if "spool" in state:
+            state["spool"].seek(0)
+            shutil.copyfileobj(state["spool"], sys.stdout)
+        for item in staged:
+            item.commit()
+    except OSError as exc:
+        if not output and (isinstance(exc, BrokenPipeError) or _is_stdout_error(exc)):
+            raise  # writing to stdout: main() reports it
+        raise StanceError(f"cannot write {shown(output or plot or '')} ({exc.strerror or exc})") from None
+    finally:
+        for item in staged:
+            item.discard()
+        if "spool" in state:
+            state["spool"].close()
+    if not quiet:
+        if output:
+            actors = len({c.actor for c in batch.cells})
+            typer.echo(f"stance: wrote {shown(output)} ({actors} actors x {len(batch.articles)} articles)", err=True)
+        if plot:
+            typer.echo(f"stance: wrote {shown(plot)}", err=True)
+
 def check_plot(plot: Path | None) -> None:
     """Refuse a --plot file name of a format we do not write, before any work."""
     if plot is not None:
+        from pipeline.export import check_destination
         from pipeline.plot import plot_format
 
+        check_destination(plot)  # "is a folder" says more than "no image extension"
         plot_format(plot)
 
 
@@ -388,7 +501,7 @@ def timeline(
 @app.command()
 def report(
     paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write.")],
     level: LevelOpt = Level.actor,
     target: TargetOpt = None,
     model: ModelOpt = None,
@@ -538,10 +651,17 @@ def train(
 ) -> None:
     """Train the target's model from the labelled data of every target that shares it, score
     it on every evaluation set present, and write it with its model card."""
+    from joblib import parallel_config
+
+    from pipeline.batch import watch_parent
     from pipeline.model import DEFAULT_C
     from pipeline.training import train as run_training
 
-    run_training(load_target(target), C=C or DEFAULT_C, folds=folds, log=typer.echo, force=force)
+    # Cross-validation runs in joblib (loky) worker processes, which would outlive a killed
+    # `train` for minutes: each one watches us and ends with us. (n_jobs=1 would cost about
+    # half of the cross-validation's speed on two cores.)
+    with parallel_config(backend="loky", initializer=watch_parent, initargs=(os.getpid(),)):
+        run_training(load_target(target), C=C or DEFAULT_C, folds=folds, log=typer.echo, force=force)
 
 
 @actors_app.command("list")
@@ -610,11 +730,39 @@ def corpus_describe(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every user error into one line on stderr."""
+    code = _run(argv)
+    # What is still buffered for stdout is written now, while an error can still be one
+    # line: at interpreter exit a closed pipe or a full disk gives a traceback-like message.
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:  # `stance ... | head`: the reader wanted no more, not an error
+        _silence_stdout()
+    except OSError as exc:
+        _silence_stdout()
+        typer.echo(f"stance: error: cannot write to stdout ({exc.strerror or exc})", err=True)
+        return code or EXIT_ERROR
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _run(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): an error when something is printed
+        sys.stdout = _ClosedStdout()
     try:
         result = command.main(args=argv, prog_name="stance", standalone_mode=False)
     except StanceError as exc:
-        typer.echo(f"stance: error: {exc}", err=True)
+        typer.echo(f"stance: error: {shown(str(exc))}", err=True)  # one line, whatever a file name holds
         return EXIT_ERROR
     except typer.Exit as exc:
         return exc.exit_code
@@ -627,10 +775,40 @@ def main(argv: list[str] | None = None) -> int:
             typer.echo(f"stance: error: {message}".replace("\n", " "), err=True)
         return EXIT_ERROR
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except SystemExit as exc:
+        if isinstance(exc.__context__, BrokenPipeError):  # click turns a closed pipe into exit(1)
+            _silence_stdout()
+            return 0
+        raise
+    except OSError as exc:
+        if not _is_stdout_error(exc):
+            raise
+        _silence_stdout()
+        typer.echo(f"stance: error: cannot write to stdout ({exc.strerror or exc})", err=True)
+        return EXIT_ERROR
     if result == 130:  # Typer turns Ctrl-C into Exit(130) and returns it without a word
         typer.echo("stance: interrupted", err=True)
     return result if isinstance(result, int) else 0
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands for a stdout that was closed before we started: writing to it is an error."""
+
+    def write(self, text: str) -> int:
+        if text:
+            raise OSError(errno.EBADF, "stdout is closed")
+        return 0
+
+    def fileno(self) -> int:
+        raise ValueError("stdout is closed")
+
+
+def _is_stdout_error(exc: OSError) -> bool:
+    # Our own files' errors are StanceErrors already; a bare OSError here comes from
+    # writing the result to stdout (a full disk, a closed descriptor).
+    return exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,15 @@ from pipeline.errors import StanceError
 
 DEFAULT_TARGET = "maduro-2024"
 CUE_CLASSES = ("support", "oppose", "neutral")
+# The keys of a target file and the type of each; the first four are required.
+SCHEMA: dict[str, type] = {"name": str, "actors": str, "train": str, "model": str, "description": str, "samples": str,
+                           "samples_gold": str, "home_government": str, "cues": dict, "principals": list,
+                           "eval_sets": list, "swap": str}
+# List keys whose items must be non-empty strings.
+STRING_LISTS = ("principals", "eval_sets")
+REQUIRED = ("name", "actors", "train", "model")
+# A target given by name is a file of targets/: a name cannot climb out of it ("../../x").
+TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 def project_root() -> Path:
@@ -66,9 +76,12 @@ class TargetConfig:
     def load(cls, target: str | Path | None = None) -> TargetConfig:
         """Load a target by name (``targets/<name>.toml``) or by path to a TOML file."""
         root = project_root()
-        target = target or DEFAULT_TARGET
+        target = DEFAULT_TARGET if target is None else target
         path = Path(target)
         if path.suffix != ".toml":
+            if not TARGET_NAME.match(str(target)) or ".." in str(target):
+                raise StanceError(f"--target {str(target)!r}: give a target name (a file of targets/, letters, digits,"
+                                  " '.', '_', '-') or the path of a .toml file")
             path = root / "targets" / f"{target}.toml"
         if not path.is_file():
             known = sorted(p.stem for p in (root / "targets").glob("*.toml"))
@@ -78,13 +91,10 @@ class TargetConfig:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise StanceError(f"{path}: not valid TOML ({exc})") from None
         base = path.parent.parent if path.parent.name == "targets" else path.parent
-        missing = [k for k in ("name", "actors", "train", "model") if k not in raw]
-        if missing:
-            raise StanceError(f"{path}: missing key(s) {', '.join(missing)}")
+        errors = schema_errors(raw)
+        if errors:  # all of them at once, so that one run shows every mistake of the file
+            raise StanceError(f"{path}: {'; '.join(errors)}")
         cues = raw.get("cues", {})
-        unknown = set(cues) - set(CUE_CLASSES)
-        if unknown:
-            raise StanceError(f"{path}: [cues] has unknown class(es) {', '.join(sorted(unknown))}")
 
         def opt(key: str) -> Path | None:
             return base / raw[key] if key in raw else None
@@ -104,3 +114,39 @@ class TargetConfig:
             swap=opt("swap"),
             source=path,
         )
+
+
+def schema_errors(raw: dict) -> list[str]:
+    """Every way ``raw`` (a parsed target file) breaks :data:`SCHEMA`, each naming its key."""
+    errors = [f"missing key {key!r}" for key in REQUIRED if key not in raw]
+    for key, value in raw.items():
+        expected = SCHEMA.get(key)
+        if expected is None:
+            errors.append(f"unknown key {key!r}")
+        elif not isinstance(value, expected):
+            what = {dict: "a table", list: "a list of strings", str: "a string"}[expected]
+            errors.append(f"{key!r} must be {what}, not {_shown(value)}")
+        elif expected is str and not value.strip():
+            errors.append(f"{key!r} must not be empty")
+    for key in STRING_LISTS:
+        items = raw.get(key)
+        errors += [f"{key!r} item {i + 1} must be a non-empty string, not {_shown(item)}"
+                   for i, item in enumerate(items if isinstance(items, list) else ())
+                   if not isinstance(item, str) or not item.strip()]
+    cues = raw.get("cues")
+    for name, phrases in (cues.items() if isinstance(cues, dict) else ()):
+        where = f"[cues] {name!r}"
+        if name not in CUE_CLASSES:
+            errors.append(f"{where}: unknown class (use {', '.join(CUE_CLASSES)})")
+        elif not isinstance(phrases, list):  # a string would become one cue per letter
+            errors.append(f"{where} must be a list of strings, not {_shown(phrases)}")
+        else:
+            errors += [f"{where} item {i + 1} must be a non-empty string, not {_shown(p)}"
+                       for i, p in enumerate(phrases) if not isinstance(p, str) or not p.strip()]
+    return errors
+
+
+def _shown(value: object) -> str:
+    kinds = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "a list", dict: "a table"}
+    text = repr(value)
+    return f"{kinds.get(type(value), type(value).__name__)} {text if len(text) <= 40 else text[:37] + '...'}"

@@ -20,12 +20,15 @@ data hash and the labels; every load checks it first.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import io
 import json
+import os
 import platform
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -321,14 +324,23 @@ class PipelineModel:
 def save_model(model: TrainedModel, directory: Path, card: str | None = None) -> dict:
     """Write Pipeline, weights, manifest (and card) into ``directory``, replacing it at once.
 
-    Everything is written into a temporary sibling folder that is renamed into place, so
-    a crash never leaves a model beside the manifest of another. Returns the manifest.
+    Everything is written into a temporary sibling folder (``.<name>.<pid>.XXXX.staging``)
+    that is renamed into place, so a crash never leaves a model beside the manifest of
+    another. Two renames swap the folders: the old model to ``.<name>.old``, the new one
+    to ``directory``; at every instant one of them holds a model, and ``.old`` is only
+    deleted once the new model is in place. A run killed between the two renames leaves
+    ``.old`` alone: loading falls back to it and the next save puts it back first.
+    Staging folders of killed runs are removed by the next save. Returns the manifest.
     """
     import joblib
 
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    old = _old_model(directory)
+    _restore_old_model(directory)
+    _remove_stale_staging(directory)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.{os.getpid()}.", suffix=STAGING_SUFFIX,
+                                    dir=directory.parent))
     try:
         joblib.dump(model.pipeline, staging / MODEL_FILE, compress=3)
         model.linear.save(staging / WEIGHTS_FILE)
@@ -336,11 +348,14 @@ def save_model(model: TrainedModel, directory: Path, card: str | None = None) ->
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         if card is not None:
             (staging / CARD_FILE).write_text(card)
-        old = directory.with_name(f".{directory.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
+        if directory.exists():  # a model is in place: an .old beside it is a finished swap's
+            shutil.rmtree(old, ignore_errors=True)
             directory.rename(old)
-        staging.rename(directory)
+        try:
+            staging.rename(directory)
+        except BaseException:
+            _restore_old_model(directory)
+            raise
         shutil.rmtree(old, ignore_errors=True)
         model.manifest = manifest
         return manifest
@@ -348,9 +363,42 @@ def save_model(model: TrainedModel, directory: Path, card: str | None = None) ->
         shutil.rmtree(staging, ignore_errors=True)
 
 
+STAGING_SUFFIX = ".staging"
+
+
+def _old_model(directory: Path) -> Path:
+    return directory.with_name(f".{directory.name}.old")
+
+
+def _restore_old_model(directory: Path) -> None:
+    """Put back the model a killed save moved aside, when nothing took its place."""
+    old = _old_model(directory)
+    if not directory.exists() and old.is_dir():
+        old.rename(directory)
+
+
+def _remove_stale_staging(directory: Path) -> None:
+    """Remove the staging folders of saves whose process is gone (killed while writing)."""
+    prefix = f".{directory.name}."
+    for path in directory.parent.glob(f"{glob.escape(prefix)}*{STAGING_SUFFIX}"):
+        pid = path.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
 def read_manifest(directory: Path, trust: bool = False) -> dict:
     """The verified-to-exist manifest of a model folder (see :func:`load_model`)."""
-    directory = Path(directory)
+    directory = _in_place(Path(directory))
     manifest_path = directory / MANIFEST_FILE
     models_root = (project_root() / "models").resolve()
     if not trust and not directory.resolve().is_relative_to(models_root):
@@ -378,9 +426,16 @@ class _NpzMember:
             return arrays[self.name].tolist()
 
 
+def _in_place(directory: Path) -> Path:
+    """``directory``, or the old model a killed ``train`` left beside it (read, not moved:
+    a ``train`` running now may be between its two renames)."""
+    old = _old_model(directory)
+    return old if not directory.exists() and (old / MANIFEST_FILE).is_file() else directory
+
+
 def _verified(directory: Path, manifest: dict, name: str) -> bytes:
     """The bytes of a model file, if their sha256 is the manifest's."""
-    path = Path(directory) / name
+    path = _in_place(Path(directory)) / name
     data = path.read_bytes() if path.is_file() else b""
     if manifest["sha256"].get(name) != hashlib.sha256(data).hexdigest():
         raise StanceError(f"{path} does not match its manifest (altered or corrupt): run `make train`")
@@ -398,18 +453,41 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
     manifest = read_manifest(directory, trust)
     path = Path(directory) / WEIGHTS_FILE
     data = _verified(directory, manifest, WEIGHTS_FILE)
-    arrays = np.load(io.BytesIO(data), allow_pickle=False)
     try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in ("idf", "coef", "intercept", "labels", "keys")}
+        _check_weights(arrays)
         model = LinearStanceModel(
             _NpzMember(data, "vocabulary"), arrays["idf"], arrays["coef"], arrays["intercept"],
             arrays["labels"].tolist(), cues if cues is not None else next(iter(manifest.get("cues", {}).values()), None),
             manifest, arrays["keys"],
         )
-    except (KeyError, ValueError, OSError) as exc:
-        raise StanceError(f"{path}: unreadable weights ({exc}): run `make train`") from None
+    except (KeyError, ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        # The hash only says the file is the one the manifest names, not that it is sane.
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StanceError(f"{path}: unreadable weights ({reason}): run `make train`") from None
     if list(model.labels) != manifest.get("labels"):
         raise StanceError(f"{path}: labels differ from the manifest: run `make train`")
     return model
+
+
+def _check_weights(arrays: dict[str, np.ndarray]) -> None:
+    """Raise ValueError unless the arrays have the kinds, shapes and finite values of a model."""
+    kinds = {"idf": "f", "coef": "f", "intercept": "f", "labels": "U", "keys": "ui"}
+    for name, kind in kinds.items():
+        if arrays[name].dtype.kind not in kind:
+            raise ValueError(f"{name} has dtype {arrays[name].dtype}")
+    n_classes, n_features = len(arrays["labels"]), len(arrays["keys"])
+    shapes = {"idf": (n_features,), "coef": (n_classes, n_features), "intercept": (n_classes,),
+              "labels": (n_classes,), "keys": (n_features,)}
+    for name, shape in shapes.items():
+        if arrays[name].shape != shape:
+            raise ValueError(f"{name} has shape {arrays[name].shape}, expected {shape}")
+    for name in ("idf", "coef", "intercept"):
+        if not np.isfinite(arrays[name]).all():
+            raise ValueError(f"{name} holds NaN or infinite values")
+    if n_classes < 2 or (arrays["idf"] < 1).any():  # smoothed idf is 1 + log(...) >= 1
+        raise ValueError("not the weights of a trained model")
 
 
 def load_pipeline(directory: Path, trust: bool = False) -> Any:
@@ -421,7 +499,7 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     import joblib
 
     manifest = read_manifest(directory, trust)
-    path = Path(directory) / MODEL_FILE
+    path = _in_place(Path(directory)) / MODEL_FILE
     data = _verified(directory, manifest, MODEL_FILE)
     saved, current = manifest.get("versions", {}), library_versions()
     wrong = [f"{n} {saved.get(n)} (installed {current[n]})" for n in PINNED if saved.get(n) != current[n]]

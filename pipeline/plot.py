@@ -189,6 +189,11 @@ def render_figure(figure, fmt: str = "png") -> bytes:
     return buffer.getvalue()
 
 
+def render_plot(path: Path | str, cells: Sequence[Cell], articles: Sequence[str], title: str | None = None) -> bytes:
+    """The heatmap as the bytes of the image format of ``path``'s extension (see :func:`plot_format`)."""
+    return render_figure(heatmap_figure(cells, articles, title), plot_format(path))
+
+
 def write_figure(path: Path | str, figure) -> None:
     """Write a figure atomically in the format of ``path``'s extension (see :func:`plot_format`)."""
     from pipeline.export import write_atomic

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,12 @@ CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 # Unicode line and paragraph separators. They become \n, so that every stage sees the
 # same lines and offsets.
 LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Characters that show nothing: white space, zero-width and joiners, direction marks, soft
+# hyphen, variation selectors, fillers, the byte-order mark. A text of only these is blank.
+INVISIBLE = re.compile(r"[\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+                       r"\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]*")
+# What a terminal could take for a command in a name we print: C0 and C1 controls, DEL.
+TERMINAL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,9 @@ def decode(raw: bytes, source: str) -> tuple[str, tuple[str, ...]]:
         if "\ufffd" in text:
             notes.append("invalid byte sequences replaced by U+FFFD")
     else:
-        if raw.startswith(BINARY_SIGNATURES) or b"\x00" in raw[:4096]:
+        # A NUL byte anywhere (outside UTF-16/32) means binary, wherever it is: text editors
+        # never write one, and one rule for the whole file treats every file alike.
+        if raw.startswith(BINARY_SIGNATURES) or b"\x00" in raw:
             raise StanceError(f"{source}: binary file, not text")
         text, notes = _decode_8bit(raw)
     text = text.removeprefix("\ufeff")
@@ -163,7 +172,7 @@ def article_from_bytes(raw: bytes, article_id: str, source: str, when: date | No
     if len(raw) > MAX_ARTICLE_BYTES:
         raise StanceError(too_large(source, len(raw)))
     text, notes = decode(raw, source)
-    if not text.strip():
+    if INVISIBLE.fullmatch(text):
         raise StanceError(f"{source}: empty article (no text)")
     if len(text) > MAX_ARTICLE_CHARS:
         text = truncate(text, MAX_ARTICLE_CHARS)
@@ -197,16 +206,23 @@ def list_sources(paths: Iterable[str]) -> list[str]:
             continue
         path = Path(arg)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+            # Entries that are not regular files (a FIFO, a link to a device, a symlink loop)
+            # are kept: read_source reports each one as skipped, without opening it.
+            try:
+                with os.scandir(path) as entries:
+                    files = sorted(Path(e.path) for e in entries if e.name.lower().endswith(".txt")
+                                   and len(e.name) > 4 and not _is_folder(e))
+            except OSError as exc:
+                raise StanceError(f"{shown(arg)}: cannot list folder ({exc.strerror or exc})") from None
             if not files:
-                raise StanceError(f"{arg}: folder has no .txt files")
+                raise StanceError(f"{shown(arg)}: folder has no .txt files")
             sources.extend(str(p) for p in files)
         elif path.is_file():
             sources.append(str(path))
         elif path.exists():
-            raise StanceError(f"{arg}: not a regular file or folder")
+            raise StanceError(f"{shown(arg)}: not a regular file or folder")
         else:
-            raise StanceError(f"{arg}: no such file or folder")
+            raise StanceError(f"{shown(arg)}: no such file or folder")
     if not sources:
         raise StanceError("no input given")
     counts = Counter(article_id(s) for s in sources)
@@ -214,6 +230,13 @@ def list_sources(paths: Iterable[str]) -> list[str]:
     if dupes:
         raise StanceError(f"two inputs share the article id {dupes[0]!r} (file name without extension)")
     return sources
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop: not a folder, read_source reports it
+        return False
 
 
 def article_id(source: str) -> str:
@@ -230,24 +253,42 @@ def printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def shown(name: str) -> str:
+    """A file name as printed on the terminal: :func:`printable`, and control characters
+    written as ``\\xNN``, so that an escape sequence in a name cannot drive the terminal."""
+    return TERMINAL_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", printable(name))
+
+
 def read_source(source: str, when: date | None = None) -> Article:
     """Read one source (a path or ``-``); raises :class:`StanceError` when unusable."""
-    shown = "<stdin>" if source == "-" else printable(source)
+    name = "<stdin>" if source == "-" else shown(source)
     if source == "-":
         raw = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
     else:
         try:
-            size = os.stat(source).st_size
-            if size > MAX_ARTICLE_BYTES:  # before reading: a huge file costs nothing
-                raise StanceError(too_large(shown, size))
-            with open(source, "rb") as handle:
+            # O_NONBLOCK: opening a FIFO for reading would wait for a writer; the file is
+            # checked to be regular before a byte is read.
+            fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+            with open(fd, "rb") as handle:
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode):
+                    raise StanceError(f"{name}: not a regular file ({_kind(info.st_mode)}), not read")
+                if info.st_size > MAX_ARTICLE_BYTES:  # before reading: a huge file costs nothing
+                    raise StanceError(too_large(name, info.st_size))
+                os.set_blocking(fd, True)
                 raw = handle.read(MAX_ARTICLE_BYTES + 1)
         except OSError as exc:
-            raise StanceError(f"{shown}: cannot read ({exc.strerror})") from None
+            raise StanceError(f"{name}: cannot read ({exc.strerror or exc})") from None
     if len(raw) > MAX_ARTICLE_BYTES:
-        raise StanceError(too_large(shown, len(raw)) if source != "-" else
-                          f"{shown}: more than the {MAX_ARTICLE_BYTES // 2**20} MB limit for one article")
-    return article_from_bytes(raw, article_id(source), shown, when)
+        raise StanceError(too_large(name, len(raw)) if source != "-" else
+                          f"{name}: more than the {MAX_ARTICLE_BYTES // 2**20} MB limit for one article")
+    return article_from_bytes(raw, article_id(source), name, when)
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 def read_articles(sources: Iterable[str], when: date | None = None) -> Iterator[Article | ReadFailure]:
@@ -256,4 +297,4 @@ def read_articles(sources: Iterable[str], when: date | None = None) -> Iterator[
         try:
             yield read_source(source, when)
         except StanceError as exc:
-            yield ReadFailure(source=printable(source), reason=str(exc))
+            yield ReadFailure(source=shown(source), reason=str(exc))
