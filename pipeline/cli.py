@@ -22,12 +22,29 @@ import typer
 
 from pipeline.errors import StanceError
 
+HELP_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 80}
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  context_settings=HELP_SETTINGS,
                   help="Who stands where: stance of actors toward a contested event, from news articles.")
-actors_app = typer.Typer(no_args_is_help=True, help="Show the actor dictionary and how phrases resolve.")
+actors_app = typer.Typer(no_args_is_help=True, context_settings=HELP_SETTINGS,
+                         help="Show the actor dictionary and how phrases resolve.")
 app.add_typer(actors_app, name="actors")
 
 EXIT_ERROR, EXIT_SKIPPED = 2, 1
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from pipeline import __version__
+
+        typer.echo(f"stance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """Who stands where: stance of actors toward a contested event, from news articles."""
 REFRESH_S = 0.1  # the progress bar redraws at most this often
 
 TargetOpt = Annotated[Optional[str], typer.Option("--target", "-t", help="Target name (targets/NAME.toml) or a TOML path.")]
@@ -575,20 +592,21 @@ def explain(
 @app.command()
 def evaluate(
     paths: Annotated[Optional[list[str]], typer.Argument(help="Articles to classify against --gold.")] = None,
-    gold: Annotated[Optional[Path], typer.Option(help="Gold CSV: article,actor,stance.")] = None,
+    gold: Annotated[Optional[Path], typer.Option(help="Gold CSV with the columns article, actor, stance.")] = None,
     cv: Annotated[bool, typer.Option("--cv", help="Grouped k-fold cross-validation on the training corpus.")] = False,
     swap: Annotated[bool, typer.Option("--swap", help="The actor-swap suite: accuracy per label x camp, flip rate.")] = False,
     agreement: Annotated[Optional[Path], typer.Option(
-        help="A second annotator's labels (file,text,actor,stance): agreement with the corpus.")] = None,
-    folds: Annotated[int, typer.Option(min=2, max=20)] = 5,
+        help="A second annotator's labels (columns file, text, actor, stance): agreement with the corpus.")] = None,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="Folds of the cross-validation.")] = 5,
     with_baselines: Annotated[bool, typer.Option("--baselines/--no-baselines", help="Score the baselines side by side.")] = True,
     level: Annotated[Level, typer.Option()] = Level.actor,
     target: TargetOpt = None,
     model: ModelOpt = None,
     trust_model: Annotated[bool, typer.Option("--trust-model")] = False,
 ) -> None:
-    """Score the model: against a gold matrix (--gold), or by cross-validation (--cv); or
-    measure how far a second annotator agrees with the training labels (--agreement)."""
+    """Score the model: against a gold matrix (--gold), by cross-validation (--cv), on the actor-swap suite
+    (--swap); or measure how far a second annotator agrees with the training labels (--agreement).
+    """
     from pipeline.evaluate import format_scores
 
     if not cv and not swap and gold is None and agreement is None:
@@ -646,11 +664,12 @@ def train(
     target: TargetOpt = None,
     C: Annotated[Optional[float], typer.Option(
         "--C", min=1e-4, help="Inverse regularisation of the logistic regression (default: the model's).")] = None,
-    folds: Annotated[int, typer.Option(min=2, max=20)] = 5,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="Folds of the cross-validation.")] = 5,
     force: Annotated[bool, typer.Option("--force", help="Save the model even if it scores below the keyword baseline.")] = False,
 ) -> None:
-    """Train the target's model from the labelled data of every target that shares it, score
-    it on every evaluation set present, and write it with its model card."""
+    """Train the target's model from the labelled data of every target that shares it, score it on every
+    evaluation set present, and write it with its model card.
+    """
     from joblib import parallel_config
 
     from pipeline.batch import watch_parent
@@ -701,7 +720,10 @@ def actors_resolve(
             extra = f"\t(speaks for {rolls})" if rolls != m.actor else ""
             typer.echo(f"{sentence.index}\t{m.text or '<heading>'!s}\t{m.actor}\t{m.via}{extra}")
     if not found:
-        typer.echo("no actor found", err=True)
+        from pipeline.explain import near_misses
+
+        close = near_misses(dictionary, text)
+        typer.echo("no actor found" + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""), err=True)
         raise typer.Exit(EXIT_SKIPPED)
 
 

@@ -44,8 +44,32 @@ def resolve_actor(matcher: ActorMatcher, name: str) -> str:
     found = {m.actor for m in matcher.find(name.strip())}
     if len(found) == 1:
         return found.pop()
-    known = "; ".join(sorted(found)) if found else "see `stance actors list`"
-    raise StanceError(f"--actor {name!r}: not one actor of the dictionary ({known})")
+    if found:
+        raise StanceError(f"--actor {name!r}: not one actor of the dictionary ({'; '.join(sorted(found))})")
+    close = near_misses(matcher.dictionary, name)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "see `stance actors list`"
+    raise StanceError(f"--actor {name!r}: no actor of the dictionary ({hint})")
+
+
+def near_misses(dictionary, phrase: str, limit: int = 3) -> list[str]:
+    """Canonical names of the actors whose name or alias is spelt close to ``phrase``
+    ("Unted States"), or that contain it as a word ("Venezuela": its government, its
+    opposition), best first."""
+    import difflib
+
+    from pipeline.actors import fold
+
+    wanted = fold(phrase).lower().strip()
+    if not wanted:
+        return []
+    names: dict[str, str] = {}
+    for actor in dictionary:
+        for surface in (actor.name, *actor.aliases):
+            names.setdefault(fold(surface).lower(), actor.name)
+    out = [names[m] for m in difflib.get_close_matches(wanted, list(names), n=limit * 3, cutoff=0.75)]
+    words = set(wanted.split())
+    out += [actor.name for actor in dictionary if words <= set(fold(actor.name).lower().split())]
+    return list(dict.fromkeys(out))[:limit]
 
 
 def explain_actor(pipeline: StancePipeline, article: Article, actor: str, level: str = "actor",

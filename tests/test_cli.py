@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.config import project_root
 
 ROOT = project_root()
@@ -140,3 +141,18 @@ def test_agreement_of_the_shipped_second_annotation():
     result = run("evaluate", "--agreement", "data/train/agreement/second-annotator.csv")
     assert result.returncode == 0, result.stderr
     assert "Cohen's kappa" in result.stdout and "n=700" in result.stdout
+
+
+def test_short_help_and_version(capsys):
+    assert main(["-h"]) == 0 and "classify" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("stance ")
+
+
+def test_actor_names_get_near_miss_suggestions(capsys):
+    assert main(["explain", str(ROOT / "data/samples/court-ruling-aug.txt"), "--actor", "Unted States"]) == 2
+    assert "did you mean 'United States'" in capsys.readouterr().err
+    assert main(["explain", str(ROOT / "data/samples/court-ruling-aug.txt"), "--actor", "Venezuela"]) == 2
+    assert "Government of Venezuela" in capsys.readouterr().err
+    assert main(["actors", "resolve", "Unted States"]) == 1
+    assert "did you mean 'United States'" in capsys.readouterr().err
