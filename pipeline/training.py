@@ -165,7 +165,6 @@ SWAP_TARGETS = {"accuracy": 0.95, "worst label x camp": 0.90, "flip rate": 0.05}
 def model_card(configs: list[TargetConfig], corpora: list[Corpus], cv: dict[str, Scores], gold_runs: list[GoldRun],
                swaps: dict[str, SwapReport], manifest: dict) -> str:
     """The model card, generated from the figures of this training run."""
-    root = project_root()
     lines = [
         f"# Model card: {', '.join(c.name for c in configs)}",
         "",
@@ -198,8 +197,7 @@ def model_card(configs: list[TargetConfig], corpora: list[Corpus], cv: dict[str,
               "| --- | --- | ---: | ---: | ---: |"]
     lines += [f"| cross-validation | {name} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for name, s in cv.items()]
     for run in gold_runs:
-        lines += [f"| {run.name} (`{_shown(run.gold.parent, root)}`) | {who} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |"
-                  for who, s in run.scores.items()]
+        lines += [f"| {run.name} | {who} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for who, s in run.scores.items()]
     lines.append("")
     model_cv = cv.get("model")
     if model_cv:
