@@ -80,8 +80,28 @@ def _identity(path: Path | str) -> object:
 
 
 def _target(path: Path) -> Path:
-    """The file a write to ``path`` must change: a symbolic link is followed, never replaced."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    """The file a write to ``path`` must change: a symbolic link is followed, never replaced.
+
+    A link into /proc (``/dev/stdout`` is ``/proc/self/fd/1``) is kept: it names an open
+    file of ours, not a path (for a pipe its target is ``pipe:[1234]``), so it is written
+    through, never replaced (see :func:`_is_stream`).
+    """
+    if not path.is_symlink():
+        return path
+    return path if _through_proc(path) else Path(os.path.realpath(path))
+
+
+def _through_proc(path: Path) -> bool:
+    """True when a link of the chain from ``path`` points into /proc (realpath would go on
+    to the file behind the descriptor, a name the shell's open file no longer is)."""
+    hop = str(path)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        if not os.path.islink(hop):
+            return False
+        hop = os.path.normpath(os.path.join(os.path.dirname(hop), os.readlink(hop)))
+        if hop == "/proc" or hop.startswith("/proc/"):
+            return True
+    return False
 
 
 def _is_stream(path: Path) -> bool:
@@ -89,6 +109,8 @@ def _is_stream(path: Path) -> bool:
 
     Raises :class:`StanceError` for other special files, which no output should touch.
     """
+    if path.is_symlink() and _through_proc(path):
+        return True  # /dev/stdout and the like: whatever the shell opened there, even a regular file
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -161,8 +183,9 @@ class Output:
 
 def _copy_into_stream(source: IO[bytes], path: Path) -> None:
     # O_NONBLOCK: opening a pipe nobody reads would wait forever; it fails at once instead.
+    # O_APPEND: /dev/stdout redirected to a file (`>> log`) is written after what it holds.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_APPEND)
     except OSError as exc:
         if exc.errno == errno.ENXIO:
             raise StanceError(f"cannot write {path}: a named pipe that nobody reads") from None

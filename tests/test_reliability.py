@@ -625,3 +625,20 @@ def test_a_scheduler_lost_mid_run_is_one_line(stance, tmp_path, monkeypatch):
             cluster.close()
     assert one_line_error(code, err) == f"stance: error: lost the Dask scheduler at {address} during the run"
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_output_to_dev_stdout_writes_through_the_redirection(model_dir, article, tmp_path):
+    import subprocess
+    import sys
+
+    log = tmp_path / "log.txt"
+    log.write_text("keep this\n")
+    with open(log, "a") as appended:  # `stance ... -o /dev/stdout >> log`: appended, the log is not replaced
+        result = subprocess.run([sys.executable, "-m", "pipeline.cli", "classify", str(article), "-o", "/dev/stdout", "-q",
+                                 "--model", str(model_dir), "--trust-model"], stdout=appended, stderr=subprocess.PIPE,
+                                text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().startswith("keep this\nactor,a\n")
+    piped = subprocess.run([sys.executable, "-m", "pipeline.cli", "classify", str(article), "-o", "/dev/stdout", "-q",
+                            "--model", str(model_dir), "--trust-model"], capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and piped.stdout.startswith("actor,a\n"), piped.stderr
