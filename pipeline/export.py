@@ -23,6 +23,7 @@ from typing import IO
 
 from pipeline.aggregate import Cell
 from pipeline.errors import StanceError
+from pipeline.read import shown
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("wide", "long", "json")
@@ -297,7 +298,7 @@ def render_table(cells: Sequence[Cell], articles: Sequence[str]) -> str:
         by_article.setdefault(cell.article, []).append(cell)
     for article in articles:
         rows = sorted(by_article.get(article, []), key=lambda c: (c.stance == "none", c.actor))
-        lines.append(f"== {article} ({len(rows)} actors)")
+        lines.append(f"== {shown(article)} ({len(rows)} actors)")  # a name may hold an escape sequence
         width = max((len(c.actor) for c in rows), default=5)
         for cell in rows:
             lines.append(f"{cell.actor:<{width}}  {cell.stance:<8} {cell.confidence:5.2f}")

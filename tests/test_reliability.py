@@ -642,3 +642,13 @@ def test_output_to_dev_stdout_writes_through_the_redirection(model_dir, article,
     piped = subprocess.run([sys.executable, "-m", "pipeline.cli", "classify", str(article), "-o", "/dev/stdout", "-q",
                             "--model", str(model_dir), "--trust-model"], capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0 and piped.stdout.startswith("actor,a\n"), piped.stderr
+
+
+def test_escape_sequences_in_names_never_reach_stdout(stance, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "\x1b]0;pwned\x07a.txt").write_text(ARTICLE)
+    (folder / "b.txt").write_text(ARTICLE)
+    code, out, err = stance(folder)
+    assert code == 0, err
+    assert "\x1b" not in out and "\x07" not in out and "== \\x1b]0;pwned\\x07a (" in out
