@@ -551,14 +551,15 @@ def _run(argv: list[str] | None) -> int:
     import signal
 
     _terminated[0] = False
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
+    installed = threading.current_thread() is threading.main_thread()  # only the main thread may set handlers
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if installed else None
     try:
         code = _run_command(argv)
     except _Terminated:  # between the command and here
         code = _interrupted()
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if installed:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
     return code
 
 

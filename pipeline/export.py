@@ -204,12 +204,13 @@ def _remove_stale(path: Path) -> None:
             if not (entry.name.startswith(prefix) and entry.name.endswith(TMP_SUFFIX)):
                 continue
             pid = entry.name[len(prefix):].split(".", 1)[0]
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
                 with suppress(OSError):
                     os.unlink(entry.path)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True while process ``pid`` exists (stale temporary files are those of processes that do not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
