@@ -652,3 +652,16 @@ def test_escape_sequences_in_names_never_reach_stdout(stance, tmp_path):
     code, out, err = stance(folder)
     assert code == 0, err
     assert "\x1b" not in out and "\x07" not in out and "== \\x1b]0;pwned\\x07a (" in out
+
+
+def test_the_heatmap_canvas_is_bounded():
+    from pipeline.aggregate import Cell
+    from pipeline.plot import MAX_PIXELS, heatmap_figure
+
+    articles = [f"article-{i:05d}" for i in range(5000)]
+    actors = [f"Actor number {j}" for j in range(80)]
+    cells = [Cell(a, actor, "support" if (i + j) % 3 else "oppose", 0.8) for i, a in enumerate(articles)
+             for j, actor in enumerate(actors) if (i * 7 + j) % 11 == 0]
+    figure = heatmap_figure(cells, articles)
+    width, height = figure.get_size_inches() * figure.dpi
+    assert width * height <= MAX_PIXELS * 1.001 and max(width, height) <= 2**16
