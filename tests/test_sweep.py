@@ -208,6 +208,15 @@ ROWS = [
     Row("scheduler not Dask", ("classify", "{tmp}/in", "--scheduler", "tcp://127.0.0.1:{port}"), 2, "not a Dask scheduler",
         setup=_peer(b"SSH-2.0-OpenSSH_9.6\r\n")),
     Row("--jobs 0", ("classify", "{tmp}/in", "--jobs", "0"), 2, "--jobs 0: give a number of processes"),
+    Row("--jobs beyond the cores", ("classify", "{tmp}/in", "--jobs", "4096", "-o", "{tmp}/m.csv"), 0,
+        "--jobs 4096: this machine has"),
+    # --- other commands -----------------------------------------------------------------------
+    Row("report -o folder/", ("report", "{tmp}/in", "-o", "{tmp}/r/"), 2, "r/ is a folder: give a file name"),
+    Row("explain a binary file", ("explain", "{tmp}/p.txt", "--actor", "Chile"), 2, "p.txt: binary file",
+        setup=_write("p.txt", PNG)),
+    Row("explain an unknown actor", ("explain", "{tmp}/a.txt", "--actor", "Atlantis"), 2, "Atlantis"),
+    Row("corpus onto a README without its block", ("corpus", "-o", "{tmp}/old.csv"), 2, "block to fill",
+        unchanged=("old.csv",)),
 ]
 
 
