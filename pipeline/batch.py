@@ -209,6 +209,7 @@ def _start_worker(pipeline_file: str | None, parent: int | None = None) -> None:
     if parent is not None:
         die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the command's handler, inherited through fork
     if pipeline_file is not None:
         with open(pipeline_file, "rb") as handle:
             _worker_pipeline = pickle.load(handle)

@@ -14,7 +14,7 @@ from datetime import date
 from pipeline.actors import ActorMatcher
 from pipeline.aggregate import Cell, SentencePrediction
 from pipeline.errors import StanceError
-from pipeline.read import Article
+from pipeline.read import Article, shown
 from pipeline.report import mark_spans, probabilities_text
 from pipeline.runner import StancePipeline
 
@@ -111,7 +111,7 @@ def explain_actor(pipeline: StancePipeline, article: Article, actor: str, level:
 def render_explanation(explanation: ActorExplanation) -> str:
     """Plain text: the cell, then per sentence the text (actor in [brackets]), label, probabilities, features."""
     cell = explanation.cell
-    head = f"== {explanation.article.id}: {explanation.actor}"
+    head = f"== {shown(explanation.article.id)}: {explanation.actor}"  # a file name may hold an escape sequence
     if cell is None:
         return f"{head}: not mentioned\n"
     lines = [f"{head}: {cell.stance} (confidence {cell.confidence:.2f}, {len(explanation.sentences)} sentence"

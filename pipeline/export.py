@@ -23,6 +23,7 @@ from typing import IO
 
 from pipeline.aggregate import Cell
 from pipeline.errors import StanceError
+from pipeline.read import shown
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("wide", "long", "json")
@@ -80,8 +81,28 @@ def _identity(path: Path | str) -> object:
 
 
 def _target(path: Path) -> Path:
-    """The file a write to ``path`` must change: a symbolic link is followed, never replaced."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    """The file a write to ``path`` must change: a symbolic link is followed, never replaced.
+
+    A link into /proc (``/dev/stdout`` is ``/proc/self/fd/1``) is kept: it names an open
+    file of ours, not a path (for a pipe its target is ``pipe:[1234]``), so it is written
+    through, never replaced (see :func:`_is_stream`).
+    """
+    if not path.is_symlink():
+        return path
+    return path if _through_proc(path) else Path(os.path.realpath(path))
+
+
+def _through_proc(path: Path) -> bool:
+    """True when a link of the chain from ``path`` points into /proc (realpath would go on
+    to the file behind the descriptor, a name the shell's open file no longer is)."""
+    hop = str(path)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        if not os.path.islink(hop):
+            return False
+        hop = os.path.normpath(os.path.join(os.path.dirname(hop), os.readlink(hop)))
+        if hop == "/proc" or hop.startswith("/proc/"):
+            return True
+    return False
 
 
 def _is_stream(path: Path) -> bool:
@@ -89,6 +110,8 @@ def _is_stream(path: Path) -> bool:
 
     Raises :class:`StanceError` for other special files, which no output should touch.
     """
+    if path.is_symlink() and _through_proc(path):
+        return True  # /dev/stdout and the like: whatever the shell opened there, even a regular file
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -161,8 +184,9 @@ class Output:
 
 def _copy_into_stream(source: IO[bytes], path: Path) -> None:
     # O_NONBLOCK: opening a pipe nobody reads would wait forever; it fails at once instead.
+    # O_APPEND: /dev/stdout redirected to a file (`>> log`) is written after what it holds.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_APPEND)
     except OSError as exc:
         if exc.errno == errno.ENXIO:
             raise StanceError(f"cannot write {path}: a named pipe that nobody reads") from None
@@ -180,12 +204,13 @@ def _remove_stale(path: Path) -> None:
             if not (entry.name.startswith(prefix) and entry.name.endswith(TMP_SUFFIX)):
                 continue
             pid = entry.name[len(prefix):].split(".", 1)[0]
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
                 with suppress(OSError):
                     os.unlink(entry.path)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True while process ``pid`` exists (stale temporary files are those of processes that do not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -274,7 +299,7 @@ def render_table(cells: Sequence[Cell], articles: Sequence[str]) -> str:
         by_article.setdefault(cell.article, []).append(cell)
     for article in articles:
         rows = sorted(by_article.get(article, []), key=lambda c: (c.stance == "none", c.actor))
-        lines.append(f"== {article} ({len(rows)} actors)")
+        lines.append(f"== {shown(article)} ({len(rows)} actors)")  # a name may hold an escape sequence
         width = max((len(c.actor) for c in rows), default=5)
         for cell in rows:
             lines.append(f"{cell.actor:<{width}}  {cell.stance:<8} {cell.confidence:5.2f}")

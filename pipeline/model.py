@@ -41,6 +41,7 @@ from pipeline import __version__
 from pipeline.config import TargetConfig, project_root
 from pipeline.corpus import LABELS, Corpus
 from pipeline.errors import StanceError
+from pipeline.export import process_alive
 from pipeline.features import Pair, PairFeatures, feature_key, passthrough
 
 MODEL_FILE = "model.joblib"
@@ -382,18 +383,8 @@ def _remove_stale_staging(directory: Path) -> None:
     prefix = f".{directory.name}."
     for path in directory.parent.glob(f"{glob.escape(prefix)}*{STAGING_SUFFIX}"):
         pid = path.name[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process
-        return True
-    return True
 
 
 def read_manifest(directory: Path, trust: bool = False) -> dict:

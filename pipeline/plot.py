@@ -32,6 +32,7 @@ MAX_ANNOTATED = 30 * 60  # write confidences in the cells only while they stay l
 # date into the file: without them, the same input gives the same bytes.
 PLOT_FORMATS = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
                 "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
+MAX_PIXELS = 40_000_000  # at most 160 MB of canvas (RGBA), whatever the size of the batch
 
 
 @dataclass
@@ -127,8 +128,9 @@ def heatmap_figure(cells: Sequence[Cell], articles: Sequence[str], title: str | 
     name_w = 0.3 + 0.075 * max((len(a) for a in actors), default=8)
     id_h = 0.5 + 0.06 * max((len(shorten(a)) for a in articles), default=8)
     width, height = name_w + grid_w + 2.6, id_h + max(grid_h, 1.6) + 0.6
-    # Agg refuses images over 2**16 pixels a side: a very wide batch gets a lower resolution.
-    figure = Figure(figsize=(width, height), dpi=min(110, 60000 / max(width, height)))
+    # Agg refuses images over 2**16 pixels a side, and its canvas takes 4 bytes a pixel: a very
+    # wide or tall batch gets a lower resolution, so that memory stays bounded.
+    figure = Figure(figsize=(width, height), dpi=min(110, 60000 / max(width, height), (MAX_PIXELS / (width * height)) ** 0.5))
     ax = figure.add_axes((name_w / width, id_h / height, grid_w / width, grid_h / height))
     cmap = ListedColormap([COLORS[s] for s, _ in LEGEND])
     norm = BoundaryNorm([i - 0.5 for i in range(len(LEGEND) + 1)], cmap.N)

@@ -625,3 +625,43 @@ def test_a_scheduler_lost_mid_run_is_one_line(stance, tmp_path, monkeypatch):
             cluster.close()
     assert one_line_error(code, err) == f"stance: error: lost the Dask scheduler at {address} during the run"
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_output_to_dev_stdout_writes_through_the_redirection(model_dir, article, tmp_path):
+    import subprocess
+    import sys
+
+    log = tmp_path / "log.txt"
+    log.write_text("keep this\n")
+    with open(log, "a") as appended:  # `stance ... -o /dev/stdout >> log`: appended, the log is not replaced
+        result = subprocess.run([sys.executable, "-m", "pipeline.cli", "classify", str(article), "-o", "/dev/stdout", "-q",
+                                 "--model", str(model_dir), "--trust-model"], stdout=appended, stderr=subprocess.PIPE,
+                                text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().startswith("keep this\nactor,a\n")
+    piped = subprocess.run([sys.executable, "-m", "pipeline.cli", "classify", str(article), "-o", "/dev/stdout", "-q",
+                            "--model", str(model_dir), "--trust-model"], capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and piped.stdout.startswith("actor,a\n"), piped.stderr
+
+
+def test_escape_sequences_in_names_never_reach_stdout(stance, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "\x1b]0;pwned\x07a.txt").write_text(ARTICLE)
+    (folder / "b.txt").write_text(ARTICLE)
+    code, out, err = stance(folder)
+    assert code == 0, err
+    assert "\x1b" not in out and "\x07" not in out and "== \\x1b]0;pwned\\x07a (" in out
+
+
+def test_the_heatmap_canvas_is_bounded():
+    from pipeline.aggregate import Cell
+    from pipeline.plot import MAX_PIXELS, heatmap_figure
+
+    articles = [f"article-{i:05d}" for i in range(5000)]
+    actors = [f"Actor number {j}" for j in range(80)]
+    cells = [Cell(a, actor, "support" if (i + j) % 3 else "oppose", 0.8) for i, a in enumerate(articles)
+             for j, actor in enumerate(actors) if (i * 7 + j) % 11 == 0]
+    figure = heatmap_figure(cells, articles)
+    width, height = figure.get_size_inches() * figure.dpi
+    assert width * height <= MAX_PIXELS * 1.001 and max(width, height) <= 2**16

@@ -208,6 +208,15 @@ ROWS = [
     Row("scheduler not Dask", ("classify", "{tmp}/in", "--scheduler", "tcp://127.0.0.1:{port}"), 2, "not a Dask scheduler",
         setup=_peer(b"SSH-2.0-OpenSSH_9.6\r\n")),
     Row("--jobs 0", ("classify", "{tmp}/in", "--jobs", "0"), 2, "--jobs 0: give a number of processes"),
+    Row("--jobs beyond the cores", ("classify", "{tmp}/in", "--jobs", "4096", "-o", "{tmp}/m.csv"), 0,
+        "--jobs 4096: this machine has"),
+    # --- other commands -----------------------------------------------------------------------
+    Row("report -o folder/", ("report", "{tmp}/in", "-o", "{tmp}/r/"), 2, "r/ is a folder: give a file name"),
+    Row("explain a binary file", ("explain", "{tmp}/p.txt", "--actor", "Chile"), 2, "p.txt: binary file",
+        setup=_write("p.txt", PNG)),
+    Row("explain an unknown actor", ("explain", "{tmp}/a.txt", "--actor", "Atlantis"), 2, "Atlantis"),
+    Row("corpus onto a README without its block", ("corpus", "-o", "{tmp}/old.csv"), 2, "block to fill",
+        unchanged=("old.csv",)),
 ]
 
 
@@ -277,21 +286,27 @@ def _big_folder(tmp: Path, n: int = 1500) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("fmt", ["wide", "json"])
-def test_sigint_keeps_the_old_output(tmp_path, tiny_model, fmt):
+@pytest.mark.parametrize(("sig", "code", "message", "fmt", "jobs"), [
+    (signal.SIGINT, 130, "stance: interrupted", "wide", "1"),
+    (signal.SIGINT, 130, "stance: interrupted", "json", "2"),
+    (signal.SIGTERM, 143, "stance: terminated", "json", "1"),
+    (signal.SIGTERM, 143, "stance: terminated", "wide", "2"),
+], ids=["SIGINT wide", "SIGINT json --jobs 2", "SIGTERM json", "SIGTERM wide --jobs 2"])
+def test_a_signal_keeps_the_old_output(tmp_path, tiny_model, sig, code, message, fmt, jobs):
     workspace(tmp_path)
     folder = _big_folder(tmp_path)
-    run = subprocess.Popen(_argv(Row("", ("classify", str(folder), "-o", "{tmp}/old.csv", "-f", fmt), 0, ""), tmp_path,
-                                 tiny_model), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    argv = ("classify", str(folder), "-o", "{tmp}/old.csv", "-f", fmt, "--jobs", jobs)
+    run = subprocess.Popen(_argv(Row("", argv, 0, ""), tmp_path, tiny_model), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, cwd=ROOT)
     try:
         first = run.stderr.readline().decode()  # started: an interrupt now is ours to handle, not Python's start-up
         time.sleep(0.5)
         assert run.poll() is None, "finished before it could be interrupted"
-        run.send_signal(signal.SIGINT)
+        run.send_signal(sig)
         err = first + run.communicate(timeout=30)[1].decode()
     finally:
         run.kill()
-    check_stderr(run.returncode, err, 130, "stance: interrupted")
+    check_stderr(run.returncode, err, code, message)
     assert (tmp_path / "old.csv").read_text() == "previous matrix\n"
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".")]
 
