@@ -175,7 +175,9 @@ def classify(
     if fmt == Format.table:
         text = export.render_table(cells, batch.articles)
     elif fmt == Format.json:
-        text = export.render_json(batch.results, config, level.value)
+        from pipeline.open_world import mark_inferred
+
+        text = mark_inferred(export.render_json(batch.results, config, level.value), batch.results)
     else:
         rows = export.matrix_rows(cells, batch.articles) if fmt == Format.wide else export.long_rows(cells)
         text = export.render_csv(rows)
@@ -189,6 +191,14 @@ def classify(
         write_png(plot, cells, batch.articles, config.description)
         if not quiet:
             typer.echo(f"stance: wrote {plot}", err=True)
+    if not quiet:
+        unknown: dict[str, int] = {}
+        for result in batch.results:
+            for name, count in getattr(result.cells, "unknown", {}).items():
+                unknown[name] = unknown.get(name, 0) + count
+        if unknown:
+            typer.echo(f"stance: {sum(unknown.values())} mentions of {len(unknown)} unknown names "
+                       "(see `stance actors suggest`)", err=True)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
@@ -372,6 +382,39 @@ def actors_resolve(
     if not found:
         typer.echo("no actor found", err=True)
         raise typer.Exit(EXIT_SKIPPED)
+
+
+@actors_app.command("suggest")
+def actors_suggest(
+    paths: Annotated[list[str], typer.Argument(help="Article .txt files or folders of them.")],
+    target: TargetOpt = None,
+    toml: Annotated[bool, typer.Option("--toml", help="Print dictionary entries ready to paste.")] = False,
+) -> None:
+    """List the names the articles introduce that the dictionary lacks: count, kind, affiliation, a sentence."""
+    from pipeline.actors import ActorDictionary, ActorMatcher
+    from pipeline.open_world import ActorInference, suggest, suggestion_toml
+    from pipeline.read import ReadFailure, list_sources, read_articles
+    from pipeline.segment import SentenceSplitter
+
+    config = load_target(target)
+    dictionary = ActorDictionary.load(config.actors_path)
+    matcher, splitter = ActorMatcher(dictionary), SentenceSplitter()
+    documents = []
+    for article in read_articles(list_sources(paths)):
+        if isinstance(article, ReadFailure):
+            typer.echo(f"stance: skipped {article.reason}", err=True)
+            continue
+        sentences = splitter.split(article.text)
+        documents.append((sentences, [matcher.find(s.text) for s in sentences]))
+    found = suggest(ActorInference(dictionary), documents)
+    for s in found:
+        if toml:
+            typer.echo(f"# {s.count} mentions in {s.articles} articles: {s.sample.strip()[:200]}")
+            typer.echo(suggestion_toml(s))
+        else:
+            typer.echo(f"{s.count}\t{s.name}\t{s.kind}\t{s.affiliation or '-'}\t{s.sample.strip()[:200]}")
+    if not found:
+        typer.echo("no unknown names", err=True)
 
 
 @app.command("corpus")
