@@ -509,6 +509,7 @@ VENUE_BEFORE = re.compile(
     r"|(?:(?P<noun>\w+)\s+)?\b[Ii]n)"
     r"\s+(?:the\s+)?$")
 VENUE_REACH = 40
+_VENUE_PREPOSITION = re.compile(r"\b(?:[Ii]n|to|at|from)\s+(?:the\s+)?$")
 # People of a country before "in": "officials in Peru" are Peru's officials, not a place.
 _ACTOR_NOUNS = frozenset({"officials", "authorities", "diplomats", "leaders", "lawmakers", "government", "allies",
                           "counterparts", "ministers", "forces", "ambassador", "envoy", "embassy", "leadership",
@@ -531,8 +532,8 @@ def _is_venue(text: str, start: int, end: int) -> bool:
         named = named[4:]
     if not named[:1].isupper() or (any(w[:1].islower() for w in named.split()[1:]) and "'" not in named):
         return False
-    if _VENUE_AFTER.match(text, end):
-        return False
+    if _VENUE_AFTER.match(text, end) or not _VENUE_PREPOSITION.search(text, max(0, start - 12), start):
+        return False  # most mentions: no preposition just before, no need for the full pattern
     before = VENUE_BEFORE.search(text, max(0, start - VENUE_REACH), start)
     return before is not None and (before["noun"] or "").lower() not in _ACTOR_NOUNS
 

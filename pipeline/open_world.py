@@ -17,23 +17,27 @@ extended with them, for :class:`~pipeline.actors.Coreference` and the pairs.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.actors import Actor, ActorDictionary, Mention, Role, _after_former, fold
+from pipeline.actors import Actor, ActorDictionary, Mention, Role, _after_former, fold, trie_regex
 from pipeline.segment import Sentence
 
 # Words that make a title; heads end one ("minister", "spokesperson"), modifiers may come
 # before them ("foreign", "deputy", "treasury"). Case-insensitive: "foreign minister X",
 # "Foreign Minister X".
-_TITLE_HEADS = (
-    r"president|vice[- ]president|prime minister|minister|secretary(?:[- ]general)?|spokes(?:man|woman|person)"
-    r"|ambassador|senator|sen\.|mep|congress(?:man|woman)|representative|rep\.|deputy|governor|chancellor|premier"
-    r"|envoy|director(?:[- ]general)?|chief|head|chair(?:man|woman|person)?|attorney general|prosecutor|judge"
-    r"|lawmaker|legislator|mayor|commissioner|pope|king|queen|prince|sheikh|emir|cardinal|archbishop|adviser"
-    r"|advisor|coordinator|rapporteur|diplomat|official|leader|commander|general|gen\.|counsellor|councillor"
-    r"|high representative|special representative|candidate|speaker|ombudsman|ombudsperson"
+TITLE_HEAD_LIST = (
+    "president", "vice president", "vice-president", "prime minister", "minister", "secretary", "secretary general",
+    "secretary-general", "spokesman", "spokeswoman", "spokesperson", "ambassador", "senator", "sen.", "mep",
+    "congressman", "congresswoman", "representative", "rep.", "deputy", "governor", "chancellor", "premier", "envoy",
+    "director", "director general", "director-general", "chief", "head", "chair", "chairman", "chairwoman",
+    "chairperson", "attorney general", "prosecutor", "judge", "lawmaker", "legislator", "mayor", "commissioner",
+    "pope", "king", "queen", "prince", "sheikh", "emir", "cardinal", "archbishop", "adviser", "advisor",
+    "coordinator", "rapporteur", "diplomat", "official", "leader", "commander", "general", "gen.", "counsellor",
+    "councillor", "high representative", "special representative", "candidate", "speaker", "ombudsman",
+    "ombudsperson",
 )
+_TITLE_HEADS = "|".join(re.escape(h) for h in sorted(TITLE_HEAD_LIST, key=len, reverse=True))
 _TITLE_MODIFIERS = (
     r"foreign|deputy|vice|prime|interior|defen[cs]e|justice|finance|treasury|trade|economy|state|home|security"
     r"|acting|interim|senior|chief|first|affairs|external|executive|ministry|government|presidential|press"
@@ -58,7 +62,19 @@ NOT_NAMES = frozenset({
     "It", "We", "I", "A", "An", "This", "That", "These", "Those", "Union", "Nations", "States", "Republic",
     "Government", "Parliament", "Congress", "Senate", "Embassy", "Mission", "Bank", "Center", "Centre",
 })
-TITLED = re.compile(rf"(?<![\w-])(?P<title>{_TITLE}){_OFFICE}(?:,)?\s+(?P<name>{NAME})")
+def _cased(words: Sequence[str]) -> list[str]:
+    """Each phrase in lower case, capitalised and in capitals ("foreign minister", "Foreign
+    Minister", "FOREIGN MINISTER"): a trie of them is faster than ``(?i:...)``."""
+    def capitalised(phrase: str) -> str:
+        return re.sub(r"(^|[ -])(\w)", lambda m: m[1] + m[2].upper(), phrase)
+
+    return [form for w in words for form in (w, capitalised(w), w.upper())]
+
+
+TITLE_HEAD_WORDS = frozenset(TITLE_HEAD_LIST)
+TITLE_HEAD = re.compile(rf"(?<![\w-])(?:{trie_regex(_cased(TITLE_HEAD_LIST))})(?![\w-])")
+TITLE_NAME = re.compile(rf"{_OFFICE}(?:,)?\s+(?P<name>{NAME})")
+TITLE_MODIFIERS_BEFORE = re.compile(rf"(?<![\w-])(?i:(?:(?:{_TITLE_MODIFIERS})\s+){{1,4}})$")
 # Styled by a title and one name: "Pope Leo XIV", "King Charles", "Sheikh Tamim".
 REGNAL = re.compile(r"(?<![\w-])(?P<name>(?:Pope|King|Queen|Prince|Princess|Sheikh|Emir) [A-Z][a-z]+(?: [IVX]+\b)?)(?! [A-Z])")
 # Apposition around a title phrase of the dictionary ("Brazil's foreign minister"): the name before it
@@ -66,7 +82,6 @@ REGNAL = re.compile(r"(?<![\w-])(?P<name>(?:Pope|King|Queen|Prince|Princess|Shei
 NAME_BEFORE = re.compile(rf"(?<![\w'’-])(?P<name>{NAME}),\s+(?:the\s+|a\s+)?$")
 NAME_AFTER = re.compile(rf",?\s+(?P<name>{NAME})(?=\s*[,.;:)]|\s+[a-z]|\s*$)")
 TITLE_AFTER_MENTION = re.compile(rf"(?:'s)?\s+{_TITLE}\b")
-TITLE_END = re.compile(rf"(?:{_TITLE})$")
 FORMER_NEAR = re.compile(r"\b(?:[Ff]ormer|[Ee]x-|[Tt]hen-)\s*(?:[\w'’.-]+\s+){0,3}$")
 DEMONYM_BEFORE = re.compile(r"([A-Z][\w-]+)\s+$")
 FEMALE_TITLES = re.compile(r"(?i)\b(?:spokeswoman|congresswoman|chairwoman|queen|mrs|ms)\b")
@@ -88,10 +103,30 @@ _CAP = r"[A-Z][\w'’-]*"
 ORGANISATION = re.compile(
     rf"(?<![\w'’-])(?P<body>(?:{_CAP}\s+){{0,4}}(?P<head>{'|'.join(_ORG_HEADS)})\b"
     rf"(?:\s+(?:of|for|on)\s+(?:the\s+)?{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,3}})?)(?:\s+\((?P<short>[A-Z][A-Za-z]{{1,7}})\))?")
+BODY_HEAD = re.compile(rf"\b(?:{'|'.join(_ORG_HEADS)})\b")
+BODY_START = re.compile(rf"(?<![\w'’-])(?:{_CAP}\s+){{1,4}}$")
+
+
+def _body_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of :data:`ORGANISATION` in ``text``, found from their head nouns (rare)
+    and extended back over up to four capitalised words: the pattern tried at every word
+    cost more than the rest of the stage."""
+    done = 0
+    for head in BODY_HEAD.finditer(text):
+        if head.start() < done:
+            continue
+        before = BODY_START.search(text, max(done, head.start() - 80), head.start())
+        match = ORGANISATION.match(text, before.start() if before else head.start())
+        if match is not None:
+            done = match.end()
+            yield match
+
+
 SKIP_ORG_WORDS = frozenset({"The", "A", "An", "On", "In", "At", "But", "And", "Both", "Speaking", "With", "For",
                             "From", "Meanwhile", "Former", "By", "To", "As", "After", "Before", "Its", "His", "Her",
                             "Their", "This", "That"})
 STATE_KINDS = ("country", "organisation", "institution")
+CAPITAL = re.compile(r"[A-Z]")
 POSSESSIVE = re.compile(r"([A-Z][\w-]*)['’]s\s+")
 # Words of a body's name that say what it is, not whose it is: "the Foreign Ministry" needs a country.
 GENERIC_WORDS = frozenset({"Foreign", "Justice", "Interior", "Defense", "Defence", "Finance", "Supreme", "Constitutional",
@@ -152,7 +187,7 @@ class ActorInference:
     def introductions(self, index: int, text: str, mentions: Sequence[Mention]) -> list[Introduction]:
         """The names introduced in one sentence, given its dictionary mentions."""
         found: list[Introduction] = []
-        if any(c.isupper() for c in text[1:]):  # no capital after the first letter: no name
+        if CAPITAL.search(text, 1):  # no capital after the first letter: no name
             found += self._titled(index, text, mentions)
             found += self._appositions(index, text, mentions)
             found += self._bodies(index, text, mentions)
@@ -214,10 +249,17 @@ class ActorInference:
 
     def _titled(self, index: int, text: str, mentions: Sequence[Mention]) -> list[Introduction]:
         out = []
-        for match in TITLED.finditer(text):
-            affiliation = self._affiliation(text, mentions, match.start(), match.start("name"))
-            intro = self._person(index, text, mentions, match.start("name"), match["name"], affiliation,
-                                 text[match.start():match.start("name")].strip(" ,"))
+        # Found from the title's head word, then the name after it and the modifiers before it:
+        # one regex with the modifiers first tried them at every word of every sentence.
+        for head in TITLE_HEAD.finditer(text):
+            named = TITLE_NAME.match(text, head.end())
+            if named is None:
+                continue
+            modifiers = TITLE_MODIFIERS_BEFORE.search(text, max(0, head.start() - 60), head.start())
+            start = modifiers.start() if modifiers else head.start()
+            affiliation = self._affiliation(text, mentions, start, named.start("name"))
+            intro = self._person(index, text, mentions, named.start("name"), named["name"], affiliation,
+                                 text[start:named.start("name")].strip(" ,"))
             if intro:
                 out.append(intro)
         for match in REGNAL.finditer(text):
@@ -233,7 +275,7 @@ class ActorInference:
             if m.via not in ("name", "venue") or self.dictionary[m.actor].kind not in STATE_KINDS:
                 continue
             extension = TITLE_AFTER_MENTION.match(text, m.end)
-            if extension is None and not TITLE_END.search(m.text):
+            if extension is None and _last_words(m.text) not in TITLE_HEAD_WORDS:
                 continue
             end = extension.end() if extension else m.end
             affiliation = m.actor if not _after_former(text, m.start) else None
@@ -252,7 +294,7 @@ class ActorInference:
 
     def _bodies(self, index: int, text: str, mentions: Sequence[Mention]) -> list[Introduction]:
         out = []
-        for match in ORGANISATION.finditer(text):
+        for match in _body_matches(text):
             start, end = match.span("body")
             words = match["body"].split()
             affiliation = place = None  # the actor it speaks for; the country's name, for its own
@@ -339,6 +381,13 @@ class ActorInference:
                     counts[a.actor] = counts.get(a.actor, 0) + 1
             out.append(mentions)
         return ArticleActors(dictionary, out, [i for i in introductions if i.name in actors], counts)
+
+
+def _last_words(text: str) -> str:
+    """The last one or two words, lower-cased, as a title head may be ("prime minister")."""
+    words = text.lower().split()
+    two = " ".join(words[-2:])
+    return two if two in TITLE_HEAD_WORDS else words[-1] if words else ""
 
 
 def _short_forms(intro: Introduction) -> list[str]:
