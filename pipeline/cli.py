@@ -406,7 +406,7 @@ def actors_suggest(
             continue
         sentences = splitter.split(article.text)
         documents.append((sentences, [matcher.find(s.text) for s in sentences]))
-    found = suggest(ActorInference(dictionary), documents)
+    found = suggest(ActorInference(dictionary, config.home_government), documents)
     for s in found:
         if toml:
             typer.echo(f"# {s.count} mentions in {s.articles} articles: {s.sample.strip()[:200]}")

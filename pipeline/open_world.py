@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.actors import Actor, ActorDictionary, Mention, Role, _after_former, fold, trie_regex
+from pipeline.actors import _NOT_FIRST_NAMES, Actor, ActorDictionary, Mention, Role, _after_former, fold, trie_regex
 from pipeline.segment import Sentence
 
 # Words that make a title; heads end one ("minister", "spokesperson"), modifiers may come
@@ -74,6 +74,11 @@ def _cased(words: Sequence[str]) -> list[str]:
 TITLE_HEAD_WORDS = frozenset(TITLE_HEAD_LIST)
 TITLE_HEAD = re.compile(rf"(?<![\w-])(?:{trie_regex(_cased(TITLE_HEAD_LIST))})(?![\w-])")
 TITLE_NAME = re.compile(rf"{_OFFICE}(?:,)?\s+(?P<name>{NAME})")
+NAME_SPEAKS = re.compile(rf"(?<![\w'’-])(?P<name>{NAME})\s+(?:said|says|told|added|stated|wrote|declared|announced|insisted)\b")
+JOINS_TITLE = re.compile(r"(?:['’]s)?\s*")  # between a country and its title: "Peru's Foreign Minister"
+OF_AFTER_NAME = re.compile(r"\s+of\s+")
+# "Lin Jian, a spokesperson for ...": a name, a comma, an article and up to four words before a title's head.
+DESCRIBED_NAME = re.compile(rf"(?<![\w'’-])(?P<name>{NAME}),\s+(?:a|an|the)\s+(?:[\w'’.-]+\s+){{0,4}}$")
 TITLE_MODIFIERS_BEFORE = re.compile(rf"(?<![\w-])(?i:(?:(?:{_TITLE_MODIFIERS})\s+){{1,4}})$")
 # Styled by a title and one name: "Pope Leo XIV", "King Charles", "Sheikh Tamim".
 REGNAL = re.compile(r"(?<![\w-])(?P<name>(?:Pope|King|Queen|Prince|Princess|Sheikh|Emir) [A-Z][a-z]+(?: [IVX]+\b)?)(?! [A-Z])")
@@ -214,7 +219,8 @@ class ActorInference:
             return None  # "former Colombian President X" speaks for himself
         best = None
         for m in mentions:
-            if m.end <= end and m.end >= start - 3 and m.start < end and m.via in ("name", "venue"):
+            if m.end <= end and m.end >= start - 3 and m.start < end and m.via in ("name", "venue") \
+                    and (m.end > start or JOINS_TITLE.fullmatch(text, m.end, start)):
                 actor = self.dictionary[m.actor]
                 if actor.kind in STATE_KINDS:
                     best = self.dictionary.roll_up(m.actor) if actor.kind == "institution" else m.actor
@@ -230,7 +236,7 @@ class ActorInference:
                 affiliation: str | None, cue: str) -> Introduction | None:
         name = re.sub(r"(?:'s|’s|')$", "", name.rstrip(".,"))
         tokens = name.split()
-        while tokens and tokens[0] in NOT_NAMES:  # "Foreign Minister Mauro Vieira" caught before a comma
+        while tokens and (tokens[0] in NOT_NAMES or tokens[0] in _NOT_FIRST_NAMES):  # "Foreign Minister X", "Later X"
             name_start = text.index(tokens[1], name_start) if len(tokens) > 1 else name_start
             tokens = tokens[1:]
         while tokens and tokens[-1] in NOT_NAMES:
@@ -254,10 +260,16 @@ class ActorInference:
         for head in TITLE_HEAD.finditer(text):
             named = TITLE_NAME.match(text, head.end())
             if named is None:
+                self._described(index, text, mentions, head, out)
                 continue
             modifiers = TITLE_MODIFIERS_BEFORE.search(text, max(0, head.start() - 60), head.start())
             start = modifiers.start() if modifiers else head.start()
             affiliation = self._affiliation(text, mentions, start, named.start("name"))
+            if affiliation is None:  # "President Luis Abinader of the Dominican Republic"
+                of = OF_AFTER_NAME.match(text, named.end("name"))
+                place = next((m for m in mentions if of and m.start == of.end()), None)
+                if place is not None and self.dictionary[place.actor].kind in STATE_KINDS:
+                    affiliation = place.actor
             intro = self._person(index, text, mentions, named.start("name"), named["name"], affiliation,
                                  text[start:named.start("name")].strip(" ,"))
             if intro:
@@ -268,6 +280,26 @@ class ActorInference:
                 gender = "f" if match["name"].startswith(("Queen", "Princess")) else "m"
                 out.append(Introduction(index, start, end, match["name"], "person", None, match["name"].split()[0], gender))
         return out
+
+    def _described(self, index: int, text: str, mentions: Sequence[Mention], head: re.Match[str],
+                   out: list[Introduction]) -> None:
+        """A name described by an apposition with an article: "Lin Jian, a spokesperson for
+        the foreign ministry,", "Stephane Dujarric, the UN spokesman,". The affiliation is
+        the country or body named in the apposition, if any."""
+        before = DESCRIBED_NAME.search(text, max(0, head.start() - 120), head.start())
+        if before is None:
+            return
+        stop = text.find(",", head.end())
+        stop = len(text) if stop < 0 else stop
+        inside = [m for m in mentions if before.end("name") < m.start < stop and m.via in ("name", "venue")
+                  and self.dictionary[m.actor].kind in STATE_KINDS]
+        affiliation = None if not inside or FORMER_NEAR.search(text, before.end("name"), head.start()) else inside[0].actor
+        if affiliation and self.dictionary[affiliation].kind == "institution":
+            affiliation = self.dictionary.roll_up(affiliation)
+        intro = self._person(index, text, mentions, before.start("name"), before["name"], affiliation,
+                             text[before.end("name"):stop].strip(" ,"))
+        if intro:
+            out.append(intro)
 
     def _appositions(self, index: int, text: str, mentions: Sequence[Mention]) -> list[Introduction]:
         out = []
@@ -445,6 +477,23 @@ def suggest(inference: ActorInference, documents: Sequence[tuple[Sequence[Senten
         for name, count in found.counts.items():
             out[name].count += count
             out[name].articles += 1
+        # Names with no title nor affiliation, that speak ("Ana Ruiz said"): listed, not inferred.
+        seen: set[str] = set()
+        for sentence, mentions in zip(sentences, found.mentions, strict=True):
+            for match in NAME_SPEAKS.finditer(sentence.text):
+                tokens = match["name"].split()
+                while tokens and (tokens[0] in NOT_NAMES or tokens[0] in _NOT_FIRST_NAMES):
+                    tokens = tokens[1:]
+                start = match.end("name") - len(" ".join(tokens))
+                if len(tokens) < 2 or any(t in _ORG_HEADS for t in tokens) \
+                        or any(m.start < match.end("name") and start < m.end for m in mentions):
+                    continue
+                name = " ".join(tokens)
+                entry = out.setdefault(name, Suggestion(name, "person", None, sample=sentence.text, cue="speaks"))
+                entry.count += 1
+                if name not in seen:
+                    seen.add(name)
+                    entry.articles += 1
     return sorted(out.values(), key=lambda s: (-s.count, s.name))
 
 
