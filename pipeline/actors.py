@@ -10,6 +10,7 @@ Three small components, each with one job:
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 import unicodedata
@@ -113,6 +114,9 @@ class Actor:
     gender: str | None = None
     roles: tuple[Role, ...] = ()
     references: tuple[str, ...] = ()
+    # Not in the dictionary: found in an article from a title or an affiliation
+    # ("Uruguayan Foreign Minister Omar Paganini"), see :mod:`pipeline.open_world`.
+    inferred: bool = False
 
     def speaks_for(self, when: date | None, lenient: bool = False) -> str:
         """The actor this one speaks for on ``when`` (itself if none), one step up.
@@ -150,6 +154,9 @@ class ActorDictionary:
     actors: dict[str, Actor]
     source: Path | None = None
     ignore: tuple[str, ...] = ()
+    # Actors inferred from articles earlier in the run, only for ``dictionary[name]``: they are
+    # not members (``in``, iteration), so that matching never depends on the order of articles.
+    _inferred: dict[str, Actor] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> ActorDictionary:
@@ -163,10 +170,28 @@ class ActorDictionary:
         entries = raw.get("actors")
         if not isinstance(entries, list) or not entries:
             raise StanceError(f"{path}: no [[actors]] entries")
-        unknown = set(raw) - {"actors", "ignore"}
+        unknown = set(raw) - {"actors", "ignore", "include", "exclude"}
         if unknown:
             raise StanceError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
-        return cls.from_entries(entries, source=Path(path), ignore=raw.get("ignore", ()))
+        ignore = list(raw.get("ignore", ()))
+        includes, excludes = raw.get("include", []), raw.get("exclude", [])
+        for key, value in (("include", includes), ("exclude", excludes)):
+            if not isinstance(value, list) or not all(isinstance(i, str) for i in value):
+                raise StanceError(f"{path}: '{key}' must be a list of strings")
+        if includes:
+            entries, ignore = _with_includes(Path(path), includes, entries, ignore, excludes)
+        return cls.from_entries(entries, source=Path(path), ignore=ignore)
+
+    def extended(self, actors: Iterable[Actor]) -> ActorDictionary:
+        """This dictionary plus ``actors`` (inferred from one article), as a new dictionary.
+
+        Nothing is validated nor copied but the name table: the overlay is built per
+        article, and its new actors were made by :mod:`pipeline.open_world`.
+        """
+        added = {a.name: a for a in actors if a.name not in self.actors}
+        if not added:
+            return self
+        return ActorDictionary(actors={**self.actors, **added}, source=self.source, ignore=self.ignore)
 
     @classmethod
     def from_entries(cls, entries: Sequence[dict], source: Path | None = None,
@@ -229,13 +254,60 @@ class ActorDictionary:
         return name in self.actors
 
     def __getitem__(self, name: str) -> Actor:
-        return self.actors[name]
+        try:
+            return self.actors[name]
+        except KeyError:
+            return self._inferred[name]
+
+    def remember(self, actors: Iterable[Actor]) -> None:
+        """Keep inferred actors for lookup by name (the first of a name wins), see ``_inferred``."""
+        for actor in actors:
+            self._inferred.setdefault(actor.name, actor)
 
     def __iter__(self):
         return iter(self.actors.values())
 
     def __len__(self) -> int:
         return len(self.actors)
+
+
+def _with_includes(path: Path, includes: list[str], entries: list, ignore: list,
+                   excludes: Sequence[str] = ()) -> tuple[list, list]:
+    """The entries of the included files (such as the shared ``world.toml``), then this file's.
+
+    An entry of this file with the name of an included one extends it: its aliases and
+    references are added, its other keys (camp, roles, kind...) replace the base's.
+    ``excludes`` names included entries to leave out (the event's own country, whose
+    capital and demonym name its government or its parties in the target's file).
+    """
+    merged: dict[str, dict] = {}
+    base_ignore: list[str] = []
+    for name in includes:
+        included = path.parent / name
+        try:
+            raw = tomllib.loads(included.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise StanceError(f"{path}: included file {included} not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise StanceError(f"{included}: not valid TOML ({exc})") from None
+        for entry in raw.get("actors", []):
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"] not in excludes:
+                merged[entry["name"]] = dict(entry)
+        base_ignore += raw.get("ignore", [])
+    own: list = []
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("name") in merged:
+            base = merged.pop(entry["name"])
+            for key, value in entry.items():
+                if key in ("aliases", "references"):
+                    base[key] = list(dict.fromkeys([*base.get(key, []), *value]))
+                else:
+                    base[key] = value
+            own.append(base)
+        else:
+            own.append(entry)
+    # The event's actors first (as `stance actors list` shows them), then the rest of the base.
+    return own + list(merged.values()), list(dict.fromkeys(base_ignore + ignore))
 
 
 def _check_role_cycles(actors: dict[str, Actor], where: str) -> None:
@@ -318,7 +390,9 @@ class Mention:
     ``start``/``end`` are offsets in the sentence text (equal for a mention without a
     span, such as one inherited from a list heading). ``via`` says how it was found:
     ``name``, ``reference`` (a shared short reference such as "the bloc" pointed at the
-    actor named just before), ``pronoun``, ``group``, ``government`` or ``heading``.
+    actor named just before), ``pronoun``, ``group``, ``government``, ``heading`` or
+    ``venue`` (a country or city named as the place where something happens: "speaking
+    from the Dominican Republic", "talks in Doha": no stance of its own).
     """
 
     actor: str
@@ -380,10 +454,97 @@ class ActorMatcher:
             name = owner[alias]
             if name is None:
                 continue
-            if self.dictionary[name].kind in ("country", "organisation") and _after_former(folded, start):
+            kind = self.dictionary[name].kind
+            if kind in ("country", "organisation") and _after_former(folded, start):
                 continue
-            mentions.append(Mention(name, start, end, text[start:end]))
+            if kind == "person" and (_COMPOUND.match(text, end) or (" " not in alias and _inside_other_name(text, start, end))):
+                continue  # part of a longer name: "González-Olaechea", "Carlos Gil"
+            place = kind == "country" or (kind == "institution" and _PLACE_NAME.fullmatch(text, start, end) is not None)
+            via = "venue" if place and _is_venue(text, start, end) else "name"
+            mentions.append(Mention(name, start, end, text[start:end], via))
         return mentions
+
+
+# A capitalised word next to a one-word surname makes it another person's name ("Carlos Gil" is
+# not Yván Gil), unless it is a title, a weekday or month, or the text is a title-case headline.
+_WORD_BEFORE = re.compile(r"(?<![\w'.-])([A-Z][\w'-]*)\s+$")
+_WORD_AFTER = re.compile(r"\s+([A-Z][^\W\d_][\w'-]*)")
+_NOT_FIRST_NAMES = frozenset({
+    "President", "Mr", "Mrs", "Ms", "Dr", "Minister", "Secretary", "Senator", "Sen", "Rep", "Ambassador", "General",
+    "Gen", "Governor", "Judge", "Justice", "Chancellor", "Premier", "Pope", "King", "Queen", "Prince", "Leader",
+    "Candidate", "Presidents", "Vice", "Deputy", "Attorney", "Spokesman", "Spokeswoman", "Spokesperson", "Envoy",
+    "Chief", "Commander", "Colonel", "Captain", "Admiral", "Lawmaker", "Opposition", "Foreign", "Prosecutor",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
+    "April", "May", "June", "July", "August", "September", "October", "November", "December", "But", "And", "Then",
+    "When", "While", "After", "Before", "As", "If", "Yet", "Also", "So", "Still", "Now", "Later", "Earlier", "The",
+    "That", "This", "Why", "How", "Meanwhile", "However", "Although", "Though", "Because", "Since", "Until", "Said",
+    "Says", "Told", "Asked", "Both", "Neither", "Even", "Only", "Like", "Unlike", "With", "Without", "For", "From",
+    "Against", "Under", "Over", "Of", "To", "In", "On", "At", "By", "Administration", "Government", "Regime",
+    "Campaign", "Camp", "Allies", "Loyalists", "Supporters", "Team", "Era", "Doctrine", "Plan", "Slams", "Urges", "Backs",
+})
+
+
+def _inside_other_name(text: str, start: int, end: int) -> bool:
+    """Whether a one-word surname alias at ``[start, end)`` is part of an unknown longer name."""
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    after = _WORD_AFTER.match(text, end)
+    if before is None and after is None:  # the usual case
+        return False
+    if before is not None and (before[1] in _NOT_FIRST_NAMES or before[1].endswith("'s")
+                               or not text[:before.start()].strip(" \"'“‘(")):
+        before = None  # a title, a possessive, the sentence's first word ("Later Gil said", "What Trump's win")
+    if after is not None and (after[1] in _NOT_FIRST_NAMES or after[1].endswith("'s") or not after[1][1].islower()):
+        after = None
+    if before is None and after is None:
+        return False
+    return not _title_case(text)
+
+
+def _title_case(text: str) -> bool:
+    """A title-case headline ("Brazil Urges Maduro To Publish Results"): most words capitalised."""
+    words = text.split()
+    return len(words) >= 3 and sum(w[:1].isupper() for w in words) >= 0.7 * len(words)
+
+
+# Before a country or city named as a place, not as an actor: "speaking from", "a visit to",
+# "the talks in", "held in", and "in" generally ("protests in Caracas", "a summit in Brasília"),
+# but not "officials in" (the officials are that country's).
+VENUE_BEFORE = re.compile(
+    r"(?:\b(?:[Ss]peaking|[Ss]poke|[Ss]peaks|[Tt]alking|[Ww]riting|[Rr]eporting|[Ff]led|[Ff]lew|[Aa]rrived|"
+    r"[Tt]ravell?ed|[Rr]eturn(?:ed|ing)|[Ll]anded|[Ww]elcomed)\s+(?:from|in|to|at)"
+    r"|\b(?:[Vv]isits?|[Tt]rip|[Tt]our|[Ss]top|[Tt]alks|[Ss]ummit|[Mm]eetings?|[Cc]onference|[Nn]egotiations|[Ff]orum"
+    r"|[Rr]ally|[Cc]eremony|[Gg]athering|[Ee]vent|[Ee]xile|[Aa]sylum|[Ll]anded|[Hh]eld|[Hh]osted|[Bb]ased|[Mm]et)"
+    r"\s+(?:in|to|at|from)"
+    r"|(?:(?P<noun>\w+)\s+)?\b[Ii]n)"
+    r"\s+(?:the\s+)?$")
+VENUE_REACH = 40
+_VENUE_PREPOSITION = re.compile(r"\b(?:[Ii]n|to|at|from)\s+(?:the\s+)?$")
+# People of a country before "in": "officials in Peru" are Peru's officials, not a place.
+_ACTOR_NOUNS = frozenset({"officials", "authorities", "diplomats", "leaders", "lawmakers", "government", "allies",
+                          "counterparts", "ministers", "forces", "ambassador", "envoy", "embassy", "leadership",
+                          "regime", "administration", "president", "minister", "spokesman", "spokeswoman", "ministry",
+                          "warmongers", "hawks", "prosecutors", "courts", "judges", "troops", "military", "police",
+                          "congress", "parliament", "legislators", "senators", "politicians", "policymakers",
+                          # Actions of that state's courts and agencies: "charged in the United States".
+                          "charged", "indicted", "prosecuted", "sanctioned", "convicted", "tried", "wanted"})
+# A seat of government named like a city ("Caracas", "La Paz"), not a body ("the Supreme Court").
+_PLACE_NAME = re.compile(r"(?!.*\b(?:Court|Assembly|Council|Tribunal|Party|House|Palace)\b)[A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?")
+_VENUE_AFTER = re.compile(r"'s?\b|\s+(?:government|authorities|officials)\b")
+
+
+def _is_venue(text: str, start: int, end: int) -> bool:
+    """Whether the country or city at ``[start, end)`` is named as the place where something
+    happens ("speaking from the Dominican Republic", "the talks in Doha"): "in Brazil's
+    view" is the actor, and so is a government phrase ("in the Mexican government")."""
+    named = text[start:end]
+    if named.startswith(("the ", "The ")):
+        named = named[4:]
+    if not named[:1].isupper() or (any(w[:1].islower() for w in named.split()[1:]) and "'" not in named):
+        return False
+    if _VENUE_AFTER.match(text, end) or not _VENUE_PREPOSITION.search(text, max(0, start - 12), start):
+        return False  # most mentions: no preposition just before, no need for the full pattern
+    before = VENUE_BEFORE.search(text, max(0, start - VENUE_REACH), start)
+    return before is not None and (before["noun"] or "").lower() not in _ACTOR_NOUNS
 
 
 class AliasTrie:
@@ -488,6 +649,7 @@ def _in_capitals(text: str) -> bool:
 _PIECE = re.compile(r"\w+|\W")
 _PIECE_WORD = re.compile(r"\w+")
 _PHRASE_END = re.compile(r"(?!\w|'\w\w|-(?:elect|designate)\b)")
+_COMPOUND = re.compile(r"-([A-Z]\w*)")
 _PLAIN_AFTER = frozenset(" ,.;:)\"”\n")  # what most often follows a name, and passes _PHRASE_END
 
 
@@ -661,7 +823,7 @@ class Coreference:
                         for variant in _variants(phrase)}
 
     def resolve(self, sentences: Sequence[Sentence], named: Sequence[list[Mention]],
-                when: date | None = None) -> list[list[Mention]]:
+                when: date | None = None, dictionary: ActorDictionary | None = None) -> list[list[Mention]]:
         """Add resolved mentions to each sentence's named mentions.
 
         Parameters
@@ -671,11 +833,19 @@ class Coreference:
             Named mentions per sentence, from :class:`ActorMatcher`.
         when : date, optional
             The article's date, for whom people speak for ("the administration").
+        dictionary : ActorDictionary, optional
+            This article's dictionary when it names actors inferred from the text
+            (:meth:`ActorDictionary.extended`); by default the one given at construction.
 
         Returns
         -------
         list of list of Mention, length n, each sorted by offset.
         """
+        if dictionary is not None and dictionary is not self.dictionary:
+            # A shallow copy, not an attribute set on self: threads may share this instance.
+            resolver = copy.copy(self)
+            resolver.dictionary = dictionary
+            return resolver.resolve(sentences, named, when)
         context = _Context(when=when)
         out: list[list[Mention]] = []
         for sentence, mentions in zip(sentences, named, strict=True):

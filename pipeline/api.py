@@ -50,7 +50,8 @@ class Filters:
         """Drop the cells it does not keep from each result, in place."""
         if self:
             for result in results:
-                result.cells = [c for c in result.cells if self.keep(c, dictionary)]
+                # In place: the cells' list may carry more (the article's inferred actors).
+                result.cells[:] = [c for c in result.cells if self.keep(c, dictionary)]
 
 
 @dataclass

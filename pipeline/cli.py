@@ -229,6 +229,14 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
         fail("no readable article among the inputs")
     result = finish(batch, pipeline, level.value, metadata, filters)
     batch.results = result.results
+    if not quiet:
+        unknown: dict[str, int] = {}
+        for article in result.results:
+            for name, count in getattr(article.cells, "unknown", {}).items():
+                unknown[name] = unknown.get(name, 0) + count
+        if unknown:
+            typer.echo(f"stance: {sum(unknown.values())} mentions of {len(unknown)} unknown names "
+                       "(see `stance actors suggest`)", err=True)
     if metadata and not quiet and not any(r.article.id in metadata.rows for r in result.results):
         typer.echo(f"stance: note: no article id of {meta} matches the inputs (ids are file names without .txt)", err=True)
     return config, pipeline, batch, result
@@ -726,6 +734,39 @@ def actors_resolve(
         close = near_misses(dictionary, text)
         typer.echo("no actor found" + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""), err=True)
         raise typer.Exit(EXIT_SKIPPED)
+
+
+@actors_app.command("suggest")
+def actors_suggest(
+    paths: Annotated[list[str], typer.Argument(help="Article .txt files or folders of them.")],
+    target: TargetOpt = None,
+    toml: Annotated[bool, typer.Option("--toml", help="Print dictionary entries ready to paste.")] = False,
+) -> None:
+    """List the names the articles introduce that the dictionary lacks: count, kind, affiliation, a sentence."""
+    from pipeline.actors import ActorDictionary, ActorMatcher
+    from pipeline.open_world import ActorInference, suggest, suggestion_toml
+    from pipeline.read import ReadFailure, list_sources, read_articles
+    from pipeline.segment import SentenceSplitter
+
+    config = load_target(target)
+    dictionary = ActorDictionary.load(config.actors_path)
+    matcher, splitter = ActorMatcher(dictionary), SentenceSplitter()
+    documents = []
+    for article in read_articles(list_sources(paths)):
+        if isinstance(article, ReadFailure):
+            typer.echo(f"stance: skipped {article.reason}", err=True)
+            continue
+        sentences = splitter.split(article.text)
+        documents.append((sentences, [matcher.find(s.text) for s in sentences]))
+    found = suggest(ActorInference(dictionary, config.home_government), documents)
+    for s in found:
+        if toml:
+            typer.echo(f"# {s.count} mentions in {s.articles} articles: {s.sample.strip()[:200]}")
+            typer.echo(suggestion_toml(s))
+        else:
+            typer.echo(f"{s.count}\t{s.name}\t{s.kind}\t{s.affiliation or '-'}\t{s.sample.strip()[:200]}")
+    if not found:
+        typer.echo("no unknown names", err=True)
 
 
 @app.command("corpus")

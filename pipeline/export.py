@@ -340,6 +340,7 @@ class JsonStream:
 
 
 def article_document(result) -> dict:
+    inferred = getattr(result.cells, "inferred", {})
     by_sentence: dict[int, list] = {}
     for p in result.predictions:
         by_sentence.setdefault(p.sentence, []).append(p)
@@ -361,7 +362,11 @@ def article_document(result) -> dict:
         "cells": [
             {"actor": c.actor, "stance": c.stance, "confidence": c.confidence,
              "evidence": [{"sentence": e.sentence, "text": e.text, "label": e.label, "probability": e.probability}
-                          for e in c.evidence]}
+                          for e in c.evidence],
+             "inferred": c.actor in inferred}
             for c in result.cells
         ],
+        # Actors found by their title or affiliation, not in the dictionary: who they speak for.
+        "inferred_actors": [{"name": name, "kind": kind, "speaks_for": None if top == name else top}
+                            for name, (kind, top) in sorted(inferred.items())],
     }

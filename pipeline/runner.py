@@ -19,10 +19,29 @@ from pipeline.config import TargetConfig
 from pipeline.corpus import check_principals
 from pipeline.features import Pair, sentence_pairs
 from pipeline.model import LinearStanceModel, load_model
+from pipeline.open_world import ActorInference, ArticleActors
 from pipeline.read import Article
 from pipeline.segment import Sentence, SentenceSplitter
 
 LEVELS = ("actor", "country")
+VENUE_LABEL = "none"
+
+
+class Cells(list):
+    """An article's cells, which also carry the actors inferred from it.
+
+    A list, so that every consumer of cells is unchanged; what it carries travels with it
+    to and from worker processes (pickled with the list): ``unknown``, how often each
+    inferred actor was mentioned (for the note that ends a ``classify`` run, "N mentions of
+    M unknown names"), and ``inferred``, each one's kind and whom it speaks for (for the
+    JSON output).
+    """
+
+    def __init__(self, cells=(), unknown: dict[str, int] | None = None,
+                 inferred: dict[str, tuple[str, str]] | None = None) -> None:
+        super().__init__(cells)
+        self.unknown: dict[str, int] = unknown or {}
+        self.inferred: dict[str, tuple[str, str]] = inferred or {}
 
 
 @dataclass
@@ -34,6 +53,8 @@ class ArticleResult:
     mentions: list[list[Mention]]
     predictions: list[SentencePrediction]
     cells: list[Cell] = field(default_factory=list)
+    # The article's dictionary: the target's, plus the actors the article introduced (inferred).
+    dictionary: ActorDictionary | None = None
 
 
 class StancePipeline:
@@ -66,6 +87,7 @@ class StancePipeline:
         self.segmenter = SentenceSplitter()
         self.matcher = ActorMatcher(self.dictionary)
         self.coreference = Coreference(self.dictionary, config.home_government)
+        self.inference = ActorInference(self.dictionary, config.home_government)
         self._model = model
         self._model_dir = Path(model_dir) if model_dir else config.model_dir
         self._trust_model = trust_model
@@ -77,12 +99,22 @@ class StancePipeline:
         return self._model
 
     def resolve(self, sentences: list[Sentence], when: date | None = None) -> list[list[Mention]]:
-        """Named and coreferent actor mentions of each sentence (``when``: the article's date)."""
-        return self.coreference.resolve(sentences, [self.matcher.find(s.text) for s in sentences], when)
+        """Named and coreferent mentions of the dictionary's actors in each sentence (``when``: the
+        article's date); :meth:`resolve_actors` also gives the actors the article introduced."""
+        mentions, _ = self.resolve_actors(sentences, when)
+        known = self.dictionary.actors
+        return [[m for m in found if m.actor in known] for found in mentions]
 
-    def pairs(self, sentence: Sentence, mentions: list[Mention]) -> list[Pair]:
-        """The (sentence, actor) pairs of one sentence and its resolved mentions."""
-        return sentence_pairs(sentence.text, mentions, self.dictionary, self.config.principals)
+    def resolve_actors(self, sentences: list[Sentence], when: date | None = None
+                       ) -> tuple[list[list[Mention]], ArticleActors]:
+        """Mentions of each sentence, and the actors the article introduced with its dictionary."""
+        found = self.inference.infer(sentences, [self.matcher.find(s.text) for s in sentences])
+        return self.coreference.resolve(sentences, found.mentions, when, found.dictionary), found
+
+    def pairs(self, sentence: Sentence, mentions: list[Mention], dictionary: ActorDictionary | None = None) -> list[Pair]:
+        """The (sentence, actor) pairs of one sentence and its resolved mentions (``dictionary``:
+        the article's, with the actors it introduced; by default the target's)."""
+        return sentence_pairs(sentence.text, mentions, dictionary or self.dictionary, self.config.principals)
 
     def analyze(self, article: Article, level: str = "actor", when: date | None = None) -> ArticleResult:
         """Sentences, mentions, sentence predictions and cells of one article.
@@ -92,7 +124,12 @@ class StancePipeline:
         """
         day = when or (self.dates(article) if self.dates else article.date)
         sentences = self.segmenter.split(article.text)
-        mentions = self.resolve(sentences, day)
+        mentions, introduced = self.resolve_actors(sentences, day)
+        dictionary = introduced.dictionary
+        if dictionary is not self.dictionary:
+            # Looked up by name for the rest of the run, so that whoever reads this result's mentions
+            # with the pipeline's dictionary finds them; nothing else sees them (no order effects).
+            self.dictionary.remember(dictionary[name] for name in introduced.counts)
         pairs: list[Pair] = []
         owners: list[Sentence] = []
         spans: list[tuple[tuple[int, int], ...]] = []  # each pair's actor's mentions, for highlighting
@@ -101,7 +138,7 @@ class StancePipeline:
             for m in found:
                 if m.start < m.end:
                     spans_of.setdefault(m.actor, []).append((m.start, m.end))
-            for pair in self.pairs(sentence, found):
+            for pair in self.pairs(sentence, found, dictionary):
                 pairs.append(pair)
                 owners.append(sentence)
                 spans.append(tuple(spans_of.get(pair.actor, ())))
@@ -109,6 +146,8 @@ class StancePipeline:
         labels = self.model.labels
         # argmax takes the first of equal maxima, as max() over the dict does.
         best = [labels[i] for i in probabilities.argmax(axis=1).tolist()]
+        # A country named only as a place ("talks in Doha") takes no stance from the sentence.
+        best = [VENUE_LABEL if pair.via == ("venue",) else label for pair, label in zip(pairs, best, strict=True)]
         predictions = [
             SentencePrediction(
                 article.id, sentence.index, sentence.text, pair.actor,
@@ -119,5 +158,7 @@ class StancePipeline:
             for pair, sentence, actor_spans, row, label in zip(pairs, owners, spans, probabilities.tolist(), best,
                                                                 strict=True)
         ]
-        roll_up = (lambda actor: self.dictionary.roll_up(actor, day)) if level == "country" else None
-        return ArticleResult(article, sentences, mentions, predictions, aggregate(predictions, roll_up))
+        roll_up = (lambda actor: dictionary.roll_up(actor, day)) if level == "country" else None
+        inferred = {name: (dictionary[name].kind, dictionary.roll_up(name, day)) for name in introduced.counts}
+        cells = Cells(aggregate(predictions, roll_up), introduced.counts, inferred)
+        return ArticleResult(article, sentences, mentions, predictions, cells, dictionary)

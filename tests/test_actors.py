@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
@@ -40,7 +41,7 @@ def test_longest_alias_wins(matcher):
 
 
 def test_former_officials_do_not_speak_for_their_country(matcher):
-    assert names(matcher, "Former Colombian President Iván Duque said so.") == []
+    assert names(matcher, "Former Colombian President Iván Duque said so.") == ["Iván Duque"]  # himself only
     assert names(matcher, "a former U.S. ambassador said so.") == []
 
 
@@ -189,3 +190,148 @@ def test_former_looks_back_as_a_search_of_the_whole_text_before(text):
     whole_prefix = re.compile(r"(?:\b[Ff]ormer|\bex-|\bthen-|\blate)\s*$")
     for start in range(len(text) + 1):
         assert _after_former(text, start) == (whole_prefix.search(text, 0, start) is not None)
+
+
+# --- issue 17: the world base, compound names, venues, actors beyond the dictionary ----------
+
+def test_a_target_includes_the_world_base_and_extends_its_entries(tmp_path):
+    (tmp_path / "world.toml").write_text(
+        'ignore = ["Washington Post"]\n'
+        '[[actors]]\nname = "Peru"\nkind = "country"\ndemonym = "Peruvian"\naliases = ["Peru", "Lima"]\n'
+        '[[actors]]\nname = "Venezuela"\nkind = "country"\naliases = ["Venezuela", "Caracas"]\n', encoding="utf-8")
+    (tmp_path / "event.toml").write_text(
+        'include = ["world.toml"]\nexclude = ["Venezuela"]\n'
+        '[[actors]]\nname = "Peru"\nkind = "country"\ncamp = "anti"\naliases = ["the Peruvian capital"]\n'
+        '[[actors]]\nname = "Government of Venezuela"\nkind = "institution"\naliases = ["Caracas"]\n', encoding="utf-8")
+    dictionary = ActorDictionary.load(tmp_path / "event.toml")
+    assert set(dictionary.actors) == {"Peru", "Government of Venezuela"}
+    assert dictionary["Peru"].camp == "anti" and dictionary["Peru"].demonym == "Peruvian"
+    assert set(dictionary["Peru"].aliases) == {"Peru", "Lima", "the Peruvian capital"}
+    assert dictionary.ignore == ("Washington Post",)
+
+
+def test_a_missing_included_file_is_one_error(tmp_path):
+    (tmp_path / "event.toml").write_text('include = ["nowhere.toml"]\n[[actors]]\nname = "X"\nkind = "country"\n',
+                                         encoding="utf-8")
+    with pytest.raises(StanceError, match="included file"):
+        ActorDictionary.load(tmp_path / "event.toml")
+
+
+def test_both_targets_use_the_world_base():
+    from pipeline.config import TargetConfig
+
+    for target in ("maduro-2024", "bolivia-2019"):
+        dictionary = ActorDictionary.load(TargetConfig.load(target).actors_path)
+        assert {"Sweden", "Holy See", "African Union", "Pope Francis", "United States"} <= set(dictionary.actors)
+
+
+def test_canonical_names_of_the_training_data_are_kept(dictionary):
+    for name in ("United States", "Antony Blinken", "European Union", "Recep Tayyip Erdoğan", "Organization of American States"):
+        assert name in dictionary
+    assert dictionary.roll_up("Joe Biden", date(2024, 8, 1)) == "United States"
+    assert dictionary.roll_up("Donald Trump", date(2025, 2, 1)) == "United States"
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("Foreign Minister Javier González-Olaechea spoke.", "Edmundo González"),
+    ("Ricardo Maduro-Lopez spoke.", "Nicolás Maduro"),
+    ("They met Carlos Gil on Monday.", "Yván Gil"),
+])
+def test_a_name_inside_a_longer_name_is_not_a_mention(matcher, text, absent):
+    assert absent not in names(matcher, text)
+
+
+def test_us_before_a_hyphenated_country_is_still_a_mention(matcher):
+    assert names(matcher, "U.S.-Venezuela talks resumed.") == ["United States"]
+
+
+@pytest.mark.parametrize("text, via", [
+    ("Speaking from the Dominican Republic, he called for calm.", "venue"),
+    ("The talks in Doha ended.", "venue"),
+    ("Officials in Peru agreed.", "name"),
+    ("In Brazil's view, the records must be published.", "name"),
+    ("Mexico said in a statement that it would wait.", "name"),
+])
+def test_a_place_where_something_happens_is_a_venue(matcher, text, via):
+    assert [m.via for m in matcher.find(text)] == [via]
+
+
+def test_inferred_people_get_a_name_an_affiliation_and_later_mentions(config):
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(config)
+    text = ("Chilean Foreign Minister Alberto van Klaveren said Chile would wait.\n"
+            "Van Klaveren's colleague, Treasury Secretary Scott Bessent, disagreed.\n"
+            "Later van Klaveren said he expected the records.")
+    sentences = pipeline.segmenter.split(text)
+    mentions, found = pipeline.resolve_actors(sentences)
+    person = found.dictionary["Alberto van Klaveren"]
+    assert person.inferred and person.kind == "person" and person.camp is None
+    assert found.dictionary.roll_up("Alberto van Klaveren") == "Chile"
+    assert "Alberto van Klaveren" not in pipeline.dictionary  # the target's dictionary is untouched
+    assert [(m.text, m.via) for m in mentions[2] if m.actor == "Alberto van Klaveren"] == [
+        ("van Klaveren", "name"), ("he", "pronoun")]
+    assert found.counts == {"Alberto van Klaveren": 3, "Scott Bessent": 1}  # "Van Klaveren's" is one too
+
+
+def test_inferred_bodies_are_named_after_their_country(config):
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(config)
+    sentences = pipeline.segmenter.split("Peru's Congress voted. The European People's Party (EPP) agreed. The EPP said so.")
+    mentions, found = pipeline.resolve_actors(sentences)
+    assert found.dictionary["Congress of Peru"].kind == "institution"
+    assert found.dictionary.roll_up("Congress of Peru") == "Peru"
+    assert found.dictionary["European People's Party"].kind == "group"
+    assert [m.actor for m in mentions[2]] == ["European People's Party"]
+
+
+def test_venue_only_pairs_are_none_and_inferred_actors_get_cells(config):
+    from pipeline.evaluate import MajorityBaseline
+    from pipeline.read import Article
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(config, model=MajorityBaseline(["oppose"]))
+    article = Article("a1", "Speaking from Panama, Uruguayan Foreign Minister Omar Paganini rejected the result.",
+                      "a1.txt", date(2024, 8, 1))
+    cells = {c.actor: c.stance for c in pipeline.analyze(article).cells}
+    assert cells == {"Panama": "none", "Uruguay": "oppose", "Omar Paganini": "oppose"}
+    assert pipeline.analyze(article).cells.unknown == {"Omar Paganini": 1}
+    country = {c.actor: c.stance for c in pipeline.analyze(article, level="country").cells}
+    assert country == {"Panama": "none", "Uruguay": "oppose"}
+
+
+def test_actors_suggest_lists_unknown_names(tmp_path, capsys):
+    from pipeline.cli import main
+
+    (tmp_path / "a.txt").write_text("Uruguayan Foreign Minister Omar Paganini spoke. Paganini said no.\n"
+                                    "Peru's Congress voted.", encoding="utf-8")
+    assert main(["actors", "suggest", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "2\tOmar Paganini\tperson\tUruguay\t" in out
+    assert "1\tCongress of Peru\tinstitution\tPeru\t" in out
+    assert main(["actors", "suggest", str(tmp_path), "--toml"]) == 0
+    out = capsys.readouterr().out
+    assert ('name = "Omar Paganini"\nkind = "person"\naliases = ["Omar Paganini", "Paganini"]\n'
+            'roles = [{ for = "Uruguay" }]') in out
+    import tomllib
+
+    assert len(tomllib.loads(out)["actors"]) == 2
+
+
+def test_classify_marks_inferred_actors_and_ends_with_a_note(tmp_path, capsys):
+    import json
+
+    from pipeline.cli import main
+
+    article = tmp_path / "a.txt"
+    article.write_text("Uruguayan Foreign Minister Omar Paganini rejected the result. Paganini called it a fraud.",
+                       encoding="utf-8")
+    assert main(["classify", str(article), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)["articles"][0]
+    assert document["inferred_actors"] == [{"name": "Omar Paganini", "kind": "person", "speaks_for": "Uruguay"}]
+    assert {c["actor"]: c["inferred"] for c in document["cells"]} == {"Omar Paganini": True, "Uruguay": False}
+    assert "stance: 2 mentions of 1 unknown names (see `stance actors suggest`)" in captured.err
+    assert main(["classify", str(article), "--quiet"]) == 0
+    assert "unknown names" not in capsys.readouterr().err
