@@ -163,8 +163,8 @@ class PairFeatures:
         self._pair_literal_ids: dict[tuple, list[int]] = {}
         self._role_ids = np.array([self._literal_id(name) for name in ROLE_LITERALS], dtype=np.int64)
         self._others_ids = np.array([self._literal_id(name) for name in OTHERS], dtype=np.int64)
-        self._cond_id, self._quote_id, self._heading_id, self._list_id = map(
-            self._literal_id, ("cond", "has_quote", "role:heading", "role:list"))
+        self._cond_id, self._quote_id, self._heading_id, self._list_id, self._off_topic_id = map(
+            self._literal_id, ("cond", "has_quote", "role:heading", "role:list", "off_topic"))
         # The literals of a cue match, by the number of what they say (see ``_cue_code``),
         # padded with -1: label, side, negation, distance, segment, condition.
         self._cue_literal_table = np.full((len(self.cue_patterns_) * CUE_CODES, 5), -1, dtype=np.int64)
@@ -350,7 +350,10 @@ class PairFeatures:
                 template = self._template(pair)
                 entry = templates[id(pair.mentions)] = (pair.mentions, template, len(template_info))
                 template_ids.append(table.ids_of(template.tokens))
-                template_info.append((len(template.tokens), template.n_slots, len(template.cues), template.has_quote))
+                # Off topic: no cue word and neither side named ("signs a rice deal with ACT").
+                off_topic = not template.cues and "PRO" not in template.tokens and "ANTI" not in template.tokens
+                template_info.append((len(template.tokens), template.n_slots, len(template.cues), template.has_quote,
+                                      off_topic))
                 cues += template.cues
             _, template, number = entry
             template_of.append(number)
@@ -368,7 +371,7 @@ class PairFeatures:
                 flagged.append((row, self._list_id))
 
         codes, token_flags_, tokens = table.snapshot()
-        n_tokens, n_slots, n_cues, has_quote = np.array(template_info, dtype=np.int64).reshape(-1, 4).T
+        n_tokens, n_slots, n_cues, has_quote, off_topic = np.array(template_info, dtype=np.int64).reshape(-1, 5).T
         template_of_ = np.array(template_of)
         shifts = 2 * np.array(shifted, dtype=np.int64)
         lengths_ = n_tokens[template_of_] + shifts
@@ -401,10 +404,12 @@ class PairFeatures:
         literal_counts = np.fromiter(map(len, pair_literals), dtype=np.int64, count=len(pair_literals))
         others = np.minimum(n_slots[template_of_] - target_counts + shifts // 2, 3)
         quoted = np.flatnonzero(has_quote[template_of_])
+        unrelated = np.flatnonzero(off_topic[template_of_])
         flagged_rows, flagged_ids = np.array(flagged, dtype=np.int64).reshape(-1, 2).T
-        literal_rows_ = [np.repeat(np.arange(len(X)), literal_counts), np.arange(len(X)), quoted, flagged_rows]
+        literal_rows_ = [np.repeat(np.arange(len(X)), literal_counts), np.arange(len(X)), quoted, flagged_rows, unrelated]
         literals_ = [np.fromiter(chain.from_iterable(pair_literals), dtype=np.int64, count=int(literal_counts.sum())),
-                     self._others_ids[others], np.full(len(quoted), self._quote_id), flagged_ids]
+                     self._others_ids[others], np.full(len(quoted), self._quote_id), flagged_ids,
+                     np.full(len(unrelated), self._off_topic_id)]
         left, right = np.maximum(start, at - WINDOW_LEFT), np.minimum(end, at + 1 + WINDOW_RIGHT)
         has_prev1, has_prev2, has_next1, has_next2 = at - 1 >= left, at - 2 >= left, at + 1 < right, at + 2 < right
         prev1 = np.where(has_prev1, pool_of[at - 1], START)

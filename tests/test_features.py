@@ -219,3 +219,11 @@ def test_a_cue_acting_on_a_cue_is_a_feature_of_who_acts(matcher, coreference, di
     assert "cues:oppose:neg>oppose" in features.transform([negated])[0]
     _, keys = features.encode([pairs["Cuba"]])
     assert feature_key("cues:oppose>oppose") in set(keys.tolist())
+
+
+def test_a_sentence_with_no_cue_and_neither_side_is_off_topic(matcher, coreference, dictionary, config):
+    features = PairFeatures(config.cues)
+    trade = pairs_of("Russia signed a rice deal with Vietnam.", matcher, coreference, dictionary)["Russia"]
+    assert "off_topic" in features.transform([trade])[0]
+    for text in ("Russia congratulated Maduro.", "Russia asked for the tally sheets."):
+        assert "off_topic" not in features.transform([pairs_of(text, matcher, coreference, dictionary)["Russia"]])[0]
