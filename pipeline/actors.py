@@ -429,6 +429,14 @@ class ActorMatcher:
                         key = variant.upper()
                         # Two actors with the same capitalised form: neither, in capitals.
                         upper[key] = actor.name if upper.get(key, actor.name) == actor.name else None
+        # "the country's armed forces" is "the armed forces": a home body named by a generic
+        # reference (only where no actor claims the phrase).
+        for actor in dictionary:
+            if actor.kind in ("institution", "group"):
+                for alias in actor.aliases:
+                    if alias.startswith("the ") and alias[4:5].islower() and not alias.startswith("the country"):
+                        for variant in _variants(fold("the country's " + alias[4:])):
+                            self._owner.setdefault(variant, actor.name)
         for phrase, actors in dictionary.references().items():
             for variant in _variants(phrase):
                 self._owner[variant] = actors[0]

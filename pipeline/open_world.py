@@ -132,6 +132,9 @@ SKIP_ORG_WORDS = frozenset({"The", "A", "An", "On", "In", "At", "But", "And", "B
                             "Their", "This", "That"})
 STATE_KINDS = ("country", "organisation", "institution")
 CAPITAL = re.compile(r"[A-Z]")
+# Bodies that an article about the event means as its country's when it names no country ("the
+# Constitutional Court"). Not ministries: "the Foreign Ministry" is as often a foreign one.
+HOME_BODIES = frozenset({"Court", "Tribunal", "Congress", "Parliament", "Assembly", "Senate"})
 POSSESSIVE = re.compile(r"([A-Z][\w-]*)['’]s\s+")
 # Words of a body's name that say what it is, not whose it is: "the Foreign Ministry" needs a country.
 GENERIC_WORDS = frozenset({"Foreign", "Justice", "Interior", "Defense", "Defence", "Finance", "Supreme", "Constitutional",
@@ -345,7 +348,8 @@ class ActorInference:
                 affiliation = self._demonyms[words[0]]
             words = text[start:end].split()
             kind = _ORG_HEADS[match["head"]]
-            if affiliation is None and kind == "institution" and len(words) > 1 and all(w in GENERIC_WORDS for w in words[:-1]):
+            if affiliation is None and match["head"] in HOME_BODIES and len(words) > 1 \
+                    and all(w in GENERIC_WORDS for w in words[:-1]):
                 # "the Constitutional Court", in an article about the event: its country's.
                 affiliation, place = self.home_actor, self.home_name
             if affiliation is None and (len(words) < 2 or all(w in GENERIC_WORDS for w in words[:-1])):
