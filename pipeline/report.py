@@ -18,7 +18,7 @@ Every piece of text from an article, a file name or a model file is escaped.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from html import escape
 
@@ -140,6 +140,7 @@ def render_report(results: Sequence, config, manifest: dict | None = None, level
     """
     cells = [c for r in results for c in r.cells]
     articles = [r.article.id for r in results]
+    inferred = {name for r in results for name in getattr(r.cells, "inferred", {})}
     summaries = summarize_actors(cells)  # over articles, whether or not the columns are windows
     actor_index = {s.actor: i for i, s in enumerate(summaries)}
     window = report_window(results)
@@ -181,7 +182,7 @@ def render_report(results: Sequence, config, manifest: dict | None = None, level
         f'<img class="heatmap" alt="Heatmap of the position matrix: {len(summaries)} actors by {len(articles)} articles" '
         f'src="data:image/png;base64,{base64.b64encode(heatmap_png).decode("ascii")}">',
         *grouped_note,
-        *matrix_section(cells, articles, summaries, actor_index),
+        *matrix_section(cells, articles, summaries, actor_index, inferred),
         *actor_section(summaries),
         *evidence_section(results, actor_index, roll_up, notes),
         *model_section(manifest),
@@ -252,7 +253,10 @@ def window_results(results: Sequence, window: str) -> tuple[list, dict[tuple[str
     return out, notes
 
 
-def matrix_section(cells: Sequence[Cell], articles: Sequence[str], summaries, actor_index: dict[str, int]) -> list[str]:
+def matrix_section(cells: Sequence[Cell], articles: Sequence[str], summaries, actor_index: dict[str, int],
+                   inferred: Collection[str] = ()) -> list[str]:
+    """The matrix table; ``inferred`` actors (found by title or affiliation, not in the
+    dictionary) are marked so that a reader can tell them from dictionary actors."""
     by_key = {(c.article, c.actor): c for c in cells}
     column = {a: j for j, a in enumerate(articles)}
     out = ['<h2 id="matrix">Position matrix</h2>',
@@ -261,7 +265,9 @@ def matrix_section(cells: Sequence[Cell], articles: Sequence[str], summaries, ac
     out += [f'<th class="article" scope="col" title="{escape(a)}">{escape(a)}</th>' for a in articles]
     out.append("</tr></thead><tbody>")
     for summary in summaries:
-        row = [f'<tr><th class="actor" scope="row">{escape(summary.actor)}</th>']
+        mark = ' <small title="not in the dictionary: found by its title or affiliation">(inferred)</small>' \
+            if summary.actor in inferred else ""
+        row = [f'<tr><th class="actor" scope="row">{escape(summary.actor)}{mark}</th>']
         for article in articles:
             cell = by_key.get((article, summary.actor))
             if cell is None:

@@ -247,3 +247,16 @@ def test_report_in_headless_chromium(report_file, tmp_path):
         target = np.array([int(COLORS[stance][i:i + 2], 16) for i in (1, 3, 5)]) / 255
         assert (np.abs(image - target) < 6 / 255).all(axis=-1).sum() > 200, stance
     assert (image.sum(axis=-1) < 0.5).sum() > 500  # dark pixels: text was rendered
+
+
+def test_inferred_actors_are_marked(config):
+    from pipeline.runner import Cells
+
+    text = "Uruguayan Foreign Minister Omar Paganini rejected the result."
+    predictions = [predict("a", 0, text, "Omar Paganini", "Omar Paganini", oppose=0.9, none=0.1),
+                   predict("a", 0, text, "Uruguay", "Uruguayan", oppose=0.8, none=0.2)]
+    outcome = result("a", predictions)
+    outcome.cells = Cells(outcome.cells, {"Omar Paganini": 1}, {"Omar Paganini": ("person", "Uruguay")})
+    page = render_report([outcome], config, MANIFEST)
+    assert re.search(r'scope="row">Omar Paganini <small[^>]*>\(inferred\)</small>', page)
+    assert not re.search(r'scope="row">Uruguay <small', page)
