@@ -90,10 +90,11 @@ def priority(proposal: Proposal, known_actors: set[str], known_words: set[str]) 
 
 
 def read_corpus_rows(folder: Path) -> list[dict[str, str]]:
-    """The rows of every CSV of a training folder (lenient: only for coverage and for
+    """The rows of every CSV of a training folder, or of one CSV (lenient: only for coverage and for
     merging, :mod:`pipeline.corpus_check` validates)."""
     rows = []
-    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+    files = sorted(folder.glob("*.csv")) if folder.is_dir() else [folder] if folder.is_file() else []
+    for path in files:
         try:
             with open(path, newline="", encoding="utf-8") as handle:
                 for row in csv.DictReader(handle):
