@@ -237,37 +237,53 @@ class LabelStore:
 
     def _resolvable(self, rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], set[str]]:
         """The rows whose actor the corpus reader finds in its sentence among the rows
-        written (dropping a row can remove another's antecedent: repeat until stable)."""
-        from datetime import date
+        written, and the keys of the others (pending).
 
+        Docs are independent, so each is solved on its own and cached by its rows: after an
+        answer only that answer's doc is resolved again (which keeps the next prompt fast).
+        """
         from pipeline.actors import ActorDictionary
 
         if self._dictionary is None:
             self._dictionary = ActorDictionary.load(self.config.actors_path)
             self._matcher = ActorMatcher(self._dictionary)
             self._coref = Coreference(self._dictionary, self.config.home_government)
+            self._solved: dict[str, tuple[tuple, frozenset[str]]] = {}
+        by_doc: dict[str, list[dict[str, str]]] = {}
+        for r in rows:
+            by_doc.setdefault(r["doc"], []).append(r)
+        pending: set[str] = set()
+        for doc, doc_rows in by_doc.items():
+            signature = tuple((r["text"], r["actor"], r["date"]) for r in doc_rows)
+            cached = self._solved.get(doc)
+            if cached is None or cached[0] != signature:
+                cached = (signature, self._doc_pending(doc_rows))
+                self._solved[doc] = cached
+            pending |= cached[1]
+        return [r for r in rows if row_key(r) not in pending], pending
+
+    def _doc_pending(self, doc_rows: list[dict[str, str]]) -> frozenset[str]:
+        """Keys of one doc's rows whose actor is not found (dropping a row can remove
+        another's antecedent: repeat until stable)."""
+        from datetime import date
+
         dictionary = self._dictionary
-        pending: set[str] = {row_key(r) for r in rows if r["actor"] not in dictionary}
+        pending = {row_key(r) for r in doc_rows if r["actor"] not in dictionary}
         while True:
-            kept = [r for r in rows if row_key(r) not in pending]
-            by_doc: dict[str, list[dict[str, str]]] = {}
-            for r in kept:
-                by_doc.setdefault(r["doc"], []).append(r)
-            lost = set()
-            for doc_rows in by_doc.values():
-                texts = list(dict.fromkeys(r["text"] for r in doc_rows))
-                sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
-                dates = [r["date"] for r in doc_rows if r["date"]]
-                try:
-                    when = date.fromisoformat(dates[0]) if dates else None
-                except ValueError:
-                    when = None
-                resolved = self._coref.resolve(sentences, [self._matcher.find(t) for t in texts], when)
-                found = {(t, p.actor) for t, m in zip(texts, resolved, strict=True)
-                         for p in sentence_pairs(t, m, dictionary, self.config.principals)}
-                lost |= {row_key(r) for r in doc_rows if (r["text"], r["actor"]) not in found}
+            kept = [r for r in doc_rows if row_key(r) not in pending]
+            texts = list(dict.fromkeys(r["text"] for r in kept))
+            sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
+            dates = [r["date"] for r in kept if r["date"]]
+            try:
+                when = date.fromisoformat(dates[0]) if dates else None
+            except ValueError:
+                when = None
+            resolved = self._coref.resolve(sentences, [self._matcher.find(t) for t in texts], when)
+            found = {(t, p.actor) for t, m in zip(texts, resolved, strict=True)
+                     for p in sentence_pairs(t, m, dictionary, self.config.principals)}
+            lost = {row_key(r) for r in kept if (r["text"], r["actor"]) not in found}
             if not lost:
-                return kept, pending
+                return frozenset(pending)
             pending |= lost
 
 
