@@ -441,6 +441,10 @@ def label_command(config: TargetConfig, paths: list[str], model: Path | None = N
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
     corpus_rows = read_corpus_rows(config.train_path)
     proposals = build_proposals(pipeline, sources, corpus_rows, lambda line: note(f"stance: {line}"))
+    # Pairs labelled in the target's other CSVs (written by hand) are not asked again: a
+    # second row would be a duplicate, or a conflict, for `corpus --check`.
+    elsewhere = {(r["text"], r["actor"]) for r in corpus_rows if r["file"] != LABELLED}
+    proposals = [p for p in proposals if (p.text, p.actor) not in elsewhere]
     if not proposals:
         raise StanceError("no actor of the dictionary is mentioned in these articles: nothing to label")
     store.order = {(p.doc, p.text): p.sentence for p in proposals}
@@ -451,7 +455,10 @@ def label_command(config: TargetConfig, paths: list[str], model: Path | None = N
     last: list[tuple[float, float] | None] = [None]
 
     def score() -> str:
-        now = cross_validated(config)
+        try:
+            now = cross_validated(config)
+        except StanceError as exc:  # a corpus problem must not end the session: say it and go on
+            return f"  3-fold CV not run: {exc} (see `stance corpus --check --target {config.name}`)"
         if now is None:
             return "  3-fold CV: not enough docs yet"
         before, last[0] = last[0], now

@@ -163,3 +163,15 @@ def test_user_errors_are_one_line(event: Path, capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err.splitlines()
     assert len([line for line in err if line.startswith("stance: error:")]) == 3
     assert not any("Traceback" in line for line in err)
+
+
+def test_pairs_labelled_by_hand_are_not_proposed_again(event: Path) -> None:
+    articles = write_articles(event.parent / "articles")
+    text = "Tomas Vale rejected the result and called it a fraud."
+    (event / "data" / "train" / NAME / "by-hand.csv").write_text(
+        f"text,actor,stance,doc,date\n{text},Tomas Vale,oppose,h1,2025-03-03\n", encoding="utf-8")
+    sheet = event.parent / "proposals.csv"
+    assert main(["label", str(articles), "--target", NAME, "--export", str(sheet)]) == 0
+    with open(sheet, newline="", encoding="utf-8") as handle:
+        pairs = {(r["text"], r["actor"]) for r in csv.DictReader(handle)}
+    assert (text, "Tomas Vale") not in pairs and pairs
