@@ -628,13 +628,13 @@ def evaluate(
         scores = measure_agreement(agreement, config.train_path)
         typer.echo(format_scores(f"second annotator vs corpus (Cohen's kappa {cohen_kappa(scores):.3f})", scores))
     if cv:
-        from pipeline.corpus import Corpus, load_target_corpus
+        from pipeline.corpus import Corpus
         from pipeline.evaluate import baseline_factories, cross_validate
         from pipeline.model import fit_linear
-        from pipeline.training import model_targets
+        from pipeline.training import model_targets, trainable_corpora
 
-        configs = model_targets(config)
-        corpus = Corpus.combine([load_target_corpus(c) for c in configs])
+        configs, corpora = trainable_corpora(model_targets(config), lambda line: typer.echo(f"stance: {line}", err=True))
+        corpus = Corpus.combine(corpora)
         extra = baseline_factories({c.name: c.cues for c in configs}) if with_baselines else []
         for name, scores in cross_validate(corpus, lambda c: fit_linear(c, configs), folds, extra).items():
             typer.echo(format_scores(f"cv {name}", scores))
@@ -693,14 +693,30 @@ def train(
 
 
 @actors_app.command("list")
-def actors_list(target: TargetOpt = None) -> None:
-    """List the actors of the dictionary: name, kind, camp, aliases."""
+def actors_list(
+    target: TargetOpt = None,
+    generated: Annotated[bool, typer.Option(
+        "--generated", help="Every phrase each entry produces (aliases, demonym and country phrases, capitalised "
+                            "forms), one per line under its actor.")] = False,
+) -> None:
+    """List the actors of the dictionary: name, kind, camp, aliases. Every error of the dictionary is reported at once."""
     from pipeline.actors import ActorDictionary
+    from pipeline.dictionary_check import dictionary_errors, generated_phrases
 
     config = load_target(target)
+    errors = dictionary_errors(config.actors_path)
+    if errors:
+        for error in errors:
+            typer.echo(f"stance: error: {error}", err=True)
+        raise typer.Exit(EXIT_ERROR)
     for actor in ActorDictionary.load(config.actors_path):
         camp = f" [{actor.camp}]" if actor.camp else ""
-        typer.echo(f"{actor.name}\t{actor.kind}{camp}\t{'; '.join(actor.aliases)}")
+        if generated:
+            typer.echo(f"{actor.name}\t{actor.kind}{camp}")
+            for phrase in generated_phrases(actor):
+                typer.echo(f"\t{phrase}")
+        else:
+            typer.echo(f"{actor.name}\t{actor.kind}{camp}\t{'; '.join(actor.aliases)}")
 
 
 @actors_app.command("resolve")
@@ -773,11 +789,19 @@ def actors_suggest(
 def corpus_describe(
     target: TargetOpt = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Rewrite the stats block of this README.")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Report every problem (actors without a row, rows whose actor is not mentioned, duplicates, "
+                        "conflicts, bad labels and dates) with file and line; exit 1 if any. Without --target: "
+                        "every target.")] = False,
 ) -> None:
-    """Describe the training corpus (size, label distribution, coverage) as Markdown."""
+    """Describe the training corpus (size, label distribution, coverage) as Markdown, or check it (--check)."""
     from pipeline.corpus import corpus_stats, load_target_corpus, stats_markdown
     from pipeline.export import write_atomic
 
+    if check:
+        from pipeline.corpus_check import check_targets
+
+        raise typer.Exit(check_targets(target, typer.echo, lambda line: typer.echo(line, err=True)))
     config = load_target(target)
     corpus = load_target_corpus(config)
     block = stats_markdown(corpus_stats(corpus))
@@ -790,6 +814,41 @@ def corpus_describe(
         raise StanceError(f"{output}: no {begin.strip()} ... {end} block to fill")
     head, rest = text.split(begin, 1)
     write_atomic(output, lambda h: h.write(head + begin + block + end + rest.split(end, 1)[1]))
+
+
+@app.command("init")
+def init(
+    name: Annotated[str, typer.Argument(help="The new target's name: lower-case letters, digits, hyphens.")],
+    source: Annotated[str, typer.Option("--from", help="The target whose generic cue words are copied.")] = "maduro-2024",
+) -> None:
+    """Start a new event: a target file, a dictionary template of its own actors, the generic cue words,
+    a guidelines template and an empty training folder (see docs/new-event.md). Never overwrites."""
+    from pipeline.init import init_target
+
+    for path in init_target(name, source):
+        typer.echo(f"stance: wrote {path}", err=True)
+
+
+@app.command("label")
+def label(
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Your articles: .txt files or folders of them.")] = None,
+    target: TargetOpt = None,
+    model: ModelOpt = None,
+    trust_model: TrustOpt = False,
+    export: Annotated[Optional[Path], typer.Option(
+        "--export", help="Write every proposal (label, probabilities) to this CSV for a spreadsheet instead.")] = None,
+    import_: Annotated[Optional[Path], typer.Option(
+        "--import", help="Read a corrected --export CSV back: rows with a stance join the target's corpus.")] = None,
+    no_score: Annotated[bool, typer.Option(
+        "--no-score", help="Do not cross-validate the target's corpus every 50 labels.")] = False,
+) -> None:
+    """Label pairs from your own articles: the model proposes a label for every actor of every sentence, most
+    useful first; s/o/n/x answer, Enter accepts, k skips, u undoes, q quits (answers are saved at once; run
+    again to resume). Labels go to data/train/NAME/labelled.csv."""
+    from pipeline.labelling import label_command
+
+    raise typer.Exit(label_command(load_target(target), paths or [], model, trust_model, export, import_, no_score,
+                                   say=typer.echo, note=lambda line: typer.echo(line, err=True)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,6 +96,26 @@ def model_targets(config: TargetConfig) -> list[TargetConfig]:
     return [config, *others]
 
 
+def trainable_corpora(configs: list[TargetConfig], log: Callable[[str], None] = print
+                      ) -> tuple[list[TargetConfig], list[Corpus]]:
+    """The targets that have labelled data, with their corpora.
+
+    A target whose training folder holds no CSV yet (a new event just made by ``stance
+    init``) is skipped with a note, so that it can share ``models/general`` from the start;
+    if none has data, training fails.
+    """
+    kept, corpora = [], []
+    for target in configs:
+        if target.train_path.is_dir() and not any(target.train_path.glob("*.csv")):
+            log(f"note: target {target.name}: no labelled data yet in {target.train_path}: skipped")
+            continue
+        kept.append(target)
+        corpora.append(load_target_corpus(target))
+    if not kept:
+        raise StanceError(f"no labelled data in any target sharing {configs[0].model_dir}: nothing to train on")
+    return kept, corpora
+
+
 def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Callable[[str], None] = print,
           force: bool = False) -> TrainedModel:
     """Load the corpora of every target sharing ``config``'s model, cross-validate, score
@@ -106,8 +126,7 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
     unless ``force``.
     """
     started = time.perf_counter()
-    configs = model_targets(config)
-    corpora = [load_target_corpus(c) for c in configs]
+    configs, corpora = trainable_corpora(model_targets(config), log)
     corpus = Corpus.combine(corpora)
     for c, part in zip(configs, corpora, strict=True):
         log(f"corpus {c.name}: {len(part.examples)} pairs from {len(part.files)} files, {part.distribution()}")

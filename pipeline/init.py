@@ -1,0 +1,257 @@
+"""`stance init NAME --from TARGET`: the files of a new contested event, ready to fill in.
+
+Writes, and refuses to overwrite any of them:
+
+- ``targets/NAME.toml``: description placeholder, paths, ``model = "models/general"`` (the
+  new event learns with the others), principals, the generic cue words of the --from target;
+- ``data/actors/NAME.toml``: only the event's own actors (incumbent, rival, opposition,
+  government, electoral body, courts, armed forces), commented: countries and their
+  leaders come from the shared world base;
+- ``data/train/NAME/README.md`` and ``GUIDELINES.md``: where labels go, and the questions
+  the event must settle before labelling. No CSV: training skips an empty corpus.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from pipeline.config import CUE_CLASSES, TargetConfig, project_root
+from pipeline.errors import StanceError
+from pipeline.export import write_atomic
+
+NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+GENERIC_CUES = Path("data/cues/generic.toml")
+CHECKOUT = Path(__file__).resolve().parent.parent
+PRINCIPALS = ("The incumbent", "The rival candidate", "The opposition")
+
+
+def generic_cues(source: TargetConfig, root: Path) -> dict[str, list[str]]:
+    """The cue words of ``source`` that ``data/cues/generic.toml`` lists as carrying over to
+    any disputed election, per class, in ``source``'s order."""
+    path = root / GENERIC_CUES
+    if not path.is_file():  # a project root of its own (STANCE_HOME) still has the shipped list
+        path = CHECKOUT / GENERIC_CUES
+    try:
+        generic = tomllib.loads(path.read_text(encoding="utf-8")).get("cues", {})
+    except FileNotFoundError:
+        raise StanceError(f"{path}: generic cue words not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise StanceError(f"{path}: not valid TOML ({exc})") from None
+    return {label: [c for c in source.cues.get(label, ()) if c in set(generic.get(label, ()))] for label in CUE_CLASSES}
+
+
+def _toml_list(words: list[str], indent: str = "  ", width: int = 110) -> str:
+    """A TOML array of strings wrapped at ``width`` columns (as the shipped targets are)."""
+    lines, line = [], "["
+    for word in words:
+        item = '"' + word.replace("\\", "\\\\").replace('"', '\\"') + '", '
+        if len(line) + len(item) > width:
+            lines.append(line.rstrip())
+            line = indent
+        line += item
+    lines.append(line.rstrip().rstrip(",") + "]")
+    return "\n".join(lines)
+
+
+def target_text(name: str, source: TargetConfig, cues: dict[str, list[str]]) -> str:
+    principals = ", ".join(f'"{p}"' for p in PRINCIPALS)
+    cue_lines = "\n".join(f"{label} = {_toml_list(words)}" for label, words in cues.items())
+    return f'''# Target configuration written by `stance init {name} --from {source.name}`: fill in the
+# description, then the actor dictionary ({name}'s own actors), then label (docs/new-event.md).
+name = "{name}"
+description = "Stance toward ... (TODO: whose hold on power, which election, where, when)"
+actors = "data/actors/{name}.toml"
+train = "data/train/{name}"
+# One model learns from every target naming models/general: the new event's labels train it
+# together with the others' (an empty corpus is skipped with a note until there are labels).
+model = "models/general"
+# Actor that "the government" falls back to when no government was named just before.
+home_government = "Government of the country"
+# The actors who define the dispute: the incumbent whose hold on power is at stake and his
+# rivals, each an actor of data/actors/{name}.toml with a camp. Rename them together.
+principals = [{principals}]
+# Real articles with a gold key (folders holding gold.csv), scored by `stance train` when present.
+# eval_sets = ["../shared/dev/{name}"]
+
+# Cue words of {source.name} that carry over to any disputed election (data/cues/generic.toml).
+# Add the event's own (its slogans, its institutions' verbs) and settle the words whose side
+# depends on the event ("new election", "coup", "runoff": see GUIDELINES.md).
+[cues]
+{cue_lines}
+'''
+
+
+DICTIONARY = '''# Actor dictionary of {name}: ONLY the event's own actors. Countries, their governments,
+# leaders and international organisations come from the shared world base
+# (data/actors/world.toml); declare here only who is specific to this dispute.
+#
+# Each entry: name (canonical, shown in results), kind (country, organisation, institution,
+# person, group), aliases (case-sensitive, whole words; a lower-case alias also matches
+# capitalised at a sentence start), camp ("pro": the incumbent's side, whose stance *is* the
+# target; "anti": his rivals), gender ("m"/"f", persons: for he/she), roles (whom the actor
+# speaks for, optionally dated: {{ for = "Government of ...", until = "YYYY-MM-DD" }}),
+# references (short phrases several actors share, "the bloc"). `ignore` lists phrases that
+# contain an alias but name nobody.
+#
+# Check it with `stance actors list --target {name} --generated` (every phrase each entry
+# produces; all errors in one run) and `stance actors resolve --target {name} "a sentence"`.
+# Replace every "TODO" alias; rename the principals in targets/{name}.toml with their actors.
+# The event's own country is excluded from the world base: its government and opposition
+# are actors of their own below (name the country in `exclude` once you know it).
+
+include = ["world.toml"]
+exclude = []
+ignore = []
+
+[[actors]]
+name = "The incumbent"
+kind = "person"
+camp = "pro"
+gender = "m"
+aliases = ["TODO incumbent full name"]  # full name, surname, "President X", "the incumbent"...
+roles = [{{ for = "Government of the country" }}]
+
+[[actors]]
+name = "Government of the country"
+kind = "institution"
+camp = "pro"
+aliases = ["TODO government of the country"]  # "the X government", its seat ("Miraflores"), "the administration"
+
+[[actors]]
+name = "The rival candidate"
+kind = "person"
+camp = "anti"
+gender = "m"
+aliases = ["TODO rival full name"]
+
+[[actors]]
+name = "The opposition"
+kind = "group"
+camp = "anti"
+aliases = ["TODO the opposition"]  # "the X opposition", its coalition's name, "opposition leaders"
+
+[[actors]]
+name = "Electoral body"
+kind = "institution"
+# camp: only if it is a party to the dispute (usually not: its stance is read from the sentences).
+aliases = ["TODO electoral council"]  # its name, acronym, "the electoral authority"
+roles = [{{ for = "Government of the country" }}]
+
+[[actors]]
+name = "Supreme court"
+kind = "institution"
+aliases = ["TODO supreme court"]
+
+[[actors]]
+name = "Armed forces"
+kind = "institution"
+# Are the security forces an actor of this event? See GUIDELINES.md; delete the entry if not.
+aliases = ["TODO armed forces"]  # "the military", "the army", the defence minister's title...
+'''
+
+GUIDELINES = '''# Annotation guidelines: {name}
+
+Copy the general rules of [`../GUIDELINES.md`](../GUIDELINES.md) (one row per
+(sentence, actor) pair, columns `text,actor,stance,doc,date`; every actor a sentence
+mentions gets a row, `none` included; the label is the stance the actor **holds**, not the
+sentiment toward it) and settle the questions below **before labelling**, in writing: two
+people labelling the same event differently is the largest source of error.
+`stance corpus --check --target {name}` finds the rows you forgot.
+
+## The target
+
+The stance toward: TODO (whose hold on power, after which vote, on what date).
+
+## Questions this event must settle
+
+1. **What counts as support?** Declaring the incumbent the winner, congratulating him,
+   attending the inauguration, refusing to step down, calling the protests a coup... Which
+   of these happen in this event, and which acts are support here and not elsewhere?
+2. **What counts as opposition?** Rejecting the result, recognising the rival, sanctions,
+   demanding a resignation or a runoff...
+3. **Is a call for new elections neutral or opposition?** Neutral when both sides accept a
+   new vote as a way out (Bolivia 2019, after the audit); opposition when the incumbent
+   refuses any and the call means his exit (Venezuela 2024). Write down which, and from
+   which date if it changes.
+4. **Are the security forces an actor?** The armed forces or the police may take a side
+   (a mutiny, "suggesting" a resignation, a loyalty pledge) or only act on orders (then
+   they are `none`, and the government holds the stance). Decide whether they get rows.
+5. **Is an interim government a side?** If the incumbent falls, does the government that
+   replaces him count for the opposition camp (recognising it is `oppose`), or is it a new
+   actor whose stance is read sentence by sentence? Is "the government" the old or the new
+   one, from which date (dated roles in the dictionary)?
+6. **How are abstentions in votes treated?** A country abstaining on a resolution against
+   the result: `neutral` (it takes no side) or `none` (no position of its own)? And a vote
+   against a resolution that condemns the incumbent?
+7. **Mediation and verification**: asking for the tally sheets, an audit, dialogue, is
+   `neutral`, unless the request is a condition for recognising the rival ("will not
+   recognise until...")? Decide the event's borderline phrases.
+8. **Who speaks for whom?** Ministers, spokespeople, parties, the electoral body and the
+   courts: whose stance is theirs, and whom they roll up to at `--level country`.
+
+## Edge cases
+
+TODO: add each case you meet while labelling, with the label chosen and why.
+'''
+
+README = '''# Training data: {name}
+
+Labelled (sentence, actor, stance) rows of this event, read by `stance train` together
+with every target that names `models/general`. There is no CSV yet: training skips this
+target with a note until there is one.
+
+- `stance label ARTICLES --target {name}` proposes a label for every actor of every
+  sentence of your articles and appends your answers to `labelled.csv` (columns
+  `text,actor,stance,doc,date`; `doc` is the article id). What you label is yours.
+- Or write CSVs here by hand, following [GUIDELINES.md](GUIDELINES.md).
+- `stance corpus --check --target {name}` before training: missing rows, duplicates,
+  conflicts, bad labels and dates, with file and line.
+'''
+
+
+def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None = None) -> list[Path]:
+    """Write the files of a new target ``name``, modelled on target ``source``.
+
+    Parameters
+    ----------
+    name : str
+        The new target's name: lower-case letters, digits and hyphens.
+    source : str or Path
+        The target (name or TOML path) whose generic cue words are copied.
+    root : Path, optional
+        The project root (default: :func:`project_root`).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    StanceError
+        For a bad name, an unknown source, or when any of the files already exists
+        (nothing is written then).
+    """
+    root = root or project_root()
+    if not NAME.fullmatch(name):
+        raise StanceError(f"target name {name!r}: use lower-case letters, digits and hyphens (e.g. bolivia-2019)")
+    shipped = CHECKOUT / "targets" / f"{source}.toml"
+    if not (root / "targets" / f"{source}.toml").is_file() and shipped.is_file():
+        source = shipped  # a new project root (STANCE_HOME) can start from a shipped target
+    config = TargetConfig.load(source)
+    cues = generic_cues(config, root)
+    files = {
+        root / "targets" / f"{name}.toml": target_text(name, config, cues),
+        root / "data" / "actors" / f"{name}.toml": DICTIONARY.format(name=name),
+        root / "data" / "train" / name / "README.md": README.format(name=name),
+        root / "data" / "train" / name / "GUIDELINES.md": GUIDELINES.format(name=name),
+    }
+    existing = [str(p) for p in files if p.exists()]
+    if existing:
+        raise StanceError(f"{existing[0]} already exists: not overwritten (choose another name or remove it)")
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, lambda handle, text=text: handle.write(text))
+    return list(files)

@@ -1,0 +1,113 @@
+"""`stance init`, `stance actors list --generated`, every dictionary error in one run, and
+training that skips a target without labelled data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.actors import ActorDictionary
+from pipeline.cli import main
+from pipeline.config import TargetConfig
+from pipeline.dictionary_check import dictionary_errors, generated_phrases
+from pipeline.training import trainable_corpora
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("STANCE_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_init_writes_a_valid_target_and_refuses_to_overwrite(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "new-2025", "--from", "maduro-2024"]) == 0
+    config = TargetConfig.load("new-2025")
+    assert config.model_dir == home / "models" / "general"
+    assert (home / "data" / "train" / "new-2025" / "GUIDELINES.md").is_file()
+    assert not list((home / "data" / "train" / "new-2025").glob("*.csv"))
+    guidelines = (home / "data" / "train" / "new-2025" / "GUIDELINES.md").read_text()
+    for question in ("new elections", "security forces", "interim government", "abstentions"):
+        assert question in guidelines
+    # Generic cue words only: nothing that names Venezuela's dispute.
+    assert "reject" in config.cues["oppose"] and "third term" not in config.cues["support"]
+    assert "actas" not in config.cues["neutral"]
+    dictionary = ActorDictionary.load(config.actors_path)
+    assert all(name in dictionary for name in config.principals)
+    assert not any(a.kind == "country" for a in dictionary)  # countries come from the world base
+    capsys.readouterr()
+    before = (home / "targets" / "new-2025.toml").read_text()
+    assert main(["init", "new-2025"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already exists" in err
+    assert (home / "targets" / "new-2025.toml").read_text() == before
+
+
+def test_init_refuses_a_bad_name(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "New Event"]) == 2
+    assert "lower-case" in capsys.readouterr().err
+    assert not (home / "targets").exists()
+
+
+def test_training_skips_a_target_without_labels(home: Path) -> None:
+    assert main(["init", "new-2025"]) == 0
+    notes: list[str] = []
+    with pytest.raises(Exception, match="no labelled data"):
+        trainable_corpora([TargetConfig.load("new-2025")], notes.append)
+    assert notes and "skipped" in notes[0]
+
+
+def test_generated_phrases_show_demonyms_and_capitalised_forms() -> None:
+    dictionary = ActorDictionary.from_entries([
+        {"name": "Chile", "kind": "country", "demonym": "Chilean"},
+        {"name": "Electoral body", "kind": "institution", "aliases": ["the electoral council"]},
+    ])
+    chile = generated_phrases(dictionary["Chile"])
+    assert "Chilean officials" in chile and "the Chilean government" in chile and "The Chilean government" in chile
+    assert "Chile's president" in chile
+    assert generated_phrases(dictionary["Electoral body"]) == ["Electoral body", "the electoral council",
+                                                               "The electoral council"]
+
+
+def test_every_dictionary_error_in_one_run(tmp_path: Path) -> None:
+    path = tmp_path / "d.toml"
+    path.write_text('''
+[[actors]]
+name = "A"
+kind = "nation"
+
+[[actors]]
+name = "B"
+kind = "person"
+aliases = ["us"]
+
+[[actors]]
+name = "C"
+kind = "person"
+aliases = ["Cee"]
+roles = [{ for = "Nobody" }]
+
+[[actors]]
+name = "D"
+kind = "person"
+aliases = ["Cee"]
+''', encoding="utf-8")
+    errors = dictionary_errors(path)
+    assert len(errors) == 4
+    assert any("entry 1" in e and "kind" in e for e in errors)
+    assert any("common word" in e for e in errors)
+    assert any("Nobody" in e for e in errors)
+    assert any("'Cee' names both" in e for e in errors)
+
+
+def test_actors_list_reports_all_errors(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "new-2025"]) == 0
+    path = home / "data" / "actors" / "new-2025.toml"
+    path.write_text(path.read_text().replace('kind = "group"', 'kind = "crowd"').replace('camp = "anti"\ngender',
+                                                                                         'camp = "left"\ngender'))
+    capsys.readouterr()
+    assert main(["actors", "list", "--target", "new-2025"]) == 2
+    assert capsys.readouterr().err.count("stance: error:") == 2
+    path.write_text(path.read_text().replace('"crowd"', '"group"').replace('"left"', '"anti"'))
+    assert main(["actors", "list", "--target", "new-2025", "--generated"]) == 0
+    assert "\tThe incumbent\n" in capsys.readouterr().out
