@@ -66,6 +66,7 @@ ActorFilterOpt = Annotated[Optional[list[str]], typer.Option(
     "--actor", help="Keep only this actor (name or alias; repeat for several).")]
 StrictOpt = Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")]
 
 
 class Level(str, Enum):
@@ -295,7 +296,7 @@ def classify(
     quiet: QuietOpt = False,
     plot: Annotated[Optional[str], typer.Option(
         "--plot", help="Also draw the matrix as a heatmap here: .png, .svg or .pdf.")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
+    jobs: JobsOpt = 1,
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Run on this Dask cluster instead: its scheduler address, tcp://host:port.")] = None,
 ) -> None:
@@ -443,7 +444,7 @@ def network(
     kind: KindOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
+    jobs: JobsOpt = 1,
 ) -> None:
     """Who sides with whom: see :data:`NETWORK_HELP` and :mod:`pipeline.network`."""
     from pipeline.network import check_network_path, write_network
@@ -487,7 +488,7 @@ def timeline(
     kind: KindOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")] = 1,
+    jobs: JobsOpt = 1,
 ) -> None:
     """Each actor's stance per window: see :data:`TIMELINE_HELP` and :mod:`pipeline.timeline`."""
     from pipeline import export
