@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pipeline.actors import Actor, ActorDictionary, _check_role_cycles, _parse_actor, _variants, fold
+from pipeline.actors import Actor, ActorDictionary, _check_role_cycles, _parse_actor, _variants, _with_includes, fold
 from pipeline.errors import StanceError
 
 
@@ -40,9 +40,19 @@ def dictionary_errors(path: Path) -> list[str]:
     if not isinstance(entries, list) or not entries:
         errors.append(f"{where}: no [[actors]] entries")
         entries = []
-    unknown = set(raw) - {"actors", "ignore"}
+    unknown = set(raw) - {"actors", "ignore", "include", "exclude"}
     if unknown:
         errors.append(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown))}")
+    ignore = raw.get("ignore", [])
+    includes, excludes = raw.get("include", []), raw.get("exclude", [])
+    if all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in (includes, excludes)):
+        if includes and isinstance(ignore, list):  # a malformed `ignore` is reported below
+            try:  # the shared world base first, this file's entries extending it
+                entries, ignore = _with_includes(Path(path), includes, entries, ignore, excludes)
+            except StanceError as exc:
+                errors.append(str(exc))
+    else:
+        errors.append(f"{where}: 'include' and 'exclude' must be lists of strings")
     actors: dict[str, Actor] = {}
     for number, entry in enumerate(entries, start=1):
         try:
@@ -73,7 +83,6 @@ def dictionary_errors(path: Path) -> list[str]:
         _check_role_cycles(known, where)
     except StanceError as exc:
         errors.append(str(exc))
-    ignore = raw.get("ignore", ())
     if isinstance(ignore, str) or not all(isinstance(p, str) and p.strip() for p in ignore):
         errors.append(f"{where}: 'ignore' must be a list of non-empty strings")
     else:

@@ -16,6 +16,12 @@ from pipeline.training import trainable_corpora
 
 @pytest.fixture()
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    import shutil
+
+    from pipeline.config import project_root
+
+    (tmp_path / "data" / "actors").mkdir(parents=True)
+    shutil.copy(project_root() / "data" / "actors" / "world.toml", tmp_path / "data" / "actors")  # the shared base
     monkeypatch.setenv("STANCE_HOME", str(tmp_path))
     return tmp_path
 
@@ -34,7 +40,11 @@ def test_init_writes_a_valid_target_and_refuses_to_overwrite(home: Path, capsys:
     assert "actas" not in config.cues["neutral"]
     dictionary = ActorDictionary.load(config.actors_path)
     assert all(name in dictionary for name in config.principals)
-    assert not any(a.kind == "country" for a in dictionary)  # countries come from the world base
+    import tomllib
+
+    own = tomllib.loads(config.actors_path.read_text(encoding="utf-8"))["actors"]
+    assert not any(entry["kind"] == "country" for entry in own)  # countries come from the world base...
+    assert "Brazil" in dictionary and dictionary["Brazil"].kind == "country"  # ...which the dictionary includes
     capsys.readouterr()
     before = (home / "targets" / "new-2025.toml").read_text()
     assert main(["init", "new-2025"]) == 2
