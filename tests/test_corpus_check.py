@@ -75,3 +75,9 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "a.csv:3: conflict" in out and "1 conflict" in err
     (config.train_path / "a.csv").write_text("text,actor,stance,doc\nChile rejected the count.,Chile,oppose,d1\n")
     assert main(["corpus", "--check", "--target", str(config.source)]) == 0
+
+
+def test_the_shipped_corpora_are_clean(capsys):
+    from pipeline.cli import main
+
+    assert main(["corpus", "--check"]) == 0, capsys.readouterr().err
