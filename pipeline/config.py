@@ -46,6 +46,9 @@ class TargetConfig:
         articles themselves), scored by ``make train``; missing ones are skipped.
     swap : Path or None
         The actor-swap suite (a CSV of templates and a TOML of fills, same stem).
+    languages : tuple of str
+        The languages (ISO 639-1) the model reads; articles in others are skipped
+        (``languages`` in the TOML, ``["en"]`` when absent).
     """
 
     name: str
@@ -61,6 +64,7 @@ class TargetConfig:
     eval_sets: tuple[Path, ...] = ()
     swap: Path | None = None
     source: Path | None = None
+    languages: tuple[str, ...] = ("en",)
 
     @classmethod
     def load(cls, target: str | Path | None = None) -> TargetConfig:
@@ -103,4 +107,13 @@ class TargetConfig:
             eval_sets=tuple(base / p for p in raw.get("eval_sets", ())),
             swap=opt("swap"),
             source=path,
+            languages=_languages(raw.get("languages", ["en"]), path),
         )
+
+
+def _languages(value: object, path: Path) -> tuple[str, ...]:
+    """The ``languages`` of a target: a non-empty list of ISO 639 codes ("en", "es")."""
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(v, str) and v.isascii() and v.isalpha() and 2 <= len(v) <= 3 for v in value)):
+        raise StanceError(f'{path}: languages must be a list of ISO 639 codes, e.g. ["en"]')
+    return tuple(v.lower() for v in value)

@@ -38,6 +38,10 @@ CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 # Unicode line and paragraph separators. They become \n, so that every stage sees the
 # same lines and offsets.
 LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# What a folder gives besides .txt: saved web pages (see pipeline.html). Record files
+# (.jsonl, .csv) only when named, so that a folder's metadata or gold CSV is never read as articles.
+HTML_SUFFIXES = (".html", ".htm")
+FOLDER_SUFFIXES = (".txt", *HTML_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,11 @@ class Article:
     source: str
     date: date | None = None
     notes: tuple[str, ...] = ()
+    # A record's or page's title, source and url, as (name, value) pairs: they reach the long
+    # CSV and the JSON like --meta columns (see pipeline.records).
+    meta: tuple[tuple[str, str], ...] = ()
+    # Its language (ISO 639-1) when it was detected (see pipeline.language); None when not judged.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +206,7 @@ def list_sources(paths: Iterable[str]) -> list[str]:
             continue
         path = Path(arg)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() in FOLDER_SUFFIXES and p.is_file())
             if not files:
                 raise StanceError(f"{arg}: folder has no .txt files")
             sources.extend(str(p) for p in files)
@@ -209,7 +218,9 @@ def list_sources(paths: Iterable[str]) -> list[str]:
             raise StanceError(f"{arg}: no such file or folder")
     if not sources:
         raise StanceError("no input given")
-    counts = Counter(article_id(s) for s in sources)
+    from pipeline.records import is_records
+
+    counts = Counter(article_id(s) for s in sources if not is_records(s))  # records carry their own ids
     dupes = sorted(i for i, n in counts.items() if n > 1)
     if dupes:
         raise StanceError(f"two inputs share the article id {dupes[0]!r} (file name without extension)")
@@ -247,13 +258,29 @@ def read_source(source: str, when: date | None = None) -> Article:
     if len(raw) > MAX_ARTICLE_BYTES:
         raise StanceError(too_large(shown, len(raw)) if source != "-" else
                           f"{shown}: more than the {MAX_ARTICLE_BYTES // 2**20} MB limit for one article")
+    if source.lower().endswith(HTML_SUFFIXES):
+        from pipeline.html import article_from_html  # lazily: trafilatura costs start-up time
+
+        return article_from_html(raw, article_id(source), shown, when)
     return article_from_bytes(raw, article_id(source), shown, when)
 
 
-def read_articles(sources: Iterable[str], when: date | None = None) -> Iterator[Article | ReadFailure]:
-    """Read sources one at a time (streaming), yielding an article or a failure for each."""
+def read_articles(sources: Iterable[str], when: date | None = None, fields=None) -> Iterator[Article | ReadFailure]:
+    """Read sources one at a time (streaming), yielding an article or a failure for each.
+
+    A JSONL or CSV file gives one article or failure per record (see :mod:`pipeline.records`;
+    ``fields`` names the id, text and date fields).
+    """
+    from pipeline.records import is_records, read_records
+
+    seen: set[str] = set()  # article ids so far: a record may not reuse one
     for source in sources:
+        if is_records(source):
+            yield from read_records(source, fields, seen, when)
+            continue
         try:
-            yield read_source(source, when)
+            article = read_source(source, when)
+            seen.add(article.id)
+            yield article
         except StanceError as exc:
             yield ReadFailure(source=printable(source), reason=str(exc))
