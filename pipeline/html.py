@@ -27,7 +27,8 @@ _config: Any = None
 
 
 def _settings() -> Any:
-    """trafilatura's settings, with its minimum text size lowered: a short news brief is an article too."""
+    """trafilatura's settings: a short news brief is an article (the size that triggers its fallback
+    extractors is lowered), a page whose main text is a few words is not."""
     global _config
     with _lock:
         if _config is None:
@@ -35,7 +36,7 @@ def _settings() -> Any:
 
             config = use_config()
             config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "100")
-            config.set("DEFAULT", "MIN_OUTPUT_SIZE", "1")
+            config.set("DEFAULT", "MIN_OUTPUT_SIZE", "40")  # a menu word is no article
             _config = config
     return _config
 
