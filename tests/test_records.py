@@ -222,3 +222,12 @@ class TestRecordsCli:
         assert out.startswith("actor,window,stance")
         code, _, err = run("network", path, "-o", tmp_path / "n.csv", "-q")
         assert code == 0, err
+
+    def test_report_shows_the_records_title_escaped(self, run, tmp_path):
+        (name, text), *_ = sample_articles()
+        path = write_jsonl(tmp_path / "c.jsonl", [{"id": name, "text": text, "title": "<script>alert(1)</script> Court"}])
+        out = tmp_path / "r.html"
+        code, _, err = run("report", path, "-o", out, "-q")
+        assert code == 0, err
+        html = out.read_text(encoding="utf-8")
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Court" in html and "<script>alert" not in html
