@@ -233,7 +233,7 @@ def machine() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 10_000], help="folder corpus sizes (none: skip)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values for the end-to-end runs")
     parser.add_argument("--max-sequential", type=int, default=1000,
                         help="largest N run end to end with --jobs 1 (the rest only with more jobs)")

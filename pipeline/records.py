@@ -97,7 +97,7 @@ def read_records(source: str, fields: Fields | None = None, seen: set[str] | Non
     """
     fields = fields or Fields()
     seen = set() if seen is None else seen
-    shown = printable(source)
+    shown, stem = printable(source), file_stem(source)
     lower = source.lower()
     try:
         raw = gzip.open(source, "rb") if lower.endswith(".gz") else open(source, "rb")  # noqa: SIM115 - closed below
@@ -117,7 +117,7 @@ def read_records(source: str, fields: Fields | None = None, seen: set[str] | Non
                     yield ReadFailure(where, f"{where}: {problem}")
                     continue
                 try:
-                    article = record_article(record, where, fields, file_stem(source), line, when)
+                    article = record_article(record, where, fields, stem, line, when)
                 except StanceError as exc:
                     yield ReadFailure(where, str(exc))
                     continue
