@@ -181,3 +181,10 @@ def test_classifying_a_text_file_does_not_import_trafilatura(tmp_path):
             "assert 'trafilatura' not in sys.modules and 'lxml' not in sys.modules, 'imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_one_page_without_text_is_a_one_line_error(run, tmp_path):
+    path = tmp_path / "menu.html"
+    path.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>", encoding="utf-8")
+    code, _, err = run("classify", path)
+    assert code == 2 and err.strip() == f"stance: error: {path}: no article text found in the page"

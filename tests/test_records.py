@@ -231,3 +231,10 @@ class TestRecordsCli:
         assert code == 0, err
         html = out.read_text(encoding="utf-8")
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Court" in html and "<script>alert" not in html
+
+    def test_explain_reads_records(self, run, tmp_path):
+        path = write_jsonl(tmp_path / "c.jsonl", [{"id": "a1", "text": "Chile rejected the official result."},
+                                                   {"id": "a2", "text": "Peru asked for the tally sheets."}])
+        code, out, err = run("explain", path, "--actor", "Chile")
+        assert code == 0, err
+        assert "[Chile] rejected" in out
