@@ -238,3 +238,21 @@ class TestRecordsCli:
         code, out, err = run("explain", path, "--actor", "Chile")
         assert code == 0, err
         assert "[Chile] rejected" in out
+
+
+def test_a_record_file_is_split_into_tasks_for_workers_and_a_dask_cluster(stance_pipeline, tmp_path):
+    """--jobs and --scheduler: one file's records go to the workers in chunks, results in input order."""
+    from pipeline.batch import classify_sources
+
+    distributed = pytest.importorskip("distributed")
+    path = write_jsonl(tmp_path / "c.jsonl.gz", [{"id": i, "text": t} for i, t in sample_articles()],
+                       ('{"id": "broken"',))
+    sources = [str(path)]
+    sequential = classify_sources(stance_pipeline, sources)
+    assert len(sequential.results) == 6 and len(sequential.skipped) == 1
+    local = classify_sources(stance_pipeline, sources, jobs=2)
+    assert local.cells == sequential.cells and local.articles == sequential.articles
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        remote = classify_sources(stance_pipeline, sources, scheduler=cluster.scheduler_address)
+    assert remote.cells == sequential.cells and [s.reason for s in remote.skipped] == [s.reason for s in sequential.skipped]
