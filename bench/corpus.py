@@ -10,7 +10,9 @@ stays that of the real data. The corpus depends only on the seed and the data.
 from __future__ import annotations
 
 import csv
+import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,11 +69,9 @@ def _paragraph(sentences: list[str]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def build(folder: Path, n: int, pool: list[str], source: str, words: int = 600, seed: int = 0) -> Corpus:
-    """Write ``n`` articles of at least ``words`` words into ``folder`` (created)."""
+def articles(n: int, pool: list[str], words: int = 600, seed: int = 0) -> Iterator[tuple[str, date, str, int]]:
+    """``n`` articles of at least ``words`` words: (id, date, text, word count), one at a time."""
     rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    total = 0
     day0 = date(2024, 7, 29)
     for i in range(n):
         day = day0 + timedelta(days=rng.randrange(560))
@@ -81,6 +81,26 @@ def build(folder: Path, n: int, pool: list[str], source: str, words: int = 600, 
             paragraph = rng.choice(pool)
             lines.append(paragraph)
             count += len(paragraph.split())
+        yield f"a{i:05d}", day, "\n".join(lines) + "\n", count
+
+
+def build(folder: Path, n: int, pool: list[str], source: str, words: int = 600, seed: int = 0) -> Corpus:
+    """Write ``n`` articles of at least ``words`` words into ``folder`` (created)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for article_id, _, text, count in articles(n, pool, words, seed):
         total += count
-        (folder / f"a{i:05d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / f"{article_id}.txt").write_text(text, encoding="utf-8")
     return Corpus(folder, n, total, source)
+
+
+def build_jsonl(path: Path, n: int, pool: list[str], source: str, words: int = 600, seed: int = 0) -> Corpus:
+    """Write the same ``n`` articles as :func:`build` as one JSON Lines file (``id``, ``date``,
+    ``title``, ``text``), streamed: a 100,000-article corpus never sits in memory."""
+    total = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        for article_id, day, text, count in articles(n, pool, words, seed):
+            total += count
+            record = {"id": article_id, "date": day.isoformat(), "title": text.split("\n", 2)[1], "text": text}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return Corpus(path, n, total, source)

@@ -13,6 +13,10 @@ For each corpus size N (articles of ~600 words, see ``corpus.py``) it measures:
 * **end to end**: ``stance classify FOLDER -o matrix.csv --jobs J`` as a user runs it, from
   process start to exit, with the peak RSS of the whole process tree (workers included);
 
+and for each JSONL size (``--jsonl-sizes``, 100,000 by default) the same articles in one
+``.jsonl`` file, ``stance classify corpus.jsonl -o matrix.csv --jobs 2`` end to end, in
+articles/s with the peak RSS (beside the folder's run when that size was run as files too);
+
 and, once: the cold start of ``stance classify one.txt`` (median of several runs), the
 time of each stage on the 1,000-article corpus (classification excluding I/O in pairs/s),
 and ``stance train`` (into a temporary folder, not over ``models/``).
@@ -200,6 +204,26 @@ def train_time(config: TargetConfig, folder: Path) -> dict:
     return {k: v for k, v in result.items() if k in ("wall_s", "cpu_s", "peak_rss_tree_mib", "error")}
 
 
+def jsonl_run(work: Path, n: int, pool: list[str], source: str, jobs: int, model_args: list[str],
+              as_files: dict | None) -> dict:
+    """``stance classify corpus.jsonl`` on ``n`` articles in one JSON Lines file (the articles
+    of the folder corpus of the same size), end to end: the records are streamed, chunked to
+    the workers, and only each article's cells are kept."""
+    path = work / f"corpus-{n}.jsonl"
+    built = bench_corpus.build_jsonl(path, n, pool, source, seed=n)
+    print(f"JSONL N={n}: {built.words} words, {path.stat().st_size / 2**20:.0f} MB", file=sys.stderr)
+    run = run_measured([*STANCE, "classify", str(path), "-o", str(work / "matrix.csv"), "-q", "--jobs", str(jobs),
+                        *model_args])
+    run.update({"articles": n, "jobs": jobs, "file_mib": round(path.stat().st_size / 2**20, 1),
+                "articles_per_s": round(n / run["wall_s"], 1)})
+    files = (as_files or {}).get("end_to_end", {}).get(f"jobs={jobs}")
+    if files:
+        run["ratio_to_files"] = round(run["wall_s"] / files["wall_s"], 3)
+    print(f"  jobs={jobs}: {run['wall_s']:.1f} s, peak {run['peak_rss_tree_mib']:.0f} MiB", file=sys.stderr)
+    path.unlink()
+    return run
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -209,10 +233,13 @@ def machine() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 10_000], help="folder corpus sizes (none: skip)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values for the end-to-end runs")
     parser.add_argument("--max-sequential", type=int, default=1000,
                         help="largest N run end to end with --jobs 1 (the rest only with more jobs)")
+    parser.add_argument("--jsonl-sizes", type=int, nargs="*", default=[100_000],
+                        help="corpus sizes run as one JSONL file (none: skip)")
+    parser.add_argument("--jsonl-jobs", type=int, default=2, help="--jobs for the JSONL runs")
     parser.add_argument("--cold-runs", type=int, default=7)
     parser.add_argument("--train", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--model", type=Path, help="model folder (default: the target's); copied first, so a "
@@ -258,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
             if n == 1000 or (n == max(args.sizes) and "stages" not in results):
                 results["stages"] = stages(pipeline, files[:1000])
             shutil.rmtree(built.folder)
+        for n in args.jsonl_sizes:
+            results.setdefault("jsonl", {})[str(n)] = jsonl_run(work, n, pool, source, args.jsonl_jobs, model_args,
+                                                                results["sizes"].get(str(n)))
+            save(results, args.output)
         one = work / "one.txt"
         bench_corpus.build(work / "one", 1, pool, source, seed=1)
         shutil.move(work / "one" / "a00000.txt", one)
@@ -319,6 +350,10 @@ def render(results: dict) -> str:
         for name, run in entry["end_to_end"].items():
             lines.append(f"{n:>6} {'e2e ' + name:>13} {run['wall_s']:8.2f} {run['cpu_s']:7.2f} {run['articles_per_s']:7.0f} "
                          f"{run['pairs_per_s']:8.0f} {run['peak_rss_tree_mib']:9.0f} {run['ratio_to_limit']:8.2f}")
+    for n, run in results.get("jsonl", {}).items():
+        ratio = f", {run['ratio_to_files']}x the folder's time" if "ratio_to_files" in run else ""
+        lines.append(f"{n:>6} {'jsonl jobs=' + str(run['jobs']):>13} {run['wall_s']:8.2f} {run['cpu_s']:7.2f} "
+                     f"{run['articles_per_s']:7.0f} {'':>8} {run['peak_rss_tree_mib']:9.0f}   ({run['file_mib']} MB file{ratio})")
     if "stages" in results:
         c = results["stages"]
         lines += ["", f"classification, one core, no I/O: {c['pairs_per_s_one_core']} pairs/s, best of "

@@ -198,7 +198,7 @@ def classify(paths: str | Path | Sequence[str | Path], *, target: str | None = N
              meta: str | Path | Meta | None = None, default_date: str | date | None = None,
              min_confidence: float = 0.0, actors: Iterable[str] = (), kinds: Iterable[str] = (),
              model: str | Path | None = None, trust_model: bool = False, strict: bool = False, jobs: int = 1,
-             pipeline=None) -> Result:
+             pipeline=None, id_field: str = "id", text_field: str = "text", date_field: str = "date") -> Result:
     """Classify articles and return a :class:`Result`.
 
     Parameters
@@ -225,6 +225,8 @@ def classify(paths: str | Path | Sequence[str | Path], *, target: str | None = N
         Worker processes (-1: one per core).
     pipeline : StancePipeline, optional
         A pipeline already loaded (it is built from ``target`` otherwise); faster for many calls.
+    id_field, text_field, date_field : str, default "id", "text", "date"
+        The fields of JSONL and CSV records holding each article's id, text and date.
 
     Raises
     ------
@@ -249,7 +251,9 @@ def classify(paths: str | Path | Sequence[str | Path], *, target: str | None = N
     day = parse_day(default_date, "default_date") if isinstance(default_date, str) else default_date
     filters = make_filters(pipeline, min_confidence, actors, kinds)
     pipeline.dates = ArticleDates(meta.dates if meta else {}, day)
-    batch = classify_sources(pipeline, sources, level, None, strict, jobs=jobs)
+    from pipeline.records import Fields
+
+    batch = classify_sources(pipeline, sources, level, None, strict, jobs=jobs, fields=Fields(id_field, text_field, date_field))
     return finish(batch, pipeline, level, meta, filters)
 
 
@@ -273,6 +277,9 @@ def make_filters(pipeline, min_confidence: float = 0.0, actors: Iterable[str] = 
 
 def finish(batch, pipeline, level: str, meta: Meta | None, filters: Filters | None = None) -> Result:
     """A batch as a :class:`Result`: dates decided, articles in date order, cells filtered."""
+    from pipeline.records import with_article_meta
+
+    meta = with_article_meta(meta, batch.results)  # records' and pages' title, source, url: long-row columns
     dates = pipeline.dates or ArticleDates()
     dates.redate(batch.results)
     results = date_order(batch.results)

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from contextlib import suppress
@@ -49,6 +49,8 @@ class BatchResult:
 
     results: list[ArticleResult] = field(default_factory=list)
     skipped: list[ReadFailure] = field(default_factory=list)
+    # Articles left out because they are not in a language of the target, by language code.
+    off_language: Counter = field(default_factory=Counter)
 
     @property
     def articles(self) -> list[str]:
@@ -78,7 +80,8 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
                  strict: bool = False, on_note: Callable[[str], None] | None = None,
                  keep_sentences: bool = False, jobs: int = 1, scheduler: Any = None,
                  on_progress: Callable[[int], None] | None = None,
-                 chunk_size: int | None = None) -> Iterator[ArticleResult | ReadFailure]:
+                 chunk_size: int | None = None, fields: Any = None,
+                 on_language: Callable[[Article], None] | None = None) -> Iterator[ArticleResult | ReadFailure]:
     """Analyse sources in input order, yielding a result or a read failure for each.
 
     Parameters
@@ -105,6 +108,11 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
     chunk_size : int, optional
         Articles per task for ``jobs`` and ``scheduler``; by default about four tasks
         per worker, at most 8 articles each for local workers, 32 on a cluster.
+    fields : pipeline.records.Fields, optional
+        The id, text and date fields of JSONL and CSV records.
+    on_language : callable, optional
+        Called with each article left out because it is not in one of the target's
+        languages (:mod:`pipeline.language`); a note says so too.
     """
     if jobs == 0 or jobs < -1:
         raise StanceError(f"--jobs {jobs}: give a number of processes >= 1, or -1 for one per core")
@@ -113,10 +121,14 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
         if on_note:
             on_note(f"--jobs {jobs}: this machine has {cores} core(s), using {cores} worker processes")
         jobs = cores
-    items = _read(sources, when, on_note)
+    from pipeline.language import screen
+    from pipeline.records import count_hint
+
+    languages = getattr(pipeline.config, "languages", ("en",))
+    items = screen(_read(sources, when, on_note, fields), languages, on_note, on_language)
     if scheduler is not None:
         engine = _DaskEngine(scheduler)
-    elif jobs != 1 and len(sources) > 1:
+    elif jobs != 1 and count_hint(sources) > 1:  # a JSONL or CSV file is many articles
         engine = _LocalEngine(jobs)
     else:
         engine = None
@@ -125,7 +137,7 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
             (item, None if isinstance(item, ReadFailure) else analyze_parts(pipeline, item, level, when, keep_sentences))
             for item in items)
     else:
-        size = chunk_size or max(1, min(engine.max_chunk, -(-len(sources) // (4 * engine.workers))))
+        size = chunk_size or max(1, min(engine.max_chunk, -(-count_hint(sources) // (4 * engine.workers))))
         outputs = engine.run(pipeline, _chunks(items, size), (level, when, keep_sentences))
     try:
         for item, parts in outputs:
@@ -145,15 +157,21 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
                      strict: bool = False, on_note: Callable[[str], None] | None = None,
                      on_skip: Callable[[ReadFailure], None] | None = None, keep_sentences: bool = False,
                      jobs: int = 1, scheduler: Any = None, on_progress: Callable[[int], None] | None = None,
-                     on_result: Callable[[ArticleResult], None] | None = None) -> BatchResult:
+                     fields: Any = None, on_result: Callable[[ArticleResult], None] | None = None) -> BatchResult:
     """Classify every source; see :func:`iter_results`.
 
     With ``on_result``, each full result is handed to it (to be written out) and the batch
     keeps only the article's id and cells, so that memory stays flat.
     """
     batch = BatchResult()
+
+    def off_language(article: Article) -> None:
+        batch.off_language[article.language] += 1
+        if on_progress:
+            on_progress(1)
+
     for item in iter_results(pipeline, sources, level, when, strict, on_note, keep_sentences, jobs, scheduler,
-                             on_progress):
+                             on_progress, fields=fields, on_language=off_language):
         if isinstance(item, ReadFailure):
             batch.skipped.append(item)
             if on_skip:
@@ -166,8 +184,9 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
     return batch
 
 
-def _read(sources: Sequence[str], when: date | None, on_note: Callable[[str], None] | None) -> Iterator[Article | ReadFailure]:
-    for item in read_articles(sources, when):
+def _read(sources: Sequence[str], when: date | None, on_note: Callable[[str], None] | None,
+          fields: Any = None) -> Iterator[Article | ReadFailure]:
+    for item in read_articles(sources, when, fields):
         if isinstance(item, Article) and item.notes and on_note:
             on_note(f"{item.source}: {'; '.join(item.notes)}")
         yield item

@@ -67,6 +67,12 @@ ActorFilterOpt = Annotated[Optional[list[str]], typer.Option(
 StrictOpt = Annotated[bool, typer.Option(help="Stop at the first unreadable input instead of skipping it.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (-1: one per core).")]
+PATHS_HELP = ("Article files (.txt, .html; .jsonl, .csv, optionally .gz: one article per record), folders of "
+              ".txt/.html files, or - for stdin.")
+# JSONL and CSV inputs (pipeline.records): which field of a record is what.
+IdFieldOpt = Annotated[str, typer.Option("--id-field", help="JSONL/CSV field holding the article id.")]
+TextFieldOpt = Annotated[str, typer.Option("--text-field", help="JSONL/CSV field holding the article text.")]
+DateFieldOpt = Annotated[str, typer.Option("--date-field", help="JSONL/CSV field holding the date (YYYY-MM-DD).")]
 
 
 class Level(str, Enum):
@@ -136,6 +142,16 @@ def shown(path: Path | str) -> str:
     return visible(str(path))
 
 
+def record_fields(id_field: str = "id", text_field: str = "text", date_field: str = "date"):
+    """The :class:`pipeline.records.Fields` of the --id-field, --text-field, --date-field options."""
+    from pipeline.records import Fields
+
+    for option, name in (("--id-field", id_field), ("--text-field", text_field), ("--date-field", date_field)):
+        if not name.strip():
+            raise StanceError(f"{option}: give a field name")
+    return Fields(id_field, text_field, date_field)
+
+
 def load_target(target: str | None):
     from pipeline.config import TargetConfig
 
@@ -143,14 +159,14 @@ def load_target(target: str | None):
 
 
 @contextmanager
-def progress_bar(total: int, quiet: bool = False, label: str = "classifying") -> Iterator[tuple]:
+def progress_bar(total: int | None, quiet: bool = False, label: str = "classifying") -> Iterator[tuple]:
     """A progress bar on stderr for a batch of ``total`` inputs, hidden when stderr is not a
     terminal, with ``--quiet`` or for a single input.
 
     Yields ``(advance, say)``: ``advance(n)`` moves the bar (None when hidden), ``say(line)``
     writes a line to stderr above the bar.
     """
-    if quiet or total < 2 or not sys.stderr.isatty():
+    if quiet or (total is not None and total < 2) or not sys.stderr.isatty():  # None: not known (records)
         yield None, lambda line: typer.echo(line, err=True)
         return
     # Imported here: rich costs start-up time, and only a terminal shows the bar.
@@ -178,7 +194,7 @@ def progress_bar(total: int, quiet: bool = False, label: str = "classifying") ->
 def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: date | None,
               level: Level, strict: bool, quiet: bool, destinations: tuple[str | Path | None, ...], keep_sentences: bool,
               jobs: int = 1, scheduler: str | None = None, meta: Path | None = None, min_confidence: float = 0.0,
-              actors: list[str] | None = None, kinds: list[Kind] | None = None, on_start=None):
+              actors: list[str] | None = None, kinds: list[Kind] | None = None, on_start=None, fields=None):
     """What `classify`, `report`, `network` and `timeline` share: check inputs, outputs and
     model before any work, then classify every source with notes, skips and a progress bar
     on stderr.
@@ -195,12 +211,14 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
     from pipeline.batch import classify_sources
     from pipeline.meta import ArticleDates, Meta
     from pipeline.read import list_sources
+    from pipeline.records import is_records
     from pipeline.runner import StancePipeline
 
     config = load_target(target)
     sources = list_sources(paths)
     if scheduler:
         quiet_dask()
+    records = any(is_records(s) for s in sources)  # then the number of articles is known only at the end
     for destination in destinations:  # fail before the work, not after it
         if destination:
             export.check_destination(destination)
@@ -218,14 +236,18 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
         filters.apply([result], pipeline.dictionary)
         sink(result)
 
-    with progress_bar(len(sources), quiet) as (advance, say):
+    with progress_bar(None if records else len(sources), quiet) as (advance, say):
         batch = classify_sources(
-            pipeline, sources, level.value, None, strict or len(sources) == 1,  # one input: its own error line
+            pipeline, sources, level.value, None, strict or (len(sources) == 1 and not records),  # one input: its own error line
             on_note=None if quiet else lambda note: say(f"stance: {note}"),
             on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
-            keep_sentences=keep_sentences, jobs=jobs, scheduler=scheduler, on_progress=advance,
+            keep_sentences=keep_sentences, jobs=jobs, scheduler=scheduler, on_progress=advance, fields=fields,
             on_result=on_result if sink else None,
         )
+    if batch.off_language:
+        counts = ", ".join(f"{code} {n}" for code, n in batch.off_language.most_common())
+        typer.echo(f"stance: note: {batch.off_language.total()} article(s) skipped: not in {', '.join(config.languages)} "
+                   f"({counts})", err=True)
     if not batch.results:
         fail("no readable article among the inputs")
     result = finish(batch, pipeline, level.value, metadata, filters)
@@ -277,7 +299,7 @@ def write_output(output: str, text: str, batch, quiet: bool, plot: tuple[str, by
 
 @app.command()
 def classify(
-    paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
+    paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
     # str, not Path: Path() drops the slash of `-o dir/`, which must be refused, not written as a file "dir".
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the result here instead of stdout.")] = None,
     fmt: Annotated[Optional[Format], typer.Option(
@@ -294,6 +316,9 @@ def classify(
     kind: KindOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
+    id_field: IdFieldOpt = "id",
+    text_field: TextFieldOpt = "text",
+    date_field: DateFieldOpt = "date",
     plot: Annotated[Optional[str], typer.Option(
         "--plot", help="Also draw the matrix as a heatmap here: .png, .svg or .pdf.")] = None,
     jobs: JobsOpt = 1,
@@ -310,11 +335,12 @@ def classify(
     check_plot(plot)
     if fmt == Format.json:
         return classify_json(paths, output, level, target, model, trust_model, default_date(default, when, quiet), strict,
-                             quiet, plot, jobs, scheduler, meta, min_confidence, actor, kind)
+                             quiet, plot, jobs, scheduler, meta, min_confidence, actor, kind,
+                             record_fields(id_field, text_field, date_field))
     config, _, batch, result = run_batch(
         paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output, plot),
         keep_sentences=False, jobs=jobs, scheduler=scheduler, meta=meta, min_confidence=min_confidence,
-        actors=actor, kinds=kind)
+        actors=actor, kinds=kind, fields=record_fields(id_field, text_field, date_field))
     cells = batch.cells
     if fmt == Format.table:
         text = export.render_table(cells, batch.articles)
@@ -343,7 +369,7 @@ def classify(
 def classify_json(paths: list[str], output: str | None, level: Level, target: str | None, model: Path | None,
                   trust_model: bool, when: date | None, strict: bool, quiet: bool, plot: str | None, jobs: int,
                   scheduler: str | None, meta: Path | None, min_confidence: float, actors: list[str] | None,
-                  kinds: list[Kind] | None) -> None:
+                  kinds: list[Kind] | None, fields=None) -> None:
     """`classify --format json`: each article's document is written as soon as it is
     classified (to the output's temporary file, or a temporary file for stdout), so that
     memory does not grow with the batch; nothing is published before the run succeeds. The
@@ -368,7 +394,8 @@ def classify_json(paths: list[str], output: str | None, level: Level, target: st
     try:
         config, _, batch, _ = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output, plot),
                                         keep_sentences=True, jobs=jobs, scheduler=scheduler, meta=meta,
-                                        min_confidence=min_confidence, actors=actors, kinds=kinds, on_start=start)
+                                        min_confidence=min_confidence, actors=actors, kinds=kinds, on_start=start,
+                                        fields=fields)
         state["stream"].close()
         if plot:  # drawn before anything is published: if it fails, no output has changed
             from pipeline.plot import render_plot
@@ -427,7 +454,7 @@ TIMELINE_HELP = (
 
 @app.command(help=NETWORK_HELP)
 def network(
-    paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
+    paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="The network file: .graphml or .gexf (Gephi, R igraph), or .csv (edge list).")],
     window: Annotated[Optional[Window], typer.Option(
@@ -444,6 +471,9 @@ def network(
     kind: KindOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
+    id_field: IdFieldOpt = "id",
+    text_field: TextFieldOpt = "text",
+    date_field: DateFieldOpt = "date",
     jobs: JobsOpt = 1,
 ) -> None:
     """Who sides with whom: see :data:`NETWORK_HELP` and :mod:`pipeline.network`."""
@@ -452,7 +482,8 @@ def network(
     check_network_path(output)
     _, _, batch, result = run_batch(
         paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output,),
-        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind)
+        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind,
+        fields=record_fields(id_field, text_field, date_field))
     graph = result.network(window.value if window else None)
     write_network(output, graph)
     if not quiet:
@@ -468,7 +499,7 @@ def network(
 
 @app.command(help=TIMELINE_HELP)
 def timeline(
-    paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
+    paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")] = None,
     window: Annotated[Window, typer.Option(help="day, week (from Monday) or month.")] = Window.week,
     flips: Annotated[bool, typer.Option(
@@ -488,6 +519,9 @@ def timeline(
     kind: KindOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
+    id_field: IdFieldOpt = "id",
+    text_field: TextFieldOpt = "text",
+    date_field: DateFieldOpt = "date",
     jobs: JobsOpt = 1,
 ) -> None:
     """Each actor's stance per window: see :data:`TIMELINE_HELP` and :mod:`pipeline.timeline`."""
@@ -498,7 +532,8 @@ def timeline(
     check_plot(plot)
     config, _, batch, result = run_batch(
         paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output, plot),
-        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind)
+        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind,
+        fields=record_fields(id_field, text_field, date_field))
     groups, undated = group_by_window(result.cells, result.dates, window.value)
     if undated and not quiet:
         typer.echo(f"stance: note: {undated} cell(s) of undated articles left out (date them with --meta or "
@@ -527,7 +562,7 @@ def timeline(
 
 @app.command()
 def report(
-    paths: Annotated[list[str], typer.Argument(help="Article .txt files, folders of them, or - for stdin.")],
+    paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
     output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write.")],
     level: LevelOpt = Level.actor,
     target: TargetOpt = None,
@@ -538,12 +573,16 @@ def report(
     when: DateOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
+    id_field: IdFieldOpt = "id",
+    text_field: TextFieldOpt = "text",
+    date_field: DateFieldOpt = "date",
 ) -> None:
     """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, model scores."""
     from pipeline.report import render_report
 
     config, pipeline, batch, _ = run_batch(paths, target, model, trust_model, default_date(default, when, quiet), level,
-                                           strict, quiet, (output,), keep_sentences=True, meta=meta)
+                                           strict, quiet, (output,), keep_sentences=True, meta=meta,
+                                           fields=record_fields(id_field, text_field, date_field))
     dictionary = pipeline.dictionary
     # The same roll-up as the cells (each article's decided date), so that each cell lists
     # every sentence it was built from.
@@ -566,13 +605,18 @@ def explain(
     default: DefaultDateOpt = None,
     when: DateOpt = None,
     strict: StrictOpt = False,
+    id_field: IdFieldOpt = "id",
+    text_field: TextFieldOpt = "text",
+    date_field: DateFieldOpt = "date",
 ) -> None:
     """For each sentence mentioning the actor: its label, the probability and the features that weighed most."""
     from dataclasses import replace
 
     from pipeline.explain import explain_actor, render_explanation, resolve_actor
+    from pipeline.language import screen
     from pipeline.meta import ArticleDates
     from pipeline.read import ReadFailure, list_sources, read_articles
+    from pipeline.records import is_records
     from pipeline.runner import StancePipeline
 
     config = load_target(target)
@@ -582,9 +626,12 @@ def explain(
     name = resolve_actor(pipeline.matcher, actor)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
     mentioned, skipped = False, False
-    for item in read_articles(sources):
+    fields = record_fields(id_field, text_field, date_field)
+    single = len(sources) == 1 and not is_records(sources[0])
+    note = lambda line: typer.echo(f"stance: {line}", err=True)  # noqa: E731
+    for item in screen(read_articles(sources, fields=fields), config.languages, note):
         if isinstance(item, ReadFailure):
-            if strict or len(sources) == 1:  # one input: its own error line
+            if strict or single:  # one input: its own error line
                 fail(item.reason)
             typer.echo(f"stance: skipped {item.reason}", err=True)
             skipped = True

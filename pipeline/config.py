@@ -15,7 +15,7 @@ CUE_CLASSES = ("support", "oppose", "neutral")
 # The keys of a target file and the type of each; the first four are required.
 SCHEMA: dict[str, type] = {"name": str, "actors": str, "train": str, "model": str, "description": str, "samples": str,
                            "samples_gold": str, "home_government": str, "cues": dict, "principals": list,
-                           "eval_sets": list, "swap": str}
+                           "eval_sets": list, "swap": str, "languages": list}
 # List keys whose items must be non-empty strings.
 STRING_LISTS = ("principals", "eval_sets")
 REQUIRED = ("name", "actors", "train", "model")
@@ -56,6 +56,9 @@ class TargetConfig:
         articles themselves), scored by ``make train``; missing ones are skipped.
     swap : Path or None
         The actor-swap suite (a CSV of templates and a TOML of fills, same stem).
+    languages : tuple of str
+        The languages (ISO 639-1) the model reads; articles in others are skipped
+        (``languages`` in the TOML, ``["en"]`` when absent).
     """
 
     name: str
@@ -71,6 +74,7 @@ class TargetConfig:
     eval_sets: tuple[Path, ...] = ()
     swap: Path | None = None
     source: Path | None = None
+    languages: tuple[str, ...] = ("en",)
 
     @classmethod
     def load(cls, target: str | Path | None = None) -> TargetConfig:
@@ -113,6 +117,7 @@ class TargetConfig:
             eval_sets=tuple(base / p for p in raw.get("eval_sets", ())),
             swap=opt("swap"),
             source=path,
+            languages=tuple(code.lower() for code in raw.get("languages", ["en"])),
         )
 
 
@@ -133,6 +138,10 @@ def schema_errors(raw: dict) -> list[str]:
         errors += [f"{key!r} item {i + 1} must be a non-empty string, not {_shown(item)}"
                    for i, item in enumerate(items if isinstance(items, list) else ())
                    if not isinstance(item, str) or not item.strip()]
+    languages = raw.get("languages")
+    if isinstance(languages, list) and (not languages or not all(
+            isinstance(v, str) and v.isascii() and v.isalpha() and 2 <= len(v) <= 3 for v in languages)):
+        errors.append(f"'languages' must be a non-empty list of ISO 639 codes (e.g. [\"en\"]), not {_shown(languages)}")
     cues = raw.get("cues")
     for name, phrases in (cues.items() if isinstance(cues, dict) else ()):
         where = f"[cues] {name!r}"

@@ -348,6 +348,9 @@ def article_document(result) -> dict:
         "id": result.article.id,
         "source": result.article.source,
         "date": result.article.date.isoformat() if result.article.date else None,
+        # Detected language (None: too short to judge), and a record's or page's title, source, url.
+        "language": getattr(result.article, "language", None),
+        "metadata": dict(getattr(result.article, "meta", ())),
         "sentences": [
             {
                 "index": s.index, "start": s.start, "end": s.end, "text": s.text,

@@ -45,6 +45,10 @@ INVISIBLE = re.compile(r"[\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u1
                        r"\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]*")
 # What a terminal could take for a command in a name we print: C0 and C1 controls, DEL.
 TERMINAL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What a folder gives besides .txt: saved web pages (see pipeline.html). Record files
+# (.jsonl, .csv) only when named, so that a folder's metadata or gold CSV is never read as articles.
+HTML_SUFFIXES = (".html", ".htm")
+FOLDER_SUFFIXES = (".txt", *HTML_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ class Article:
     source: str
     date: date | None = None
     notes: tuple[str, ...] = ()
+    # A record's or page's title, source and url, as (name, value) pairs: they reach the long
+    # CSV and the JSON like --meta columns (see pipeline.records).
+    meta: tuple[tuple[str, str], ...] = ()
+    # Its language (ISO 639-1) when it was detected (see pipeline.language); None when not judged.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,7 +219,7 @@ def list_sources(paths: Iterable[str]) -> list[str]:
             # are kept: read_source reports each one as skipped, without opening it.
             try:
                 with os.scandir(path) as entries:
-                    files = sorted(Path(e.path) for e in entries if e.name.lower().endswith(".txt")
+                    files = sorted(Path(e.path) for e in entries if e.name.lower().endswith(FOLDER_SUFFIXES)
                                    and len(e.name) > 4 and not _is_folder(e))
             except OSError as exc:
                 raise StanceError(f"{shown(arg)}: cannot list folder ({exc.strerror or exc})") from None
@@ -225,7 +234,9 @@ def list_sources(paths: Iterable[str]) -> list[str]:
             raise StanceError(f"{shown(arg)}: no such file or folder")
     if not sources:
         raise StanceError("no input given")
-    counts = Counter(article_id(s) for s in sources)
+    from pipeline.records import is_records
+
+    counts = Counter(article_id(s) for s in sources if not is_records(s))  # records carry their own ids
     dupes = sorted(i for i, n in counts.items() if n > 1)
     if dupes:
         raise StanceError(f"two inputs share the article id {dupes[0]!r} (file name without extension)")
@@ -282,6 +293,10 @@ def read_source(source: str, when: date | None = None) -> Article:
     if len(raw) > MAX_ARTICLE_BYTES:
         raise StanceError(too_large(name, len(raw)) if source != "-" else
                           f"{name}: more than the {MAX_ARTICLE_BYTES // 2**20} MB limit for one article")
+    if source.lower().endswith(HTML_SUFFIXES):
+        from pipeline.html import article_from_html  # lazily: trafilatura costs start-up time
+
+        return article_from_html(raw, article_id(source), name, when)
     return article_from_bytes(raw, article_id(source), name, when)
 
 
@@ -291,10 +306,22 @@ def _kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "a special file")
 
 
-def read_articles(sources: Iterable[str], when: date | None = None) -> Iterator[Article | ReadFailure]:
-    """Read sources one at a time (streaming), yielding an article or a failure for each."""
+def read_articles(sources: Iterable[str], when: date | None = None, fields=None) -> Iterator[Article | ReadFailure]:
+    """Read sources one at a time (streaming), yielding an article or a failure for each.
+
+    A JSONL or CSV file gives one article or failure per record (see :mod:`pipeline.records`;
+    ``fields`` names the id, text and date fields).
+    """
+    from pipeline.records import is_records, read_records
+
+    seen: set[str] = set()  # article ids so far: a record may not reuse one
     for source in sources:
+        if is_records(source):
+            yield from read_records(source, fields, seen, when)
+            continue
         try:
-            yield read_source(source, when)
+            article = read_source(source, when)
+            seen.add(article.id)
+            yield article
         except StanceError as exc:
             yield ReadFailure(source=shown(source), reason=str(exc))

@@ -305,6 +305,8 @@ def evidence_section(results: Sequence, actor_index: dict[str, int], roll_up: Ro
     for j, result in enumerate(results):
         article = result.article
         when = f" · {article.date.isoformat()}" if article.date else ""
+        # A record's or page's title, source and url (pipeline.records), after where it was read.
+        when += "".join(f" · {escape(value)}" for _, value in getattr(article, "meta", ()))
         out.append(f'<h3 id="a-{j}">{escape(article.id)}<span class="meta"> · {escape(article.source)}{when}</span></h3>')
         if not result.cells:
             out.append('<p class="note">No actor found in this article.</p>')
