@@ -144,7 +144,10 @@ def test_target_languages(tmp_path):
     source = (ROOT / "targets" / "maduro-2024.toml").read_text(encoding="utf-8")
     bad = tmp_path / "bad.toml"
     bad.write_text(source.replace('languages = ["en"]', 'languages = "en"'), encoding="utf-8")
-    with pytest.raises(StanceError, match="languages must be a list"):
+    with pytest.raises(StanceError, match="'languages' must be a list"):
+        TargetConfig.load(str(bad))
+    bad.write_text(source.replace('languages = ["en"]', 'languages = ["english"]'), encoding="utf-8")
+    with pytest.raises(StanceError, match="ISO 639 codes"):
         TargetConfig.load(str(bad))
 
 
