@@ -578,16 +578,34 @@ def report(
     date_field: DateFieldOpt = "date",
 ) -> None:
     """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, model scores."""
-    from pipeline.report import render_report
+    from pipeline.meta import date_order
+    from pipeline.report import GROUP_ABOVE, render_report
+
+    # Every sentence of every article is kept only while the report may show them: past
+    # GROUP_ABOVE articles with a date, its columns are windows whose evidence is the cells'
+    # own, so the batch keeps only cells and memory stays flat however many articles come.
+    full: list = []
+    grouped = False
+
+    def start(_config):
+        def keep(result) -> None:
+            nonlocal grouped
+            if not grouped:
+                full.append(result)
+                if len(full) > GROUP_ABOVE and any(r.article.date for r in full):
+                    grouped = True
+                    full.clear()
+        return keep
 
     config, pipeline, batch, _ = run_batch(paths, target, model, trust_model, default_date(default, when, quiet), level,
                                            strict, quiet, (output,), keep_sentences=True, meta=meta,
-                                           fields=record_fields(id_field, text_field, date_field))
+                                           fields=record_fields(id_field, text_field, date_field), on_start=start)
     dictionary = pipeline.dictionary
     # The same roll-up as the cells (each article's decided date), so that each cell lists
     # every sentence it was built from.
     roll_up = (lambda actor, dated: dictionary.roll_up(actor, dated)) if level == Level.country else None
-    html = render_report(batch.results, config, pipeline.model.manifest, level.value, batch.skipped, roll_up)
+    results = batch.results if grouped else date_order(full)
+    html = render_report(results, config, pipeline.model.manifest, level.value, batch.skipped, roll_up)
     write_output(output, html, batch, quiet)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)

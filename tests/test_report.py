@@ -260,3 +260,16 @@ def test_inferred_actors_are_marked(config):
     page = render_report([outcome], config, MANIFEST)
     assert re.search(r'scope="row">Omar Paganini <small[^>]*>\(inferred\)</small>', page)
     assert not re.search(r'scope="row">Uruguay <small', page)
+
+
+def test_report_command_past_the_grouping_threshold_keeps_only_cells(stance_pipeline, tmp_path):
+    from pipeline.report import GROUP_ABOVE
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for day in range(GROUP_ABOVE + 2):
+        (folder / f"a{day:03}.txt").write_text(f"2024-08-{1 + day % 28:02} - Chile rejected the official result.\n")
+    out = tmp_path / "r.html"
+    assert main(["report", str(folder), "-o", str(out), "-q"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "each column is a" in page and "Chile" in page  # grouped by window, from the cells alone
