@@ -100,8 +100,15 @@ def decode(raw: bytes, source: str) -> tuple[str, tuple[str, ...]]:
         if raw.startswith(BINARY_SIGNATURES) or b"\x00" in raw:
             raise StanceError(f"{source}: binary file, not text")
         text, notes = _decode_8bit(raw)
-    text = text.removeprefix("\ufeff")
-    text = LINE_BREAKS.sub("\n", text)
+    text, cleaned = normalize_text(text)
+    return text, (*notes, *cleaned)
+
+
+def normalize_text(text: str) -> tuple[str, tuple[str, ...]]:
+    """Decoded text as every stage expects it: no byte-order mark, line breaks unified,
+    control characters replaced by spaces, mojibake repaired; with a note for each repair."""
+    notes = []
+    text = LINE_BREAKS.sub("\n", text.removeprefix("\ufeff"))
     if CONTROL.search(text):
         text = CONTROL.sub(" ", text)
         notes.append("control characters replaced by spaces")

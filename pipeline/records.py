@@ -24,14 +24,12 @@ from typing import IO
 
 from pipeline.errors import StanceError
 from pipeline.read import (
-    CONTROL,
-    LINE_BREAKS,
     MAX_ARTICLE_BYTES,
     MAX_ARTICLE_CHARS,
     Article,
     ReadFailure,
     find_date,
-    fix_mojibake,
+    normalize_text,
     printable,
     truncate,
 )
@@ -268,15 +266,8 @@ def article_from_text(text: str, article_id: str, source: str, when: date | None
     if size > MAX_ARTICLE_BYTES:
         raise StanceError(f"{source}: {size / 2**20:.1f} MB is larger than the {MAX_ARTICLE_BYTES // 2**20} MB "
                           "limit for one article")
-    notes: list[str] = []
-    text = LINE_BREAKS.sub("\n", text.removeprefix("\ufeff"))
-    if CONTROL.search(text):
-        text = CONTROL.sub(" ", text)
-        notes.append("control characters replaced by spaces")
-    fixed = fix_mojibake(text)
-    if fixed != text:
-        text = fixed
-        notes.append("repaired UTF-8 mis-decoded as Windows-1252 (mojibake)")
+    text, cleaned = normalize_text(text)
+    notes = list(cleaned)
     if not text.strip():
         raise StanceError(f"{source}: empty article (no text)")
     if len(text) > MAX_ARTICLE_CHARS:
