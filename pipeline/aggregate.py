@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-STANCES = ("support", "oppose", "neutral")
+from pipeline.labels import STANCES
+
 MAX_EVIDENCE = 3
 
 

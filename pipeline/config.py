@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import StanceError
+from pipeline.labels import STANCES
 
 DEFAULT_TARGET = "maduro-2024"
-CUE_CLASSES = ("support", "oppose", "neutral")
+CUE_CLASSES = STANCES  # cue words are given per position
 # The keys of a target file and the type of each; the first four are required.
 SCHEMA: dict[str, type] = {"name": str, "actors": str, "train": str, "model": str, "description": str, "samples": str,
                            "samples_gold": str, "home_government": str, "cues": dict, "principals": list,

@@ -18,10 +18,10 @@ from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
 from pipeline.config import TargetConfig
 from pipeline.errors import StanceError
 from pipeline.features import Pair, sentence_pairs
+from pipeline.labels import LABELS, STANCES
 from pipeline.segment import Sentence
 
-LABELS = ("support", "oppose", "neutral", "none")
-STANCE_LABELS = ("support", "oppose", "neutral")
+STANCE_LABELS = STANCES  # the name other modules import from here
 COLUMNS = ("text", "actor", "stance", "doc")
 
 

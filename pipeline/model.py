@@ -39,10 +39,11 @@ import numpy as np
 
 from pipeline import __version__
 from pipeline.config import TargetConfig, project_root
-from pipeline.corpus import LABELS, Corpus
+from pipeline.corpus import Corpus
 from pipeline.errors import StanceError
 from pipeline.export import process_alive
 from pipeline.features import Pair, PairFeatures, feature_key, passthrough
+from pipeline.labels import LABELS
 
 MODEL_FILE = "model.joblib"
 WEIGHTS_FILE = "weights.npz"

@@ -16,16 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.aggregate import STANCES, Cell
+from pipeline.aggregate import Cell
+from pipeline.labels import COLORS, DARK, STANCES
 
-# Diverging red-yellow-blue (ColorBrewer RdYlBu ends and midpoint), readable in print and
-# by most colour-blind readers; "none" is pale but distinct from the white of "not mentioned".
-COLORS = {"support": "#4575b4", "neutral": "#fee090", "oppose": "#d73027", "none": "#d9d9d9", "": "#ffffff"}
 # Legend and colour-index order: the diverging scale, then the two "no stance" states.
 LEGEND = (("support", "support"), ("neutral", "neutral"), ("oppose", "oppose"),
           ("none", "none (mentioned, no stance)"), ("", "not mentioned"))
-DARK = frozenset({"support", "oppose"})  # backgrounds that need white text
-SIGN = {"support": 1.0, "neutral": 0.0, "oppose": -1.0}
 MAX_LABEL = 28
 MAX_ANNOTATED = 30 * 60  # write confidences in the cells only while they stay legible
 # Image formats by extension, with the metadata that would otherwise stamp a version or a

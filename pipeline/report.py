@@ -23,9 +23,10 @@ from datetime import date
 from html import escape
 
 from pipeline.aggregate import Cell, SentencePrediction
-from pipeline.plot import COLORS, DARK, summarize_actors
+from pipeline.labels import COLORS, DARK, DISPLAY_ORDER
+from pipeline.plot import summarize_actors
 
-LABEL_ORDER = ("support", "neutral", "oppose", "none")
+LABEL_ORDER = DISPLAY_ORDER
 # Past this many articles the matrix and heatmap show windows (the finest of day, week,
 # month that fits), not articles: 2,000 article columns are unreadable, and their evidence
 # made a 46 MB file. Each window cell keeps the evidence of one cell only.
