@@ -217,6 +217,20 @@ ROWS = [
     Row("explain an unknown actor", ("explain", "{tmp}/a.txt", "--actor", "Atlantis"), 2, "Atlantis"),
     Row("corpus onto a README without its block", ("corpus", "-o", "{tmp}/old.csv"), 2, "block to fill",
         unchanged=("old.csv",)),
+    # Records, pages and the commands that came after the sweep.
+    Row("JSONL with a malformed record", ("classify", "{tmp}/r.jsonl", "-o", "{tmp}/m.csv"), 1,
+        "r.jsonl line 1: malformed JSON", setup=_write("r.jsonl", '{not json\n{"id": "x", "text": "Chile rejected it."}\n')),
+    Row("JSONL malformed, --strict", ("classify", "{tmp}/r.jsonl", "--strict"), 2, "r.jsonl line 1: malformed JSON",
+        setup=_write("r.jsonl", '{not json\n{"id": "x", "text": "Chile rejected it."}\n')),
+    Row("JSONL duplicate id", ("classify", "{tmp}/r.jsonl", "-o", "{tmp}/m.csv"), 1, "line 2: duplicate article id",
+        setup=_write("r.jsonl", '{"id": "x", "text": "Chile rejected it."}\n{"id": "x", "text": "Peru too."}\n')),
+    Row("HTML page without an article", ("classify", "{tmp}/e.html"), 2, "e.html: no article text found",
+        setup=_write("e.html", "<html><body><nav>Home</nav></body></html>")),
+    Row("network to an unknown format", ("network", "{tmp}/a.txt", "-o", "{tmp}/net.txt"), 2,
+        "give a file name ending in .graphml, .gexf or .csv"),
+    Row("timeline by year", ("timeline", "{tmp}/a.txt", "--window", "year"), 2, "'year' is not one of"),
+    Row("label an unknown target", ("label", "{tmp}/a.txt", "--target", "nowhere"), 2, "unknown target 'nowhere'"),
+    Row("init over an existing target", ("init", "maduro-2024"), 2, "already exists: not overwritten"),
 ]
 
 
