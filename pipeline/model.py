@@ -6,16 +6,16 @@ Training builds a scikit-learn :class:`~sklearn.pipeline.Pipeline`::
     vectorize  TfidfVectorizer     feature strings -> sparse tf-idf rows (sublinear tf, l2)
     classify   LogisticRegression  -> P(neutral, none, oppose, support)
 
-and saves it twice in the model folder:
+and saves it as plain arrays in the model folder:
 
-* ``model.joblib``: the fitted Pipeline, for inspection and research with scikit-learn;
-* ``weights.npz``: the same model as plain arrays (vocabulary, idf, coefficients), which
+* ``weights.npz``: vocabulary, feature keys, idf, coefficients, which
   :class:`LinearStanceModel` uses to classify. Loading arrays with ``allow_pickle=False``
   cannot run code, and needs neither scikit-learn nor SciPy, which keeps ``stance
-  classify`` fast to start.
+  classify`` fast to start. :func:`load_pipeline` rebuilds the fitted scikit-learn
+  Pipeline from them, for inspection: nothing is ever pickled.
 
-``manifest.json`` records the sha256 of both files, the library versions, the training
-data hash and the labels; every load checks it first.
+``manifest.json`` records the sha256 of the weights, the library versions, the training
+data hash, the cue phrases and the labels; every load checks it first.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from pipeline.export import process_alive
 from pipeline.features import Pair, PairFeatures, feature_key, passthrough
 from pipeline.labels import LABELS
 
-MODEL_FILE = "model.joblib"
 WEIGHTS_FILE = "weights.npz"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
@@ -53,7 +52,7 @@ FORMAT = 3  # 2: feature keys stored beside the names; 3: cue phrases per target
 # Inverse regularisation of the logistic regression, chosen by grouped cross-validation.
 DEFAULT_C = 10.0
 # A pickled Pipeline is only trusted with exactly these library versions.
-PINNED = ("scikit-learn", "numpy", "scipy", "joblib")
+PINNED = ("scikit-learn", "numpy", "scipy", "joblib")  # recorded in the manifest
 
 
 def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None, C: float = DEFAULT_C,
@@ -334,8 +333,6 @@ def save_model(model: TrainedModel, directory: Path, card: str | None = None) ->
     ``.old`` alone: loading falls back to it and the next save puts it back first.
     Staging folders of killed runs are removed by the next save. Returns the manifest.
     """
-    import joblib
-
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     old = _old_model(directory)
@@ -344,9 +341,8 @@ def save_model(model: TrainedModel, directory: Path, card: str | None = None) ->
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.{os.getpid()}.", suffix=STAGING_SUFFIX,
                                     dir=directory.parent))
     try:
-        joblib.dump(model.pipeline, staging / MODEL_FILE, compress=3)
         model.linear.save(staging / WEIGHTS_FILE)
-        manifest = dict(model.manifest, sha256={name: _sha256(staging / name) for name in (MODEL_FILE, WEIGHTS_FILE)})
+        manifest = dict(model.manifest, sha256={WEIGHTS_FILE: _sha256(staging / WEIGHTS_FILE)})
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         if card is not None:
             (staging / CARD_FILE).write_text(card)
@@ -483,21 +479,29 @@ def _check_weights(arrays: dict[str, np.ndarray]) -> None:
 
 
 def load_pipeline(directory: Path, trust: bool = False) -> Any:
-    """Load the pickled scikit-learn Pipeline, only if hash and library versions match.
+    """The trained model as a fitted scikit-learn Pipeline, for inspection and research.
 
-    Unpickling runs code, so an altered file or one written by other library versions is
-    refused rather than loaded.
+    It is rebuilt from the verified arrays of ``weights.npz`` (vocabulary, idf,
+    coefficients) and the cue phrases of the manifest, so no pickle is ever loaded: a model
+    folder cannot run code, whoever wrote it. Its probabilities are those of the run-time
+    model (a test checks it). Its featuriser classifies with the first training target's cues.
     """
-    import joblib
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
 
-    manifest = read_manifest(directory, trust)
-    path = _in_place(Path(directory)) / MODEL_FILE
-    data = _verified(directory, manifest, MODEL_FILE)
-    saved, current = manifest.get("versions", {}), library_versions()
-    wrong = [f"{n} {saved.get(n)} (installed {current[n]})" for n in PINNED if saved.get(n) != current[n]]
-    if wrong:
-        raise StanceError(f"{path} was trained with {', '.join(wrong)}: run `make train`")
-    return joblib.load(io.BytesIO(data))
+    from pipeline.sklearn_features import PairFeaturizer
+
+    model = load_model(directory, trust)
+    terms = model.terms
+    vectorize = TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, dtype=np.float64)
+    vectorize.vocabulary_ = {term: column for column, term in enumerate(terms)}
+    vectorize.idf_ = model.idf
+    classify = LogisticRegression(C=model.manifest.get("params", {}).get("C", DEFAULT_C))
+    classify.coef_, classify.intercept_ = model.coef, model.intercept
+    classify.classes_, classify.n_features_in_ = np.array(model.labels), len(terms)
+    cues = model.manifest.get("cues") or {"": dict(model.features.cues or {})}
+    return Pipeline([("features", PairFeaturizer(cues).fit([])), ("vectorize", vectorize), ("classify", classify)])
 
 
 def _key_table(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.uint64, int]:
