@@ -383,3 +383,17 @@ def test_report_command_sort_option(stance_pipeline, tmp_path):
     with redirect_stderr(stderr):
         assert main(["report", str(article), "-o", str(tmp_path / "bad.html"), "--sort", "size"]) != 0
     assert len(stderr.getvalue().strip().splitlines()) == 1, stderr.getvalue()
+
+
+def test_grouped_report_command_draws_the_timeline_by_its_window(stance_pipeline, tmp_path):
+    from pipeline.report import GROUP_ABOVE
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for day in range(GROUP_ABOVE + 2):
+        (folder / f"a{day:03}.txt").write_text(f"2024-08-{1 + day % 28:02} - Chile rejected the official result.\n")
+    out = tmp_path / "r.html"
+    assert main(["report", str(folder), "-o", str(out), "-q"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert section_png(page, "timeline").size and "Each column is a day" in section(page, "timeline")
+    assert "fewer than two actors take a stance" in section(page, "network")  # Chile alone
