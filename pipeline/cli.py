@@ -101,6 +101,12 @@ class Window(str, Enum):
     month = "month"
 
 
+class Sort(str, Enum):  # pipeline.report.SORTS, spelt out so that the CLI starts without importing the report
+    lean = "lean"
+    name = "name"
+    articles = "articles"
+
+
 class Format(str, Enum):
     table = "table"
     wide = "wide"
@@ -576,8 +582,12 @@ def report(
     id_field: IdFieldOpt = "id",
     text_field: TextFieldOpt = "text",
     date_field: DateFieldOpt = "date",
+    sort: Annotated[Sort, typer.Option(
+        "--sort", help="Order of the matrix rows and the actor summary: lean (supporters first), name, or "
+        "articles (most found first).")] = Sort.lean,
 ) -> None:
-    """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, model scores."""
+    """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, timeline, network,
+    model scores."""
     from pipeline.meta import date_order
     from pipeline.report import GROUP_ABOVE, render_report
 
@@ -605,7 +615,8 @@ def report(
     # every sentence it was built from.
     roll_up = (lambda actor, dated: dictionary.roll_up(actor, dated)) if level == Level.country else None
     results = batch.results if grouped else date_order(full)
-    html = render_report(results, config, pipeline.model.manifest, level.value, batch.skipped, roll_up)
+    html = render_report(results, config, pipeline.model.manifest, level.value, batch.skipped, roll_up,
+                         sort=sort.value, dictionary=dictionary)
     write_output(output, html, batch, quiet)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)

@@ -6,7 +6,9 @@ network even if opened from a mail client). It shows
 
 * the heatmap (:mod:`pipeline.plot`);
 * the position matrix, each cell a link to its evidence;
-* per-actor summaries across articles, in the heatmap's order;
+* per-actor summaries across articles, in the matrix's order, each linking to its row;
+* a timeline (the heatmap over weeks or months) and the agreement network of the most
+  active actors, both static PNGs drawn from the cells already classified;
 * the evidence: per article and actor, the sentences that decided the cell with the actor
   highlighted, the predicted label and its probability, then the other sentences that
   mention the actor;
@@ -21,10 +23,12 @@ import base64
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from html import escape
+from typing import ClassVar
 
 from pipeline.aggregate import Cell, SentencePrediction
-from pipeline.labels import COLORS, DARK, DISPLAY_ORDER
-from pipeline.plot import summarize_actors
+from pipeline.errors import StanceError
+from pipeline.labels import COLORS, DARK, DISPLAY_ORDER, STANCES
+from pipeline.plot import ActorSummary, summarize_actors
 
 LABEL_ORDER = DISPLAY_ORDER
 # Past this many articles the matrix and heatmap show windows (the finest of day, week,
@@ -32,6 +36,13 @@ LABEL_ORDER = DISPLAY_ORDER
 # made a 46 MB file. Each window cell keeps the evidence of one cell only.
 GROUP_ABOVE = 50
 UNDATED = "undated"
+# Row orders of the matrix and the actor summary (``stance report --sort``): without a
+# script the page cannot re-sort itself, so the order is chosen when it is written.
+SORTS = ("lean", "name", "articles")
+# The timeline and network images show at most this many actors (the most active): past it
+# node labels overlap and the image grows without telling the reader more.
+MAX_FIGURE_ACTORS = 40
+LAYOUT_SEED = 18  # a fixed seed: the same cells give the same network picture, byte for byte
 RollUp = Callable[[str, "date | None"], str]
 
 CSS = """
@@ -60,7 +71,10 @@ mark { background: #fff3a3; box-shadow: 0 0 0 1px #e0c200; border-radius: 2px; p
 .cell ol { margin: .2rem 0 .3rem; padding-left: 1.4rem; } .cell li { margin: .35rem 0; }
 .sentence { margin: 0; } .prediction { margin: .1rem 0 0; color: #555; font-size: .85rem; }
 details summary { cursor: pointer; color: #444; font-size: .9rem; }
-img.heatmap { max-width: 100%; height: auto; border: 1px solid #eee; }
+img.heatmap, img.figure { max-width: 100%; height: auto; border: 1px solid #eee; }
+a.self { color: #999; text-decoration: none; margin-left: .3rem; font-size: .85em; visibility: hidden; }
+th.actor:hover a.self, th.actor:target a.self, a.self:focus { visibility: visible; }
+th.actor:target { outline: 2px solid #222; }
 .back { font-size: .85rem; }
 """
 
@@ -117,8 +131,26 @@ def cell_id(article_index: int, actor_index: int) -> str:
     return f"e-{article_index}-{actor_index}"
 
 
+def row_id(actor_index: int) -> str:
+    # The actor's index in the lean order, whatever order the rows are shown in, so that a
+    # link to a row stays the same when the report is written with another --sort.
+    return f"row-{actor_index}"
+
+
+def sort_summaries(summaries: Sequence[ActorSummary], sort: str) -> list[ActorSummary]:
+    """The summaries in the order ``sort`` names (:data:`SORTS`); ``summaries`` come in lean order."""
+    if sort == "lean":
+        return list(summaries)
+    if sort == "name":
+        return sorted(summaries, key=lambda s: (s.actor.casefold(), s.actor))
+    if sort == "articles":
+        return sorted(summaries, key=lambda s: (-s.articles, s.actor.casefold(), s.actor))
+    raise StanceError(f"--sort {sort!r}: use one of {', '.join(SORTS)}")
+
+
 def render_report(results: Sequence, config, manifest: dict | None = None, level: str = "actor",
-                  skipped: Sequence = (), roll_up: RollUp | None = None, heatmap_png: bytes | None = None) -> str:
+                  skipped: Sequence = (), roll_up: RollUp | None = None, heatmap_png: bytes | None = None,
+                  sort: str = "lean", dictionary=None) -> str:
     """The report as one HTML string.
 
     Parameters
@@ -138,12 +170,21 @@ def render_report(results: Sequence, config, manifest: dict | None = None, level
         country-level view); by default every actor counts for itself.
     heatmap_png : bytes, optional
         The heatmap; drawn from the cells when not given.
+    sort : {"lean", "name", "articles"}
+        The order of the matrix rows and the actor summary.
+    dictionary : ActorDictionary, optional
+        For the network's node attributes; without it nodes carry only what the cells give.
     """
     cells = [c for r in results for c in r.cells]
+    # The timeline and the network read the article cells, before any grouping by window:
+    # the network counts articles, and the timeline chooses its own window.
+    article_cells = cells
+    dates = {r.article.id: r.article.date for r in results}
     articles = [r.article.id for r in results]
     inferred = {name for r in results for name in getattr(r.cells, "inferred", {})}
     summaries = summarize_actors(cells)  # over articles, whether or not the columns are windows
     actor_index = {s.actor: i for i, s in enumerate(summaries)}
+    shown = sort_summaries(summaries, sort)
     window = report_window(results)
     grouped_note: list[str] = []
     notes: dict[tuple[str, str], str] = {}
@@ -174,8 +215,8 @@ def render_report(results: Sequence, config, manifest: dict | None = None, level
         f'<p class="meta">Target <code>{escape(config.name)}</code> · level <b>{escape(level)}</b> · '
         f"{len(articles)} article{'s' * (len(articles) != 1)} · {len(summaries)} actor{'s' * (len(summaries) != 1)}"
         f"{f' · {len(skipped)} input(s) skipped' if skipped else ''}</p>",
-        '<nav><a href="#matrix">Matrix</a><a href="#actors">Actors</a><a href="#evidence">Evidence</a>'
-        '<a href="#model">Model</a></nav>',
+        '<nav><a href="#matrix">Matrix</a><a href="#actors">Actors</a><a href="#timeline">Timeline</a>'
+        '<a href="#network">Network</a><a href="#evidence">Evidence</a><a href="#model">Model</a></nav>',
         '<p class="note">Each cell is the stance the actor <em>holds</em> toward the target in that article, with '
         "the classifier's confidence. Click a cell to read the sentences behind it, the actor highlighted. "
         "<em>none</em>: mentioned without a position of its own; empty: not mentioned.</p>",
@@ -183,8 +224,10 @@ def render_report(results: Sequence, config, manifest: dict | None = None, level
         f'<img class="heatmap" alt="Heatmap of the position matrix: {len(summaries)} actors by {len(articles)} articles" '
         f'src="data:image/png;base64,{base64.b64encode(heatmap_png).decode("ascii")}">',
         *grouped_note,
-        *matrix_section(cells, articles, summaries, actor_index, inferred),
-        *actor_section(summaries),
+        *matrix_section(cells, articles, shown, actor_index, inferred, sort),
+        *actor_section(shown, actor_index),
+        *timeline_section(article_cells, dates, window),
+        *network_section(article_cells, dates, dictionary),
         *evidence_section(results, actor_index, roll_up, notes),
         *model_section(manifest),
     ]
@@ -254,21 +297,29 @@ def window_results(results: Sequence, window: str) -> tuple[list, dict[tuple[str
     return out, notes
 
 
+SORT_NOTES = {"lean": "Actors from the most supportive to the most opposed (overall, across articles).",
+              "name": "Actors by name.",
+              "articles": "Actors from the most often found to the least (articles where each is found)."}
+
+
 def matrix_section(cells: Sequence[Cell], articles: Sequence[str], summaries, actor_index: dict[str, int],
-                   inferred: Collection[str] = ()) -> list[str]:
-    """The matrix table; ``inferred`` actors (found by title or affiliation, not in the
-    dictionary) are marked so that a reader can tell them from dictionary actors."""
+                   inferred: Collection[str] = (), sort: str = "lean") -> list[str]:
+    """The matrix table, rows in the order of ``summaries``; ``inferred`` actors (found by
+    title or affiliation, not in the dictionary) are marked so that a reader can tell them
+    from dictionary actors. Each row header has an id and a link to itself, to share."""
     by_key = {(c.article, c.actor): c for c in cells}
     column = {a: j for j, a in enumerate(articles)}
     out = ['<h2 id="matrix">Position matrix</h2>',
-           '<p class="note">Actors from the most supportive to the most opposed (overall, across articles).</p>',
+           f'<p class="note">{SORT_NOTES[sort]} Other orders: <code>stance report --sort lean|name|articles</code>.</p>',
            '<div class="scroll"><table class="matrix"><thead><tr><th class="actor">actor</th>']
     out += [f'<th class="article" scope="col" title="{escape(a)}">{escape(a)}</th>' for a in articles]
     out.append("</tr></thead><tbody>")
     for summary in summaries:
         mark = ' <small title="not in the dictionary: found by its title or affiliation">(inferred)</small>' \
             if summary.actor in inferred else ""
-        row = [f'<tr><th class="actor" scope="row">{escape(summary.actor)}{mark}</th>']
+        rid = row_id(actor_index[summary.actor])
+        row = [f'<tr><th id="{rid}" class="actor" scope="row">{escape(summary.actor)}{mark}'
+               f'<a class="self" href="#{rid}" title="link to this row" aria-label="link to this row">¶</a></th>']
         for article in articles:
             cell = by_key.get((article, summary.actor))
             if cell is None:
@@ -283,7 +334,7 @@ def matrix_section(cells: Sequence[Cell], articles: Sequence[str], summaries, ac
     return out
 
 
-def actor_section(summaries) -> list[str]:
+def actor_section(summaries, actor_index: dict[str, int]) -> list[str]:
     out = ['<h2 id="actors">Actors across articles</h2>',
            '<p class="note">Lean: (support − oppose) / all stance, each cell weighted by its confidence, from −1 '
            "(opposes everywhere) to +1 (supports everywhere); neutral cells pull it toward 0.</p>",
@@ -294,10 +345,137 @@ def actor_section(summaries) -> list[str]:
     for s in summaries:
         lean = "–" if s.score is None else f"{s.score:+.2f}"
         counts = "".join(f'<td class="num">{s.counts.get(k, 0) or ""}</td>' for k in LABEL_ORDER)
-        out.append(f"<tr><th>{escape(s.actor)}</th><td>{badge(s.stance)}</td><td class=\"num\">{lean}</td>"
+        link = f'<a href="#{row_id(actor_index[s.actor])}" title="its row in the matrix">{escape(s.actor)}</a>'
+        out.append(f"<tr><th>{link}</th><td>{badge(s.stance)}</td><td class=\"num\">{lean}</td>"
                    f'<td class="num">{s.articles}</td>{counts}</tr>')
     out.append("</tbody></table></div>")
     return out
+
+
+def most_active(cells: Iterable[Cell], limit: int = MAX_FIGURE_ACTORS, stance_only: bool = False) -> set[str]:
+    """The ``limit`` actors found in the most articles (taking a stance there, with
+    ``stance_only``); ties by name, so that the choice does not depend on the cells' order."""
+    counts: dict[str, int] = {}
+    for cell in cells:
+        if not stance_only or cell.stance in STANCES:
+            counts[cell.actor] = counts.get(cell.actor, 0) + 1
+    return set(sorted(counts, key=lambda a: (-counts[a], a))[:limit])
+
+
+def figure_img(png: bytes, alt: str) -> str:
+    return f'<img class="figure" alt="{escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+
+
+def timeline_window(days: Sequence[date]) -> str:
+    """Week when the dated articles span at most :data:`GROUP_ABOVE` weeks, else month:
+    a timeline of a few days by day would be a copy of the matrix."""
+    from pipeline.timeline import windows_between
+
+    return "week" if len(windows_between(min(days), max(days), "week")) <= GROUP_ABOVE else "month"
+
+
+def timeline_section(cells: Sequence[Cell], dates: dict[str, date | None], window: str | None) -> list[str]:
+    """The heatmap over time (:func:`pipeline.timeline.timeline_figure`) of the most active
+    actors, by the report's window, or by week or month when the columns are articles.
+
+    Drawn from the cells already classified; skipped with a note when no article has a date.
+    """
+    out = ['<h2 id="timeline">Timeline</h2>']
+    days = [d for d in dates.values() if d]
+    if not days:
+        return out + ['<p class="note">No article has a date, so there is no timeline. Dates come from the '
+                      "articles' datelines, <code>--meta</code> or <code>--default-date</code>.</p>"]
+    from pipeline.plot import render_figure
+    from pipeline.timeline import group_by_window, timeline_figure
+
+    window = window or timeline_window(days)
+    keep = most_active(c for c in cells if dates.get(c.article))
+    groups, _ = group_by_window([c for c in cells if c.actor in keep], dates, window)
+    undated = sum(1 for c in cells if not dates.get(c.article))  # of every actor, not only those drawn
+    png = render_figure(timeline_figure(groups, window), "png")
+    actors = len({actor for actor, _ in groups})
+    note = (f"Each column is a {window} (its start date), each cell the actor's stance over the {window}'s "
+            "articles, the confidence-weighted majority of its cells; an empty column is a "
+            f"{window} without articles.")
+    if len({c.actor for c in cells if dates.get(c.article)}) > actors:
+        note += f" The {actors} actors found in the most dated articles."
+    if undated:
+        note += f" {undated} cell{'s' * (undated != 1)} of undated articles left out."
+    return out + [f'<p class="note">{escape(note)}</p>',
+                  figure_img(png, f"Timeline: the stance of {actors} actors per {window}")]
+
+
+class _NoDictionary:
+    """Stands for the actor dictionary when the report is given none: no kind, camp or country."""
+
+    actors: ClassVar[dict] = {}  # read only: build_graph looks actors up, never adds them
+
+    def __contains__(self, actor: object) -> bool:
+        return False
+
+
+def network_section(cells: Sequence[Cell], dates: dict[str, date | None], dictionary=None) -> list[str]:
+    """The agreement network (:func:`pipeline.network.build_graph`, by article) of the most
+    active actors, as a picture; skipped with a note when fewer than two actors take a stance."""
+    out = ['<h2 id="network">Network</h2>']
+    keep = most_active(cells, stance_only=True)
+    if len(keep) < 2:
+        return out + ['<p class="note">No network: fewer than two actors take a stance.</p>']
+    from pipeline.network import build_graph
+    from pipeline.plot import render_figure
+
+    takers = len({c.actor for c in cells if c.stance in STANCES})
+    graph = build_graph([c for c in cells if c.actor in keep], dates, dictionary or _NoDictionary())
+    edges = sum(1 for *_, d in graph.edges(data=True) if d["congruence"])
+    note = ("Actors are joined when they hold the same stance (support, oppose or neutral) in at least one "
+            "article; the thicker the line, the more articles. The closer two actors, the more they agree. "
+            "Colour: the actor's overall stance; size: the articles it is found in.")
+    if takers > len(keep):
+        note += f" The {len(keep)} actors taking a stance in the most articles, of {takers}."
+    if not edges:
+        note += " No two of them ever hold the same stance in an article."
+    png = render_figure(network_figure(graph), "png")
+    return out + [f'<p class="note">{escape(note)}</p>',
+                  figure_img(png, f"Agreement network of {graph.number_of_nodes()} actors, {edges} edges")]
+
+
+def network_figure(graph):
+    """The congruence edges of ``graph`` with a spring layout (fixed seed), on a matplotlib Agg figure.
+
+    Drawn with matplotlib's object API rather than networkx's drawing helpers, which go
+    through pyplot and its global state.
+    """
+    import networkx as nx
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    from pipeline.plot import shorten
+
+    congruent = nx.Graph()
+    congruent.add_nodes_from(graph.nodes(data=True))
+    congruent.add_edges_from((a, b, d) for a, b, d in graph.edges(data=True) if d["congruence"])
+    pos = nx.spring_layout(congruent, weight="congruence", seed=LAYOUT_SEED)
+    nodes = sorted(congruent.nodes)
+    figure = Figure(figsize=(9, 7), dpi=100)
+    ax = figure.add_subplot()
+    ax.set_axis_off()
+    edges = sorted(congruent.edges(data=True))
+    if edges:
+        strongest = max(d["congruence"] for *_, d in edges)
+        ax.add_collection(LineCollection([(pos[a], pos[b]) for a, b, _ in edges], colors="#888", alpha=0.55,
+                                         linewidths=[0.6 + 3.4 * d["congruence"] / strongest for *_, d in edges],
+                                         zorder=1))
+    most = max(congruent.nodes[n]["articles"] for n in nodes) or 1
+    ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes], zorder=2, edgecolors="#333", linewidths=0.6,
+               s=[60 + 340 * congruent.nodes[n]["articles"] / most for n in nodes],
+               c=[COLORS.get(congruent.nodes[n]["stance"], COLORS["none"]) for n in nodes])
+    for n in nodes:
+        ax.annotate(shorten(n), pos[n], xytext=(0, 9), textcoords="offset points", ha="center", fontsize=8, zorder=3)
+    ax.margins(0.12)
+    ax.legend(handles=[Patch(facecolor=COLORS[s], edgecolor="#333", label=s) for s in LABEL_ORDER if s in STANCES],
+              loc="lower right", fontsize=8, frameon=False, title="overall stance", title_fontsize=8)
+    return figure
 
 
 def evidence_section(results: Sequence, actor_index: dict[str, int], roll_up: RollUp | None,

@@ -24,6 +24,8 @@ from pipeline.read import Article, ReadFailure
 from pipeline.report import highlight, mark_spans, render_report
 from pipeline.runner import ArticleResult
 
+# A matrix row header: its id, the actor's name, then the link to the row itself.
+ROW = r'<tr><th id="row-\d+" class="actor" scope="row">([^<]+)<a class="self" href="#row-\d+"[^>]*>¶</a></th>'
 HOSTILE = 'Argentina called it a <script>alert("x")</script> fraud & "rigged".'
 MANIFEST = {
     "target": "maduro-2024", "trained_at": "2026-01-02T03:04:05+00:00", "examples": 1234,
@@ -94,7 +96,7 @@ def block(page: str, anchor: str) -> str:
 
 def matrix_link(page: str, actor: str, column: int) -> str:
     """The anchor a matrix cell links to (column counted from 0 among the articles)."""
-    row = re.search(rf'<tr><th class="actor" scope="row">{re.escape(actor)}</th>(.*?)</tr>', page).group(1)
+    row = re.search(ROW.replace("([^<]+)", re.escape(actor)) + "(.*?)</tr>", page).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     return re.search(r'href="#([^"]+)"', cells[column]).group(1)
 
@@ -145,10 +147,11 @@ def test_self_contained_no_network(results, config):
 
 def test_matrix_rows_follow_overall_stance(results, config):
     page = render_report(results, config, MANIFEST)
-    rows = re.findall(r'<tr><th class="actor" scope="row">([^<]+)</th>', page)
+    rows = re.findall(ROW, page)
     assert rows == ["Russia", "Mexico", "Argentina", "Chile", "Qatar"]
-    summary = page[page.index('id="actors"'):page.index('id="evidence"')]
-    assert re.search(r"<th>Russia</th><td><span class=\"badge s-support\">support</span></td><td class=\"num\">\+1\.00", summary)
+    summary = page[page.index('id="actors"'):page.index('id="timeline"')]
+    assert re.search(r'<th><a href="#row-0"[^>]*>Russia</a></th><td><span class="badge s-support">support</span></td>'
+                     r'<td class="num">\+1\.00', summary)
 
 
 def test_model_card_figures(results, config):
@@ -218,7 +221,7 @@ def test_report_command_at_country_level(stance_pipeline, tmp_path):
     with redirect_stderr(io.StringIO()):
         assert main(["report", str(article), "-o", str(out), "--level", "country", "--date", "2024-08-01", "-q"]) == 0
     page = out.read_text(encoding="utf-8")
-    assert re.findall(r'<th class="actor" scope="row">([^<]+)</th>', page) == ["United States"]
+    assert re.findall(ROW, page) == ["United States"]
     us = block(page, matrix_link(page, "United States", 0))
     assert "<mark>Joe Biden</mark> said" in us and "as Joe Biden" in us
 
@@ -273,3 +276,124 @@ def test_report_command_past_the_grouping_threshold_keeps_only_cells(stance_pipe
     assert main(["report", str(folder), "-o", str(out), "-q"]) == 0
     page = out.read_text(encoding="utf-8")
     assert "each column is a" in page and "Chile" in page  # grouped by window, from the cells alone
+
+
+# --- timeline, network, row links and order ---------------------------------------------------
+
+CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+       "style-src 'unsafe-inline'\">")
+
+
+def section(page: str, name: str) -> str:
+    start = page.index(f'<h2 id="{name}">')
+    return page[start:page.index("<h2 ", start + 1)]
+
+
+def section_png(page: str, name: str) -> np.ndarray:
+    found = re.search(r'<img class="figure" alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">', section(page, name))
+    assert found, f"no PNG in the {name} section"
+    data = base64.b64decode(found.group(1))
+    assert data.startswith(b"\x89PNG")
+    return imread(io.BytesIO(data), format="png")
+
+
+def test_timeline_and_network_are_embedded_images_without_script(results, config):
+    page = render_report(results, config, MANIFEST)
+    assert section_png(page, "timeline").shape[0] > 50 and section_png(page, "network").shape[0] > 50
+    assert CSP in page and page.count("Content-Security-Policy") == 1
+    links = Links()
+    links.feed(page)
+    assert "script" not in links.tags and not links.external
+    assert {"timeline", "network"} <= links.ids and {"timeline", "network"} <= set(links.hrefs)
+    # wire-aug3 has a date, the other article none: the timeline says which cells it left out.
+    assert "Each column is a week" in section(page, "timeline") and "left out" in section(page, "timeline")
+
+
+def test_network_draws_lean_colours_and_the_same_bytes_each_time(results, config):
+    page = render_report(results, config, MANIFEST)
+    image = section_png(page, "network")[..., :3]
+    for stance in ("support", "oppose"):  # Russia supports, Argentina and Chile oppose
+        rgb = np.array([int(COLORS[stance][i:i + 2], 16) / 255 for i in (1, 3, 5)])
+        assert (np.abs(image - rgb).max(axis=2) < 0.02).sum() > 20, stance
+    assert render_report(results, config, MANIFEST) == page  # fixed layout seed: same input, same page
+
+
+def test_sections_are_skipped_with_a_note(config):
+    undated = result("solo", [predict("solo", 0, "Chile rejected it.", "Chile", "Chile", oppose=0.9, none=0.1)])
+    page = render_report([undated], config, MANIFEST)
+    assert "No article has a date" in section(page, "timeline") and "<img" not in section(page, "timeline")
+    assert "fewer than two actors take a stance" in section(page, "network") and "<img" not in section(page, "network")
+
+
+def test_network_shows_at_most_the_most_active_actors(config):
+    from pipeline.report import MAX_FIGURE_ACTORS, most_active
+
+    texts = [f"Actor{i} said so." for i in range(MAX_FIGURE_ACTORS + 5)]
+    cells = [c for i, text in enumerate(texts)
+             for c in aggregate([predict(f"a{k}", 0, text, f"Actor{i}", f"Actor{i}", oppose=0.9, none=0.1)
+                                 for k in range(1 + i % 3)])]
+    keep = most_active(cells)
+    assert len(keep) == MAX_FIGURE_ACTORS and all(f"Actor{i}" in keep for i in range(2, MAX_FIGURE_ACTORS + 5, 3))
+
+
+def test_rows_have_ids_self_links_and_the_summary_links_to_them(results, config):
+    page = render_report(results, config, MANIFEST)
+    links = Links()
+    links.feed(page)
+    rows = re.findall(r'<th id="(row-\d+)" class="actor" scope="row">[^<]+<a class="self" href="#(row-\d+)"', page)
+    assert len(rows) == 5 and all(own == target for own, target in rows)
+    summary = section(page, "actors")
+    linked = dict((name, row) for row, name in re.findall(r'<th><a href="#(row-\d+)"[^>]*>([^<]+)</a></th>', summary))
+    assert set(linked) == {"Russia", "Mexico", "Argentina", "Chile", "Qatar"}
+    matrix = dict((name, row) for row, name in re.findall(r'<th id="(row-\d+)" class="actor" scope="row">([^<]+)<', page))
+    assert linked == matrix and set(linked.values()) <= links.ids
+
+
+@pytest.mark.parametrize("sort, expected", [
+    ("lean", ["Russia", "Mexico", "Argentina", "Chile", "Qatar"]),
+    ("name", ["Argentina", "Chile", "Mexico", "Qatar", "Russia"]),
+])
+def test_sort_orders_the_matrix_and_the_summary(results, config, sort, expected):
+    lean = render_report(results, config, MANIFEST)
+    page = render_report(results, config, MANIFEST, sort=sort)
+    assert re.findall(ROW, page) == expected
+    assert re.findall(r'<th><a href="#row-\d+"[^>]*>([^<]+)</a></th>', section(page, "actors")) == expected
+    # A row keeps its id whatever the order, so that a shared link still points at its actor.
+    ids = r'<th id="(row-\d+)" class="actor" scope="row">([^<]+)<'
+    assert sorted(re.findall(ids, page)) == sorted(re.findall(ids, lean))
+
+
+def test_sort_by_articles_puts_the_most_found_first(results, config):
+    text = "Qatar and Chile hosted talks."
+    results = [*results, result("extra", [predict("extra", 0, text, "Qatar", "Qatar", neutral=0.8, none=0.2),
+                                          predict("extra", 0, text, "Chile", "Chile", neutral=0.8, none=0.2)])]
+    page = render_report(results, config, MANIFEST, sort="articles")
+    assert re.findall(ROW, page) == ["Chile", "Qatar", "Argentina", "Mexico", "Russia"]  # most found first, ties by name
+
+
+def test_report_command_sort_option(stance_pipeline, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("2024-08-01 - Russia congratulated Maduro. Chile rejected the result. Argentina called it fraud.\n")
+    out = tmp_path / "r.html"
+    with redirect_stderr(io.StringIO()):
+        assert main(["report", str(article), "-o", str(out), "--sort", "name", "-q"]) == 0
+    rows = re.findall(ROW, out.read_text(encoding="utf-8"))
+    assert len(rows) >= 2 and rows == sorted(rows, key=str.casefold)
+    stderr = io.StringIO()
+    with redirect_stderr(stderr):
+        assert main(["report", str(article), "-o", str(tmp_path / "bad.html"), "--sort", "size"]) != 0
+    assert len(stderr.getvalue().strip().splitlines()) == 1, stderr.getvalue()
+
+
+def test_grouped_report_command_draws_the_timeline_by_its_window(stance_pipeline, tmp_path):
+    from pipeline.report import GROUP_ABOVE
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for day in range(GROUP_ABOVE + 2):
+        (folder / f"a{day:03}.txt").write_text(f"2024-08-{1 + day % 28:02} - Chile rejected the official result.\n")
+    out = tmp_path / "r.html"
+    assert main(["report", str(folder), "-o", str(out), "-q"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert section_png(page, "timeline").size and "Each column is a day" in section(page, "timeline")
+    assert "fewer than two actors take a stance" in section(page, "network")  # Chile alone
