@@ -463,6 +463,12 @@ def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float
     missing = [label for label in LABELS if label not in set(corpus.labels)]
     if missing:
         raise StanceError(f"training data has no example of {', '.join(missing)}")
+    if kind == "svm":
+        # Each calibration fold needs every label (scikit-learn raises a bare ValueError otherwise).
+        fewest = min(corpus.labels.count(label) for label in LABELS)
+        if fewest < SVM_FOLDS:
+            raise StanceError(f"the SVM needs at least {SVM_FOLDS} training pairs of every label "
+                              f"(one per calibration fold); this corpus has {fewest} of one")
     C = (DEFAULT_SVM_C if kind == "svm" else DEFAULT_C) if C is None else C
     cues = {config.name: {k: list(v) for k, v in config.cues.items()} for config in configs}
     pipeline = build_pipeline(cues, C=C, kind=kind).fit(corpus.pairs, corpus.labels)

@@ -154,9 +154,14 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
     # The other kind on the same folds (GroupKFold is deterministic): a second run, since
     # cross_validate's extra systems are baselines built from labels alone.
     other, other_C, other_row = ("logistic", C, LOGISTIC_ROW) if kind == "svm" else ("svm", DEFAULT_SVM_C, SVM_ROW)
-    compared = cross_validate(corpus, lambda sub: fit_linear(sub, configs, other_C, other), folds)
+    try:
+        compared = cross_validate(corpus, lambda sub: fit_linear(sub, configs, other_C, other), folds)
+    except StanceError as exc:  # a new event's first few labels: too few for three calibration folds
+        log(f"note: {other_row} not cross-validated: {exc}")
+        compared = {}
     for suffix in ("", AGAINST_USUAL):
-        cv[other_row + suffix] = compared["model" + suffix]
+        if compared:
+            cv[other_row + suffix] = compared["model" + suffix]
         if kind == "svm":
             cv[SVM_ROW + suffix] = cv["model" + suffix]
     trained = fit(corpus, configs, C=C_kind, kind=kind)

@@ -92,3 +92,11 @@ def test_classifier_key_is_validated(tmp_path):
     assert TargetConfig.load(target).classifier == "svm"
     target.write_text('name = "t"\nactors = "a.toml"\ntrain = "t"\nmodel = "m"\n')
     assert TargetConfig.load(target).classifier == "logistic"
+
+
+def test_svm_needs_three_pairs_of_every_label(svm, config):
+    corpus, _ = svm
+    keep = [i for i, label in enumerate(corpus.labels) if label != "neutral"]
+    keep += [i for i, label in enumerate(corpus.labels) if label == "neutral"][:2]
+    with pytest.raises(StanceError, match="at least 3 training pairs of every label"):
+        fit(corpus.subset(keep), config, kind="svm")
