@@ -16,7 +16,10 @@ CUE_CLASSES = STANCES  # cue words are given per position
 # The keys of a target file and the type of each; the first four are required.
 SCHEMA: dict[str, type] = {"name": str, "actors": str, "train": str, "model": str, "description": str, "samples": str,
                            "samples_gold": str, "home_government": str, "cues": dict, "principals": list,
-                           "eval_sets": list, "swap": str, "languages": list}
+                           "eval_sets": list, "swap": str, "languages": list, "classifier": str}
+# The values of ``classifier`` (pipeline.model.KINDS holds their classes; not imported here,
+# since model.py imports this module).
+CLASSIFIERS = ("logistic", "svm")
 # List keys whose items must be non-empty strings.
 STRING_LISTS = ("principals", "eval_sets")
 REQUIRED = ("name", "actors", "train", "model")
@@ -60,6 +63,9 @@ class TargetConfig:
     languages : tuple of str
         The languages (ISO 639-1) the model reads; articles in others are skipped
         (``languages`` in the TOML, ``["en"]`` when absent).
+    classifier : str
+        The kind of classifier ``make train`` fits: ``"logistic"`` (the default) or
+        ``"svm"`` (a calibrated linear SVM), see :data:`CLASSIFIERS`.
     """
 
     name: str
@@ -76,6 +82,7 @@ class TargetConfig:
     swap: Path | None = None
     source: Path | None = None
     languages: tuple[str, ...] = ("en",)
+    classifier: str = "logistic"
 
     @classmethod
     def load(cls, target: str | Path | None = None) -> TargetConfig:
@@ -119,6 +126,7 @@ class TargetConfig:
             swap=opt("swap"),
             source=path,
             languages=tuple(code.lower() for code in raw.get("languages", ["en"])),
+            classifier=raw.get("classifier", "logistic"),
         )
 
 
@@ -143,6 +151,9 @@ def schema_errors(raw: dict) -> list[str]:
     if isinstance(languages, list) and (not languages or not all(
             isinstance(v, str) and v.isascii() and v.isalpha() and 2 <= len(v) <= 3 for v in languages)):
         errors.append(f"'languages' must be a non-empty list of ISO 639 codes (e.g. [\"en\"]), not {_shown(languages)}")
+    classifier = raw.get("classifier")
+    if isinstance(classifier, str) and classifier.strip() and classifier not in CLASSIFIERS:
+        errors.append(f"'classifier' must be one of {', '.join(map(repr, CLASSIFIERS))}, not {_shown(classifier)}")
     cues = raw.get("cues")
     for name, phrases in (cues.items() if isinstance(cues, dict) else ()):
         where = f"[cues] {name!r}"

@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -51,34 +51,52 @@ CARD_FILE = "MODEL_CARD.md"
 FORMAT = 3  # 2: feature keys stored beside the names; 3: cue phrases per target (one model, several events)
 # Inverse regularisation of the logistic regression, chosen by grouped cross-validation.
 DEFAULT_C = 10.0
+# The calibrated linear SVM (classifier = "svm"): its C was not tuned, 1.0 is LinearSVC's default;
+# SVM_FOLDS is the number of calibrated folds whose probabilities are averaged.
+DEFAULT_SVM_C = 1.0
+SVM_FOLDS = 3
 # A pickled Pipeline is only trusted with exactly these library versions.
 PINNED = ("scikit-learn", "numpy", "scipy", "joblib")  # recorded in the manifest
 
 
-def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None, C: float = DEFAULT_C,
-                   min_df: int = 2) -> Any:
+def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None, C: float | None = None,
+                   min_df: int = 2, kind: str = "logistic") -> Any:
     """A fresh, unfitted stance classifier (scikit-learn Pipeline).
 
     Parameters
     ----------
     cues : mapping, optional
         Per target name, its cue phrases per stance class (see :class:`PairFeaturizer`).
-    C : float, default 10.0
-        Inverse regularisation strength of the logistic regression.
+    C : float, optional
+        Inverse regularisation strength of the classifier (by default :data:`DEFAULT_C`
+        for the logistic regression, :data:`DEFAULT_SVM_C` for the SVM).
     min_df : int, default 2
         Features seen in fewer training pairs are dropped.
+    kind : {"logistic", "svm"}, default "logistic"
+        The classifier over the tf-idf features (see :data:`KINDS`).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
     from pipeline.sklearn_features import PairFeaturizer
 
+    if kind == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        classify = LogisticRegression(C=DEFAULT_C if C is None else C, class_weight="balanced", max_iter=5000)
+    elif kind == "svm":
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import LinearSVC
+
+        classify = CalibratedClassifierCV(LinearSVC(C=DEFAULT_SVM_C if C is None else C), method="sigmoid",
+                                          cv=SVM_FOLDS)
+    else:
+        raise StanceError(f"unknown classifier {kind!r} (known: {', '.join(KINDS)})")
     return Pipeline([
         ("features", PairFeaturizer(cues=cues)),
         ("vectorize", TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, min_df=min_df,
                                       dtype=np.float64)),
-        ("classify", LogisticRegression(C=C, class_weight="balanced", max_iter=5000)),
+        ("classify", classify),
     ])
 
 
@@ -89,6 +107,38 @@ def library_versions() -> dict[str, str]:
     for name in (*PINNED, "nltk"):
         versions[name] = version(name)
     return versions
+
+
+@runtime_checkable
+class StanceClassifier(Protocol):
+    """What the runtime needs of a classifier of (sentence, actor) pairs.
+
+    Implementations: :class:`LinearStanceModel` (``kind`` "logistic") and
+    :class:`CalibratedSvmModel` ("svm"). They are saved by :func:`save_model` (through
+    ``save``) and loaded by :func:`load_model`, which picks the class by the manifest's
+    ``kind``. ``explain`` is optional: callers check for it with ``hasattr``.
+
+    Attributes
+    ----------
+    kind : str
+        The key of the classifier in :data:`KINDS`, recorded in the manifest.
+    labels : tuple of str
+        The classes, in the order of the columns of :meth:`predict_proba`.
+    name : str
+        The name of the system in score tables.
+    """
+
+    kind: str
+    labels: tuple[str, ...]
+    name: str
+
+    def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
+        """Probabilities of shape (n_pairs, n_labels), columns in the order of ``labels``."""
+        ...
+
+    def save(self, path: Path) -> None:
+        """Write the arrays of the classifier to ``path`` (a ``.npz``, no pickle)."""
+        ...
 
 
 class LinearStanceModel:
@@ -106,6 +156,8 @@ class LinearStanceModel:
     cues : dict, optional
         Cue phrases for :class:`PairFeatures`.
     """
+
+    kind = "logistic"
 
     def __init__(self, vocabulary: Sequence[str] | Callable[[], Sequence[str]], idf: np.ndarray, coef: np.ndarray,
                  intercept: np.ndarray, labels: Sequence[str], cues: dict[str, Sequence[str]] | None = None,
@@ -218,8 +270,13 @@ class LinearStanceModel:
 
     def decision_function(self, pairs: Sequence[Pair]) -> np.ndarray:
         """Linear scores, shape (n_pairs, n_classes)."""
+        return self._products(pairs) + self.intercept
+
+    def _products(self, pairs: Sequence[Pair]) -> np.ndarray:
+        """Each pair's l2-normalised tf-idf row times every weight column of ``_weights``
+        but the last (idf), without intercept: shape (n_pairs, n_columns)."""
         rows, cols, tf = self.vectorize(*self.features.encode(pairs))
-        scores = np.zeros((len(pairs), len(self.labels)))
+        scores = np.zeros((len(pairs), self._weights.shape[1] - 1))
         if len(rows):
             # Per entry: each class's weight times idf times tf, and tf-idf last; summed per
             # row in the order of the entries (sorted), so every process gets the same sums.
@@ -228,7 +285,7 @@ class LinearStanceModel:
             starts = np.flatnonzero(np.diff(rows, prepend=-1))
             norms = np.sqrt(np.add.reduceat(weighted[:, -1] ** 2, starts))
             scores[rows[starts]] = np.add.reduceat(weighted[:, :-1], starts, axis=0) / norms[:, None]
-        return scores + self.intercept
+        return scores
 
     def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
         """Probabilities, shape (n_pairs, n_classes), columns in the order of ``labels``."""
@@ -255,10 +312,116 @@ class LinearStanceModel:
         return [(self.terms[cols[i]], float(contributions[i])) for i in order]
 
     def save(self, path: Path) -> None:
+        """Write vocabulary, keys, idf, coefficients, intercept and labels to ``path`` (``.npz``)."""
         np.savez_compressed(
             path, vocabulary=np.asarray(self.terms, dtype=str), keys=self.keys, idf=self.idf, coef=self.coef,
             intercept=self.intercept, labels=np.asarray(self.labels, dtype=str),
         )
+
+
+class CalibratedSvmModel(LinearStanceModel):
+    """A calibrated linear SVM as arrays: the same features and tf-idf as
+    :class:`LinearStanceModel`, then scikit-learn's ``CalibratedClassifierCV(LinearSVC,
+    method="sigmoid")`` computed with NumPy.
+
+    For each calibrated fold ``f``: ``d = tfidf · coef[f]ᵀ + intercept[f]`` (one-vs-rest),
+    ``p_c = 1 / (1 + exp(a[f, c] d_c + b[f, c]))``, normalised per row (uniform if every
+    ``p_c`` is 0); the probabilities are the mean over the folds, as scikit-learn's
+    ``predict_proba``.
+
+    Parameters
+    ----------
+    vocabulary : sequence of str or callable, length n_features
+    idf : ndarray of shape (n_features,)
+    coef : ndarray of shape (n_folds, n_classes, n_features)
+    intercept, sigmoid_a, sigmoid_b : ndarray of shape (n_folds, n_classes)
+    labels : sequence of str, length n_classes
+    cues : dict, optional
+        Cue phrases for :class:`PairFeatures`.
+    manifest : dict, optional
+    keys : ndarray of shape (n_features,), optional
+        The feature keys (computed from ``vocabulary`` when absent).
+    """
+
+    kind = "svm"
+
+    def __init__(self, vocabulary: Sequence[str] | Callable[[], Sequence[str]], idf: np.ndarray, coef: np.ndarray,
+                 intercept: np.ndarray, sigmoid_a: np.ndarray, sigmoid_b: np.ndarray, labels: Sequence[str],
+                 cues: dict[str, Sequence[str]] | None = None, manifest: dict | None = None,
+                 keys: np.ndarray | None = None) -> None:
+        coef = np.asarray(coef, dtype=np.float64)
+        fold_arrays = [np.asarray(x, dtype=np.float64) for x in (intercept, sigmoid_a, sigmoid_b)]
+        if coef.ndim != 3 or any(x.shape != coef.shape[:2] for x in fold_arrays):
+            raise StanceError("model weights have an unexpected shape: run `make train`")
+        # The base class holds the fold-mean weights: its explain() then tells what pushed the
+        # (mean) decision of the SVM; its keys, table and vectorize are shared, not copied.
+        super().__init__(vocabulary, idf, coef.mean(axis=0), fold_arrays[0].mean(axis=0), labels, cues, manifest, keys)
+        self.fold_coef = coef[:, :, self._order]
+        self.fold_intercept, self.sigmoid_a, self.sigmoid_b = fold_arrays
+        n_folds, n_classes = coef.shape[:2]
+        # One gather per feature reads the weights of every fold and class at once:
+        # columns are fold-major (fold 0's classes, fold 1's, ...), then idf.
+        self._weights = np.ascontiguousarray(np.vstack([self.fold_coef.reshape(n_folds * n_classes, -1) * self.idf,
+                                                        self.idf]).T)
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Any, manifest: dict | None = None,
+                      cues: Mapping[str, Sequence[str]] | None = None) -> CalibratedSvmModel:
+        """The run-time model of a fitted Pipeline whose last step is a CalibratedClassifierCV."""
+        vectorizer = pipeline.named_steps["vectorize"]
+        classifier = pipeline.named_steps["classify"]
+        classes = [str(c) for c in classifier.classes_]
+        coef, intercept, a, b = [], [], [], []
+        for calibrated in classifier.calibrated_classifiers_:
+            svm = calibrated.estimator
+            # A fold that missed a class would give it probability 0 there: not representable
+            # with one (a, b) per class, and never the case with stratified folds of our corpus.
+            if [str(c) for c in svm.classes_] != classes or len(calibrated.calibrators) != len(classes):
+                raise StanceError("a calibration fold of the SVM lacks a class: more training data is needed")
+            coef.append(svm.coef_)
+            intercept.append(svm.intercept_)
+            a.append([c.a_ for c in calibrated.calibrators])
+            b.append([c.b_ for c in calibrated.calibrators])
+        if cues is None:
+            cues = next(iter((pipeline.named_steps["features"].cues or {"": None}).values()))
+        return cls(vectorizer.get_feature_names_out(), vectorizer.idf_, np.array(coef), np.array(intercept),
+                   np.array(a), np.array(b), classes, cues, manifest)
+
+    def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
+        """Probabilities, shape (n_pairs, n_classes), columns in the order of ``labels``."""
+        n_folds, n_classes = self.fold_intercept.shape
+        if not len(pairs):
+            return np.zeros((0, n_classes))
+        decision = self._products(pairs).reshape(len(pairs), n_folds, n_classes) + self.fold_intercept
+        # expit(-(a d + b)), written as scikit-learn's _SigmoidCalibration computes it.
+        proba = 1.0 / (1.0 + np.exp(self.sigmoid_a * decision + self.sigmoid_b))
+        total = proba.sum(axis=2, keepdims=True)
+        proba = np.divide(proba, total, out=np.full_like(proba, 1.0 / n_classes), where=total != 0)
+        # Summed fold by fold in order, as CalibratedClassifierCV does, then divided.
+        mean = np.zeros((len(pairs), n_classes))
+        for fold in range(n_folds):
+            mean += proba[:, fold]
+        return mean / n_folds
+
+    def save(self, path: Path) -> None:
+        """Write vocabulary, keys, idf, per-fold coefficients, intercepts and sigmoid
+        parameters, and labels to ``path`` (``.npz``)."""
+        np.savez_compressed(
+            path, vocabulary=np.asarray(self.terms, dtype=str), keys=self.keys, idf=self.idf, coef=self.fold_coef,
+            intercept=self.fold_intercept, sigmoid_a=self.sigmoid_a, sigmoid_b=self.sigmoid_b,
+            labels=np.asarray(self.labels, dtype=str),
+        )
+
+
+# The classifiers a target can name (``classifier`` in its TOML), by kind.
+KINDS: dict[str, type[LinearStanceModel]] = {"logistic": LinearStanceModel, "svm": CalibratedSvmModel}
+
+
+def runtime_class(kind: str) -> type[LinearStanceModel]:
+    """The run-time class of a classifier kind; unknown kinds name the known ones."""
+    if kind not in KINDS:
+        raise StanceError(f"unknown classifier kind {kind!r} (known: {', '.join(KINDS)}): run `make train`")
+    return KINDS[kind]
 
 
 @dataclass
@@ -269,25 +432,49 @@ class TrainedModel:
     manifest: dict = field(default_factory=dict)
 
     @property
+    def kind(self) -> str:
+        """The classifier kind (``"logistic"`` for manifests written before kinds existed)."""
+        return self.manifest.get("kind", "logistic")
+
+    @property
     def linear(self) -> LinearStanceModel:
-        return LinearStanceModel.from_pipeline(self.pipeline, self.manifest)
+        """The run-time model (of the class of :attr:`kind`)."""
+        return runtime_class(self.kind).from_pipeline(self.pipeline, self.manifest)
 
     def linear_for(self, config: TargetConfig) -> LinearStanceModel:
         """The run-time model classifying with the cue phrases of ``config``'s target."""
-        return LinearStanceModel.from_pipeline(self.pipeline, self.manifest, config.cues)
+        return runtime_class(self.kind).from_pipeline(self.pipeline, self.manifest, config.cues)
 
 
-def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float = DEFAULT_C) -> TrainedModel:
+def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float | None = None,
+        kind: str = "logistic") -> TrainedModel:
     """Fit the classifier on every example of ``corpus``, whose pairs come from the
-    targets ``configs`` (each pair featurised with its own target's cue phrases)."""
+    targets ``configs`` (each pair featurised with its own target's cue phrases).
+
+    Parameters
+    ----------
+    corpus : Corpus
+    configs : TargetConfig or sequence of TargetConfig
+    C : float, optional
+        Inverse regularisation (by default that of ``kind``: see :func:`build_pipeline`).
+    kind : {"logistic", "svm"}, default "logistic"
+    """
     configs = [configs] if isinstance(configs, TargetConfig) else list(configs)
     missing = [label for label in LABELS if label not in set(corpus.labels)]
     if missing:
         raise StanceError(f"training data has no example of {', '.join(missing)}")
+    if kind == "svm":
+        # Each calibration fold needs every label (scikit-learn raises a bare ValueError otherwise).
+        fewest = min(corpus.labels.count(label) for label in LABELS)
+        if fewest < SVM_FOLDS:
+            raise StanceError(f"the SVM needs at least {SVM_FOLDS} training pairs of every label "
+                              f"(one per calibration fold); this corpus has {fewest} of one")
+    C = (DEFAULT_SVM_C if kind == "svm" else DEFAULT_C) if C is None else C
     cues = {config.name: {k: list(v) for k, v in config.cues.items()} for config in configs}
-    pipeline = build_pipeline(cues, C=C).fit(corpus.pairs, corpus.labels)
+    pipeline = build_pipeline(cues, C=C, kind=kind).fit(corpus.pairs, corpus.labels)
     manifest = {
         "format": FORMAT,
+        "kind": kind,
         "targets": [config.name for config in configs],
         "labels": [str(c) for c in pipeline.classes_],
         "cues": cues,
@@ -302,20 +489,21 @@ def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float
     return TrainedModel(pipeline, manifest)
 
 
-def fit_linear(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float = DEFAULT_C) -> PipelineModel:
+def fit_linear(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float | None = None,
+               kind: str = "logistic", name: str = "model") -> PipelineModel:
     """Fit on ``corpus`` and return a model that classifies pairs of any of ``configs``'
-    targets with their own cue phrases, named "model" in score tables."""
-    return PipelineModel(fit(corpus, configs, C).pipeline)
+    targets with their own cue phrases, named ``name`` in score tables."""
+    return PipelineModel(fit(corpus, configs, C, kind).pipeline, name, kind)
 
 
 class PipelineModel:
     """A fitted scikit-learn Pipeline with the interface of the run-time model
     (``labels``, ``predict_proba(pairs)``), for cross-validation over several targets."""
 
-    name = "model"
-
-    def __init__(self, pipeline: Any) -> None:
+    def __init__(self, pipeline: Any, name: str = "model", kind: str = "logistic") -> None:
         self.pipeline = pipeline
+        self.name = name
+        self.kind = kind
         self.labels = tuple(str(c) for c in pipeline.classes_)
 
     def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
@@ -433,6 +621,9 @@ def _verified(directory: Path, manifest: dict, name: str) -> bytes:
 def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence[str]] | None = None) -> LinearStanceModel:
     """Load the classifier used at run time, after checking the manifest and hash.
 
+    Its class is the manifest's ``kind`` (:class:`LinearStanceModel` or
+    :class:`CalibratedSvmModel`, both :class:`StanceClassifier`).
+
     ``cues`` are the cue phrases of the target to classify (by default those of the
     first target the model was trained on). The file is read once, hashed, and parsed
     from memory, so what is checked is what is used; the feature names (most of its
@@ -440,16 +631,25 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
     """
     manifest = read_manifest(directory, trust)
     path = Path(directory) / WEIGHTS_FILE
+    kind = manifest.get("kind", "logistic")  # models saved before kinds existed are logistic
+    if kind not in KINDS:
+        raise StanceError(f"{Path(directory) / MANIFEST_FILE}: unknown classifier kind {kind!r}: run `make train`")
     data = _verified(directory, manifest, WEIGHTS_FILE)
+    if cues is None:
+        cues = next(iter(manifest.get("cues", {}).values()), None)
     try:
+        names = ("idf", "coef", "intercept", "labels", "keys") + (("sigmoid_a", "sigmoid_b") if kind == "svm" else ())
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in ("idf", "coef", "intercept", "labels", "keys")}
-        _check_weights(arrays)
-        model = LinearStanceModel(
-            _NpzMember(data, "vocabulary"), arrays["idf"], arrays["coef"], arrays["intercept"],
-            arrays["labels"].tolist(), cues if cues is not None else next(iter(manifest.get("cues", {}).values()), None),
-            manifest, arrays["keys"],
-        )
+            arrays = {name: npz[name] for name in names}
+        _check_weights(arrays, kind)
+        vocabulary = _NpzMember(data, "vocabulary")
+        if kind == "svm":
+            model: LinearStanceModel = CalibratedSvmModel(
+                vocabulary, arrays["idf"], arrays["coef"], arrays["intercept"], arrays["sigmoid_a"], arrays["sigmoid_b"],
+                arrays["labels"].tolist(), cues, manifest, arrays["keys"])
+        else:
+            model = LinearStanceModel(vocabulary, arrays["idf"], arrays["coef"], arrays["intercept"],
+                                      arrays["labels"].tolist(), cues, manifest, arrays["keys"])
     except (KeyError, ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
         # The hash only says the file is the one the manifest names, not that it is sane.
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -459,19 +659,26 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
     return model
 
 
-def _check_weights(arrays: dict[str, np.ndarray]) -> None:
-    """Raise ValueError unless the arrays have the kinds, shapes and finite values of a model."""
-    kinds = {"idf": "f", "coef": "f", "intercept": "f", "labels": "U", "keys": "ui"}
-    for name, kind in kinds.items():
-        if arrays[name].dtype.kind not in kind:
+def _check_weights(arrays: dict[str, np.ndarray], kind: str = "logistic") -> None:
+    """Raise ValueError unless the arrays have the kinds, shapes and finite values of a
+    model of ``kind`` (an SVM has a leading fold axis and sigmoid parameters)."""
+    dtypes = {"idf": "f", "coef": "f", "intercept": "f", "labels": "U", "keys": "ui", "sigmoid_a": "f", "sigmoid_b": "f"}
+    for name in arrays:
+        if arrays[name].dtype.kind not in dtypes[name]:
             raise ValueError(f"{name} has dtype {arrays[name].dtype}")
     n_classes, n_features = len(arrays["labels"]), len(arrays["keys"])
-    shapes = {"idf": (n_features,), "coef": (n_classes, n_features), "intercept": (n_classes,),
-              "labels": (n_classes,), "keys": (n_features,)}
-    for name, shape in shapes.items():
-        if arrays[name].shape != shape:
-            raise ValueError(f"{name} has shape {arrays[name].shape}, expected {shape}")
-    for name in ("idf", "coef", "intercept"):
+    folds: tuple[int, ...] = ()
+    if kind == "svm":
+        if arrays["coef"].ndim != 3:
+            raise ValueError(f"coef has shape {arrays['coef'].shape}, expected (folds, classes, features)")
+        folds = arrays["coef"].shape[:1]
+    shapes = {"idf": (n_features,), "coef": (*folds, n_classes, n_features), "intercept": (*folds, n_classes),
+              "labels": (n_classes,), "keys": (n_features,), "sigmoid_a": (*folds, n_classes),
+              "sigmoid_b": (*folds, n_classes)}
+    for name in arrays:
+        if arrays[name].shape != shapes[name]:
+            raise ValueError(f"{name} has shape {arrays[name].shape}, expected {shapes[name]}")
+    for name in set(arrays) - {"labels", "keys"}:
         if not np.isfinite(arrays[name]).all():
             raise ValueError(f"{name} holds NaN or infinite values")
     if n_classes < 2 or (arrays["idf"] < 1).any():  # smoothed idf is 1 + log(...) >= 1
@@ -493,6 +700,8 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     from pipeline.sklearn_features import PairFeaturizer
 
     model = load_model(directory, trust)
+    if model.kind != "logistic":  # rebuilding a CalibratedClassifierCV from arrays is not written yet
+        raise StanceError(f"load_pipeline rebuilds logistic models only; this one is {model.kind!r}")
     terms = model.terms
     vectorize = TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, dtype=np.float64)
     vectorize.vocabulary_ = {term: column for column, term in enumerate(terms)}

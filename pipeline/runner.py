@@ -18,7 +18,7 @@ from pipeline.aggregate import Cell, SentencePrediction, aggregate
 from pipeline.config import TargetConfig
 from pipeline.corpus import check_principals
 from pipeline.features import Pair, sentence_pairs
-from pipeline.model import LinearStanceModel, load_model
+from pipeline.model import StanceClassifier, load_model
 from pipeline.open_world import ActorInference, ArticleActors
 from pipeline.read import Article
 from pipeline.segment import Sentence, SentenceSplitter
@@ -63,7 +63,7 @@ class StancePipeline:
     Parameters
     ----------
     config : TargetConfig
-    model : LinearStanceModel, optional
+    model : StanceClassifier, optional
         A fitted model; by default loaded from ``config.model_dir`` on first use.
     model_dir : Path, optional
         Load the model from here instead (needs ``trust_model`` outside ``models/``).
@@ -79,7 +79,7 @@ class StancePipeline:
 
     dates: Callable[[Article], date | None] | None = None
 
-    def __init__(self, config: TargetConfig, model: LinearStanceModel | None = None,
+    def __init__(self, config: TargetConfig, model: StanceClassifier | None = None,
                  model_dir: Path | None = None, trust_model: bool = False) -> None:
         self.config = config
         self.dictionary = ActorDictionary.load(config.actors_path)
@@ -93,7 +93,7 @@ class StancePipeline:
         self._trust_model = trust_model
 
     @property
-    def model(self) -> LinearStanceModel:
+    def model(self) -> StanceClassifier:
         if self._model is None:
             self._model = load_model(self._model_dir, trust=self._trust_model, cues=self.config.cues)
         return self._model
