@@ -161,17 +161,13 @@ def load_corpus(path: Path, dictionary: ActorDictionary, home_government: str | 
 def _doc_examples(file: Path, doc: str, rows: list[dict[str, str]], dictionary: ActorDictionary,
                   matcher: ActorMatcher, coref: Coreference, principals: Collection[str], target: str) -> list[Example]:
     texts = list(dict.fromkeys(r["text"] for r in rows))
-    sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
     dates = [r["date"] for r in rows if r["date"]]
     try:
         when = date.fromisoformat(dates[0]) if dates else None
     except ValueError:
         raise StanceError(f"{file}: doc {doc}: bad date {dates[0]!r} (use YYYY-MM-DD)") from None
-    resolved = coref.resolve(sentences, [matcher.find(t) for t in texts], when)
-    pairs = {}
-    for text, mentions in zip(texts, resolved, strict=True):
-        for pair in sentence_pairs(text, mentions, dictionary, principals):
-            pairs[(text, pair.actor)] = replace(pair, target=target)
+    pairs = {(text, pair.actor): replace(pair, target=target)
+             for text, found in doc_pairs(texts, when, dictionary, matcher, coref, principals).items() for pair in found}
     examples = []
     for row in rows:
         pair = pairs.get((row["text"], row["actor"]))
@@ -180,6 +176,16 @@ def _doc_examples(file: Path, doc: str, rows: list[dict[str, str]], dictionary: 
                               "(add the alias to the dictionary or name the actor)")
         examples.append(Example(pair, row["stance"], doc, f"{file}:{row['line']}"))
     return examples
+
+
+def doc_pairs(texts: Sequence[str], when: date | None, dictionary: ActorDictionary, matcher: ActorMatcher,
+              coref: Coreference, principals: Collection[str] = ()) -> dict[str, list[Pair]]:
+    """The pairs of each sentence of one training doc (distinct ``texts``, in order), read as
+    one article dated ``when``, so that "he" and "both countries" resolve as at run time."""
+    sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
+    resolved = coref.resolve(sentences, [matcher.find(t) for t in texts], when)
+    return {text: sentence_pairs(text, mentions, dictionary, principals)
+            for text, mentions in zip(texts, resolved, strict=True)}
 
 
 def corpus_stats(corpus: Corpus) -> dict:

@@ -25,10 +25,8 @@ from pathlib import Path
 
 from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
 from pipeline.config import TargetConfig, project_root
-from pipeline.corpus import COLUMNS, LABELS
+from pipeline.corpus import COLUMNS, LABELS, doc_pairs
 from pipeline.errors import StanceError
-from pipeline.features import sentence_pairs
-from pipeline.segment import Sentence
 
 
 @dataclass(frozen=True)
@@ -173,13 +171,11 @@ def _resolution(rows: list[_Row], dictionary: ActorDictionary, home_government: 
     problems = []
     for (file, _), doc_rows in docs.items():
         texts = list(dict.fromkeys(r.text for r in doc_rows))
-        sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
         dates = [r.date for r in doc_rows if r.date]
         when = date.fromisoformat(dates[0]) if dates else None
-        resolved = coref.resolve(sentences, [matcher.find(t) for t in texts], when)
-        found: dict[str, dict[str, str]] = {}  # text -> actor -> how it was found
-        for text, mentions in zip(texts, resolved, strict=True):
-            found[text] = {p.actor: "/".join(p.via) for p in sentence_pairs(text, mentions, dictionary, principals)}
+        # text -> actor -> how it was found
+        found = {text: {p.actor: "/".join(p.via) for p in pairs}
+                 for text, pairs in doc_pairs(texts, when, dictionary, matcher, coref, principals).items()}
         labelled: dict[str, set[str]] = {}
         first_line: dict[str, int] = {}
         for row in doc_rows:

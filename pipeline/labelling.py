@@ -27,11 +27,9 @@ from pathlib import Path
 
 from pipeline.actors import ActorMatcher, Coreference
 from pipeline.config import TargetConfig
-from pipeline.corpus import LABELS
+from pipeline.corpus import LABELS, doc_pairs
 from pipeline.errors import StanceError
 from pipeline.export import render_csv, write_atomic
-from pipeline.features import sentence_pairs
-from pipeline.segment import Sentence
 
 LABELLED = "labelled.csv"
 STATE = ".label-state.json"
@@ -272,15 +270,13 @@ class LabelStore:
         while True:
             kept = [r for r in doc_rows if row_key(r) not in pending]
             texts = list(dict.fromkeys(r["text"] for r in kept))
-            sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
             dates = [r["date"] for r in kept if r["date"]]
             try:
                 when = date.fromisoformat(dates[0]) if dates else None
             except ValueError:
                 when = None
-            resolved = self._coref.resolve(sentences, [self._matcher.find(t) for t in texts], when)
-            found = {(t, p.actor) for t, m in zip(texts, resolved, strict=True)
-                     for p in sentence_pairs(t, m, dictionary, self.config.principals)}
+            found = {(t, p.actor) for t, pairs in doc_pairs(texts, when, dictionary, self._matcher, self._coref,
+                                                             self.config.principals).items() for p in pairs}
             lost = {row_key(r) for r in kept if (r["text"], r["actor"]) not in found}
             if not lost:
                 return frozenset(pending)
