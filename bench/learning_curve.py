@@ -1,13 +1,13 @@
 """Learning curve of a new event (issue 21): labels from `stance label` against cell accuracy on real articles.
 
 Bolivia 2019 is replayed as if it were new: its shipped corpus is left out, the general
-model starts from the Maduro corpus only, proposals come from articles we wrote ourselves
-(``bench/learning-curve/bolivia-2019/articles``), and the annotator's answers are our labels
-of those proposals (``labels.csv``, made by filling the ``stance`` column of
-``python bench/learning_curve.py export``). The curve takes the answers in the order the
-session proposes them, retrains the general model (Maduro + the first k Bolivia labels)
-at each checkpoint and scores its cells on ``../shared/dev/bolivia-2019`` (evaluation only:
-its sentences are never copied anywhere).
+model starts from the corpora of every other target (Maduro 2024, Belarus 2020, ...),
+proposals come from articles we wrote ourselves (``bench/learning-curve/bolivia-2019/articles``),
+and the annotator's answers are our labels of those proposals (``labels.csv``, made by
+filling the ``stance`` column of ``python bench/learning_curve.py export``). The curve
+takes the answers in the order the session proposes them, retrains the general model (the
+other events + the first k Bolivia labels) at each checkpoint and scores its cells on
+``../shared/dev/bolivia-2019`` (evaluation only: its sentences are never copied anywhere).
 
     python bench/learning_curve.py export proposals.csv    # the proposals, in session order
     python bench/learning_curve.py curve                   # the curve (about 20 s per checkpoint)
@@ -31,17 +31,21 @@ DEV = CHECKOUT.parent / "shared" / "dev" / "bolivia-2019"
 CHECKPOINTS = (0, 25, 50, 100, 150, 200, 250)
 
 
-def make_home(home: Path) -> None:
-    """A project root with both targets, Bolivia's corpus empty and its eval set the real articles."""
+def make_home(home: Path) -> list[str]:
+    """A project root with every target, Bolivia's corpus empty and its eval set the real
+    articles; returns the names of the other targets (the events the general model knows)."""
     (home / "targets").mkdir(parents=True)
     (home / "data" / "train" / "bolivia-2019").mkdir(parents=True)
     shutil.copytree(CHECKOUT / "data" / "actors", home / "data" / "actors")
-    shutil.copytree(CHECKOUT / "data" / "train" / "maduro-2024", home / "data" / "train" / "maduro-2024")
-    for name in ("maduro-2024", "bolivia-2019"):
+    others = sorted(p.stem for p in (CHECKOUT / "targets").glob("*.toml") if p.stem != "bolivia-2019")
+    for name in others:
+        shutil.copytree(CHECKOUT / "data" / "train" / name, home / "data" / "train" / name)
+    for name in (*others, "bolivia-2019"):
         lines = [line for line in (CHECKOUT / "targets" / f"{name}.toml").read_text().splitlines()
                  if not line.startswith(("eval_sets", "samples", "swap"))]
         (home / "targets" / f"{name}.toml").write_text("\n".join(lines) + "\n")
     os.environ["STANCE_HOME"] = str(home)
+    return others
 
 
 def main() -> int:
@@ -53,7 +57,7 @@ def main() -> int:
                              "or article by article, to measure what the ordering brings")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        make_home(Path(tmp) / "home")
+        others = make_home(Path(tmp) / "home")
         from pipeline.config import TargetConfig
         from pipeline.corpus import LABELS, Corpus, load_target_corpus
         from pipeline.labelling import LabelStore, build_proposals, export_proposals
@@ -62,10 +66,10 @@ def main() -> int:
         from pipeline.runner import StancePipeline
         from pipeline.training import evaluate_gold
 
-        maduro, bolivia = TargetConfig.load("maduro-2024"), TargetConfig.load("bolivia-2019")
+        known, bolivia = [TargetConfig.load(name) for name in others], TargetConfig.load("bolivia-2019")
         started = time.perf_counter()
-        base = load_target_corpus(maduro)
-        model = fit(base, [maduro, bolivia]).linear_for(bolivia)
+        base = Corpus.combine([load_target_corpus(config) for config in known])
+        model = fit(base, [*known, bolivia]).linear_for(bolivia)
         pipeline = StancePipeline(bolivia, model=model)
         sources = list_sources([str(HERE / "articles")])
         t0 = time.perf_counter()
@@ -96,10 +100,9 @@ def main() -> int:
             if k:
                 store.save()
                 corpus = Corpus.combine([base, load_target_corpus(bolivia)])
-                configs = [maduro, bolivia]
             else:
-                corpus, configs = base, [maduro, bolivia]
-            trained = fit(corpus, configs).linear_for(bolivia)
+                corpus = base
+            trained = fit(corpus, [*known, bolivia]).linear_for(bolivia)
             scores = evaluate_gold(bolivia, DEV / "articles", DEV / "gold.csv", [trained])["model"]
             pairs = len(corpus.examples) - len(base.examples)
             print(f"{k}\t{pairs}\t{scores.accuracy:.3f}\t{scores.macro_f1:.3f}\t{time.perf_counter() - t0:.0f}", flush=True)

@@ -345,6 +345,27 @@ def cross_validated(config: TargetConfig, folds: int = 3) -> tuple[float, float]
     return scores.accuracy, scores.macro_f1
 
 
+def gold_scores(config: TargetConfig) -> list[tuple[str, float, float]]:
+    """``(set, accuracy, macro-F1)`` on each of the target's gold sets (its ``eval_sets``
+    and samples), of the model ``stance train`` would fit now: the general model, on the
+    corpora of every target sharing it."""
+    from pipeline.corpus import Corpus
+    from pipeline.model import fit
+    from pipeline.training import evaluate_gold, gold_sets, model_targets, trainable_corpora
+
+    sets = gold_sets(config)
+    if not sets:
+        return []
+    configs, corpora = trainable_corpora(model_targets(config), lambda line: None)
+    if not corpora:
+        return []
+    held = next((c for c in configs if c.name == config.name), config)
+    model = fit(Corpus.combine(corpora), configs, kind=config.classifier,
+                vector_weight=config.vector_weight).linear_for(held)
+    return [(name, s.accuracy, s.macro_f1) for name, articles, gold in sets
+            for s in [evaluate_gold(held, articles, gold, [model])["model"]]]
+
+
 def run_session(proposals: Sequence[Proposal], store: LabelStore, read: Callable[[str], str] = input,
                 say: Callable[[str], None] = print, tty: bool = False, score: Callable[[], str] | None = None) -> dict:
     """The labelling loop: show each open proposal, read one key per answer.
@@ -449,6 +470,7 @@ def label_command(config: TargetConfig, paths: list[str], model: Path | None = N
         note(f"stance: wrote {export} ({n} proposals; fill the stance column, then --import it)")
         return 0
     last: list[tuple[float, float] | None] = [None]
+    last_gold: dict[str, tuple[float, float]] = {}
 
     def score() -> str:
         try:
@@ -456,10 +478,18 @@ def label_command(config: TargetConfig, paths: list[str], model: Path | None = N
         except StanceError as exc:  # a corpus problem must not end the session: say it and go on
             return f"  3-fold CV not run: {exc} (see `stance corpus --check --target {config.name}`)"
         if now is None:
-            return "  3-fold CV: not enough docs yet"
-        before, last[0] = last[0], now
-        move = "" if before is None else f" (was {before[0]:.3f} / {before[1]:.3f})"
-        return f"  3-fold CV on {config.name}'s corpus: accuracy {now[0]:.3f}, macro-F1 {now[1]:.3f}{move}"
+            lines = ["  3-fold CV: not enough docs yet"]
+        else:
+            before, last[0] = last[0], now
+            move = "" if before is None else f" (was {before[0]:.3f} / {before[1]:.3f})"
+            lines = [f"  3-fold CV on {config.name}'s corpus: accuracy {now[0]:.3f}, macro-F1 {now[1]:.3f}{move}"]
+        # The user's own gold (eval_sets of the target): what retraining would give now.
+        for name, accuracy, macro_f1 in gold_scores(config):
+            was = last_gold.get(name)
+            last_gold[name] = (accuracy, macro_f1)
+            move = "" if was is None else f" (was {was[0]:.3f} / {was[1]:.3f})"
+            lines.append(f"  {name}: cell accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}{move}")
+        return "\n".join(lines)
 
     stats = run_session(proposals, store, read, say, sys.stdout.isatty(), None if no_score else score)
     note(f"stance: {stats['labelled']} labelled ({stats['accepted']} accepted, {stats['corrected']} corrected), "

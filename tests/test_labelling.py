@@ -175,3 +175,25 @@ def test_pairs_labelled_by_hand_are_not_proposed_again(event: Path) -> None:
     with open(sheet, newline="", encoding="utf-8") as handle:
         pairs = {(r["text"], r["actor"]) for r in csv.DictReader(handle)}
     assert (text, "Tomas Vale") not in pairs and pairs
+
+
+def test_every_50_labels_the_users_gold_is_scored_too(event: Path) -> None:
+    """The score a session prints every 50 labels includes the target's own gold sets
+    (`eval_sets`), scored by the general model retrained on the labels given so far."""
+    from pipeline.labelling import gold_scores
+
+    config, proposals = proposals_of(event)
+    store = LabelStore(config)
+    store.order = {(p.doc, p.text): p.sentence for p in proposals}
+    run_session(proposals, store, scripted([gold_answer(p.doc, p.actor, p.text) for p in proposals]), lambda _: None)
+    assert gold_scores(config) == []  # no gold set yet
+    folder = event / "gold-set"
+    write_articles(folder / "articles")
+    cells = [("fr-count", "Tomas Vale", "oppose"), ("fr-count", "Chile", "neutral"),
+             ("fr-reactions", "Peru", "oppose"), ("fr-talks", "Chile", "support")]
+    (folder / "gold.csv").write_text("article,actor,stance\n" + "".join(f"{a},{b},{c}\n" for a, b, c in cells))
+    target = event / "targets" / f"{NAME}.toml"
+    target.write_text(target.read_text(encoding="utf-8").replace("\nname =", '\neval_sets = ["gold-set"]\nname =', 1))
+    scores = gold_scores(TargetConfig.load(NAME))
+    assert [name.split()[1] for name, _, _ in scores] == ["gold-set"]
+    assert all(0.0 <= accuracy <= 1.0 and 0.0 <= f1 <= 1.0 for _, accuracy, f1 in scores)
