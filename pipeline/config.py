@@ -17,7 +17,7 @@ CUE_CLASSES = STANCES  # cue words are given per position
 SCHEMA: dict[str, type] = {"name": str, "actors": str, "train": str, "model": str, "description": str, "samples": str,
                            "samples_gold": str, "home_government": str, "cues": dict, "principals": list,
                            "eval_sets": list, "swap": str, "languages": list, "classifier": str,
-                           "vector_weight": float}
+                           "vector_weight": float, "principal_prior": bool}
 # The values of ``classifier`` (pipeline.model.KINDS holds their classes; not imported here,
 # since model.py imports this module).
 CLASSIFIERS = ("logistic", "svm")
@@ -75,6 +75,9 @@ class TargetConfig:
     vector_weight : float
         The weight, in [0, 1), of the word-vector classifier blended with the n-gram one
         (:mod:`pipeline.vectors`; default :data:`DEFAULT_VECTOR_WEIGHT`, 0 for none).
+    principal_prior : bool
+        Give a principal whose cell has no stance read in the text its side (rule 4 of
+        :mod:`pipeline.aggregate`); off by default.
     """
 
     name: str
@@ -93,6 +96,7 @@ class TargetConfig:
     languages: tuple[str, ...] = ("en",)
     classifier: str = "logistic"
     vector_weight: float = DEFAULT_VECTOR_WEIGHT
+    principal_prior: bool = False
 
     @classmethod
     def load(cls, target: str | Path | None = None) -> TargetConfig:
@@ -138,6 +142,7 @@ class TargetConfig:
             languages=tuple(code.lower() for code in raw.get("languages", ["en"])),
             classifier=raw.get("classifier", "logistic"),
             vector_weight=float(raw.get("vector_weight", DEFAULT_VECTOR_WEIGHT)),
+            principal_prior=raw.get("principal_prior", False),
         )
 
 
@@ -151,7 +156,8 @@ def schema_errors(raw: dict) -> list[str]:
         elif expected is float and isinstance(value, int) and not isinstance(value, bool):
             continue  # TOML writes 0 for 0.0
         elif not isinstance(value, expected):
-            what = {dict: "a table", list: "a list of strings", str: "a string", float: "a number"}[expected]
+            what = {dict: "a table", list: "a list of strings", str: "a string", float: "a number",
+                    bool: "true or false"}[expected]
             errors.append(f"{key!r} must be {what}, not {_shown(value)}")
         elif expected is str and not value.strip():
             errors.append(f"{key!r} must not be empty")

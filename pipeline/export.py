@@ -366,7 +366,7 @@ def article_document(result) -> dict:
             {"actor": c.actor, "stance": c.stance, "confidence": c.confidence,
              "evidence": [{"sentence": e.sentence, "text": e.text, "label": e.label, "probability": e.probability}
                           for e in c.evidence],
-             "inferred": c.actor in inferred}
+             "inferred": c.actor in inferred, "prior": c.prior}
             for c in result.cells
         ],
         # Actors found by their title or affiliation, not in the dictionary: who they speak for.

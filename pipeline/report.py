@@ -518,6 +518,10 @@ def cell_block(cell: Cell, anchor: str, predictions: Sequence[SentencePrediction
             used.add((e.sentence, e.spans))
             out.append(sentence_item(e.text, e.spans, e.label, e.probability, e.sentence, p, cell.actor))
         out.append("</ol>")
+    elif cell.prior:
+        out.append(f'<p class="note">No sentence shows a position of {actor}: {escape(cell.stance)} is the side of this '
+                   f"principal of the dispute (<code>principal_prior</code> in the target file), not read in the text "
+                   f"(mean probability of <em>none</em> {cell.confidence:.2f}).</p>")
     elif cell.stance == "none":
         out.append(f'<p class="note">No sentence shows a position of {actor}: mentioned only '
                    f"(mean probability of <em>none</em> {cell.confidence:.2f}).</p>")

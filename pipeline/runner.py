@@ -91,6 +91,10 @@ class StancePipeline:
         self._model = model
         self._model_dir = Path(model_dir) if model_dir else config.model_dir
         self._trust_model = trust_model
+        # The optional principal prior (pipeline.aggregate, rule 4): each principal's side.
+        sides = {"pro": "support", "anti": "oppose"}
+        self.prior = {name: sides[self.dictionary[name].camp] for name in config.principals
+                      if self.dictionary[name].camp in sides} if config.principal_prior else None
 
     @property
     def model(self) -> StanceClassifier:
@@ -160,5 +164,5 @@ class StancePipeline:
         ]
         roll_up = (lambda actor: dictionary.roll_up(actor, day)) if level == "country" else None
         inferred = {name: (dictionary[name].kind, dictionary.roll_up(name, day)) for name in introduced.counts}
-        cells = Cells(aggregate(predictions, roll_up), introduced.counts, inferred)
+        cells = Cells(aggregate(predictions, roll_up, self.prior), introduced.counts, inferred)
         return ArticleResult(article, sentences, mentions, predictions, cells, dictionary)

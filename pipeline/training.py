@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import TargetConfig, project_root
@@ -121,6 +121,8 @@ def trainable_corpora(configs: list[TargetConfig], log: Callable[[str], None] = 
 # beside the model (issue 20: a second classifier, compared in the model card), and when the
 # SVM is the model, the logistic regression is measured beside it.
 SVM_ROW = "svm (calibrated)"
+# The model with the optional principal prior (pipeline.aggregate, rule 4), off by default.
+PRIOR_ROW = "model + principal prior (optional)"
 LOGISTIC_ROW = "logistic regression"
 
 
@@ -174,6 +176,9 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
         model = trained.linear_for(target)
         for name, articles, gold in gold_sets(target):
             scores = evaluate_gold(target, articles, gold, [model, *baselines(corpus.labels, target.cues)])
+            if target.principals and not target.principal_prior:  # the optional step, reported on its own
+                with_prior = evaluate_gold(replace(target, principal_prior=True), articles, gold, [model])["model"]
+                scores[PRIOR_ROW] = with_prior
             gold_runs.append(GoldRun(name, articles, gold, scores))
         if target.swap is not None and target.swap.is_file():
             swaps[target.name] = run_swap(StancePipeline(target, model=model), target.swap)
@@ -272,7 +277,9 @@ def model_card(configs: list[TargetConfig], corpora: list[Corpus], cv: dict[str,
               "Cross-validation is grouped by doc over all the corpora (pairs); each system is also scored on the pairs "
               "whose label is not their actor's most frequent in the training folds. Held-out sets are scored by cell "
               "(an actor the system gives no row counts as `none`). With several targets, each set is also scored by a "
-              "model trained on the other targets only.", "",
+              f"model trained on the other targets only. `{PRIOR_ROW}` is the same model with the optional principal "
+              "prior (`principal_prior` in the target file, off by default): a principal's cell without a stance read "
+              "in the text takes the principal's side.", "",
               "| evaluation | system | n | accuracy | macro-F1 (support, oppose, neutral) |",
               "| --- | --- | ---: | ---: | ---: |"]
     lines += [f"| cross-validation | {name} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for name, s in cv.items()]

@@ -67,3 +67,30 @@ def test_one_evidence_per_sentence_and_at_most_three_in_article_order():
                       roll_up=lambda actor: "Brazil")
     (cell,) = cells
     assert [e.sentence for e in cell.evidence] == [1, 3, 4]  # the three most probable, once each
+
+
+def test_principal_prior_fills_only_cells_without_a_stance():
+    prior = {"Nicolás Maduro": "support", "Edmundo González": "oppose"}
+    cells = {c.actor: c for c in aggregate([
+        pred("a", 0, "Nicolás Maduro", none=0.9, support=0.1),        # mentioned only: takes his side
+        pred("a", 0, "Edmundo González", none=0.2, neutral=0.8),      # a stance read in the text wins
+        pred("a", 1, "Qatar", none=0.9, oppose=0.1),                  # not a principal: stays none
+    ], prior=prior)}
+    assert (cells["Nicolás Maduro"].stance, cells["Nicolás Maduro"].prior) == ("support", True)
+    assert cells["Nicolás Maduro"].confidence == 0.9 and cells["Nicolás Maduro"].evidence == ()
+    assert (cells["Edmundo González"].stance, cells["Edmundo González"].prior) == ("neutral", False)
+    assert (cells["Qatar"].stance, cells["Qatar"].prior) == ("none", False)
+    assert not any(c.prior for c in aggregate([pred("a", 0, "Nicolás Maduro", none=0.9)]))  # off by default
+
+
+def test_principal_prior_is_a_target_setting(config):
+    from dataclasses import replace
+
+    from pipeline.read import Article
+    from pipeline.runner import StancePipeline
+
+    article = Article("visit", "Nicolás Maduro landed in Havana on Tuesday for a two-day visit.", "visit.txt")
+    off = StancePipeline(config).analyze(article).cells
+    on = StancePipeline(replace(config, principal_prior=True)).analyze(article).cells
+    assert [(c.actor, c.stance, c.prior) for c in off if c.actor == "Nicolás Maduro"] == [("Nicolás Maduro", "none", False)]
+    assert [(c.actor, c.stance, c.prior) for c in on if c.actor == "Nicolás Maduro"] == [("Nicolás Maduro", "support", True)]
