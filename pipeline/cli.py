@@ -658,7 +658,7 @@ def explain(
     fields = record_fields(id_field, text_field, date_field)
     single = len(sources) == 1 and not is_records(sources[0])
     note = lambda line: typer.echo(f"stance: {line}", err=True)  # noqa: E731
-    for item in screen(read_articles(sources, fields=fields), config.languages, note):
+    for item in screen(read_articles(sources, fields=fields, lang=pipeline.lang), config.languages, note):
         if isinstance(item, ReadFailure):
             if strict or single:  # one input: its own error line
                 fail(item.reason)
@@ -712,7 +712,7 @@ def evaluate(
 
         configs, corpora = trainable_corpora(model_targets(config), lambda line: typer.echo(f"stance: {line}", err=True))
         corpus = Corpus.combine(corpora)
-        extra = baseline_factories({c.name: c.cues for c in configs}) if with_baselines else []
+        extra = baseline_factories({c.name: c.cues for c in configs}, configs[0].lang) if with_baselines else []
         for name, scores in cross_validate(corpus, lambda c: fit_linear(c, configs), folds, extra).items():
             typer.echo(format_scores(f"cv {name}", scores))
     if swap:
@@ -729,12 +729,12 @@ def evaluate(
 
         if not paths:
             fail("--gold needs the articles to classify (a folder or files)")
-        linear = load_model(model or config.model_dir, trust=trust_model, cues=config.cues)
+        linear = load_model(model or config.model_dir, trust=trust_model, cues=config.cues, lang=config.lang)
         models = [linear]
         if with_baselines:
             from pipeline.evaluate import baselines
 
-            models += baselines(_training_labels(linear), config.cues)
+            models += baselines(_training_labels(linear), config.cues, config.lang)
         for article_set in paths:
             for name, scores in evaluate_gold(config, Path(article_set), gold, models, level.value).items():
                 typer.echo(format_scores(f"{article_set} {name}", scores))
@@ -808,12 +808,13 @@ def actors_resolve(
     from pipeline.segment import SentenceSplitter
 
     config = load_target(target)
-    day = parse_date(when) or find_date(text)  # --date, else a date line in the text
+    lang = config.lang
+    day = parse_date(when) or find_date(text, lang)  # --date, else a date line in the text
     dictionary = ActorDictionary.load(config.actors_path)
-    sentences = SentenceSplitter().split(text)
-    matcher = ActorMatcher(dictionary)
+    sentences = SentenceSplitter(lang=lang).split(text)
+    matcher = ActorMatcher(dictionary, lang)
     named = [matcher.find(s.text) for s in sentences]
-    resolved = Coreference(dictionary, config.home_government).resolve(sentences, named, day)
+    resolved = Coreference(dictionary, config.home_government, lang).resolve(sentences, named, day)
     found = False
     for sentence, mentions in zip(sentences, resolved, strict=True):
         for m in mentions:
@@ -843,15 +844,16 @@ def actors_suggest(
 
     config = load_target(target)
     dictionary = ActorDictionary.load(config.actors_path)
-    matcher, splitter = ActorMatcher(dictionary), SentenceSplitter()
+    lang = config.lang
+    matcher, splitter = ActorMatcher(dictionary, lang), SentenceSplitter(lang=lang)
     documents = []
-    for article in read_articles(list_sources(paths)):
+    for article in read_articles(list_sources(paths), lang=lang):
         if isinstance(article, ReadFailure):
             typer.echo(f"stance: skipped {article.reason}", err=True)
             continue
         sentences = splitter.split(article.text)
         documents.append((sentences, [matcher.find(s.text) for s in sentences]))
-    found = suggest(ActorInference(dictionary, config.home_government), documents)
+    found = suggest(ActorInference(dictionary, config.home_government, lang), documents)
     for s in found:
         if toml:
             typer.echo(f"# {s.count} mentions in {s.articles} articles: {s.sample.strip()[:200]}")

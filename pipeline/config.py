@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.errors import StanceError
 from pipeline.labels import STANCES
+from pipeline.lang import LanguagePack, get_pack
 
 DEFAULT_TARGET = "maduro-2024"
 CUE_CLASSES = STANCES  # cue words are given per position
@@ -84,6 +85,11 @@ class TargetConfig:
     languages: tuple[str, ...] = ("en",)
     classifier: str = "logistic"
 
+    @property
+    def lang(self) -> LanguagePack:
+        """The language pack of the first of ``languages``: the words every stage reads."""
+        return get_pack(self.languages[0])
+
     @classmethod
     def load(cls, target: str | Path | None = None) -> TargetConfig:
         """Load a target by name (``targets/<name>.toml``) or by path to a TOML file."""
@@ -151,6 +157,11 @@ def schema_errors(raw: dict) -> list[str]:
     if isinstance(languages, list) and (not languages or not all(
             isinstance(v, str) and v.isascii() and v.isalpha() and 2 <= len(v) <= 3 for v in languages)):
         errors.append(f"'languages' must be a non-empty list of ISO 639 codes (e.g. [\"en\"]), not {_shown(languages)}")
+    elif isinstance(languages, list):
+        try:  # the first language picks the pipeline's words: it needs a pack
+            get_pack(languages[0])
+        except StanceError as exc:
+            errors.append(f"'languages': {exc}")
     classifier = raw.get("classifier")
     if isinstance(classifier, str) and classifier.strip() and classifier not in CLASSIFIERS:
         errors.append(f"'classifier' must be one of {', '.join(map(repr, CLASSIFIERS))}, not {_shown(classifier)}")

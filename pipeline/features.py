@@ -35,23 +35,10 @@ from itertools import chain, product
 
 import numpy as np
 
-from pipeline.actors import DATELINE, ActorDictionary, Mention, fold, mention_runs, trie_regex
+from pipeline.actors import ActorDictionary, Mention, fold, mention_runs
+from pipeline.lang import FeatureWords, LanguagePack, english
+from pipeline.lang.regex import trie_regex
 
-TOKEN = re.compile(r"'s\b|n't\b|[a-z0-9]+(?:[-'][a-z0-9]+)*|\x00\d+\x00|[^\w\s]")
-NEGATORS = frozenset({"not", "n't", "never", "no", "without", "neither", "nor", "refused", "refuses", "refuse",
-                      "declined", "declines", "decline", "cannot", "failed", "fails", "rather", "instead", "nothing"})
-# Not ":": it introduces a list, a quote or an elaboration of the same clause ("Two leaders
-# attended: Cuba's and Nicaragua's").
-CLAUSE_BREAKS = frozenset({";", "while", "whereas", "but", "although", "though", "however", "meanwhile",
-                           "yet", "—", "whilst", "unlike"})
-CONDITIONS = frozenset({"until", "unless", "if", "once", "provided", "conditioned", "pending", "before", "only"})
-PREPOSITIONS = frozenset({"to", "for", "on", "against", "with", "from", "of", "at", "in", "into", "toward",
-                          "towards", "over", "about", "between", "among", "upon", "onto"})
-SPEECH = frozenset({"said", "says", "told", "added", "stated", "declared", "insisted", "wrote", "posted", "argued",
-                    "warned", "announced", "tweeted", "claimed", "claims", "stressed", "noted", "replied",
-                    "responded", "affirmed", "asserted", "according"})
-QUOTES = frozenset({'"', "“", "”", "«", "»"})
-PUNCT = frozenset(",.;:!?()[]\"“”«»—-")
 WINDOW_LEFT, WINDOW_RIGHT = 6, 10
 CHAIN_GAP = 3  # words between a cue and the cue it acts on ("condemned the new sanctions")
 
@@ -92,13 +79,15 @@ class Pair:
     target: str = ""
 
 
-def tokenize_with_mentions(text: str, mentions: Sequence[tuple]) -> list[str]:
+def tokenize_with_mentions(text: str, mentions: Sequence[tuple], lang: LanguagePack | None = None) -> list[str]:
     """Lower-case tokens of ``text`` with mention ``i`` replaced by the token ``"\\x00i\\x00"``.
 
     Mentions that share a span (a group phrase standing for several actors) share one
-    placeholder per actor, adjacent in the token list.
+    placeholder per actor, adjacent in the token list. ``lang`` gives the tokeniser and the
+    dateline pattern (English by default).
     """
-    dateline = DATELINE.match(text)
+    lang = lang or english()
+    dateline = lang.coreference.dateline.match(text)
     if dateline and all(start >= dateline.end() for start, *_ in mentions):
         # "CARACAS, Aug 3 (Reuters) -" says where and when, not who holds which stance.
         text = " " * dateline.end() + text[dateline.end():]
@@ -112,7 +101,7 @@ def tokenize_with_mentions(text: str, mentions: Sequence[tuple]) -> list[str]:
         pieces.append(f" \x00{i}\x00 ")
         cursor = max(cursor, end)
     pieces.append(text[cursor:])
-    return TOKEN.findall(fold("".join(pieces)).lower())
+    return lang.features.token.findall(fold("".join(pieces)).lower())
 
 
 class PairFeatures:
@@ -124,6 +113,8 @@ class PairFeatures:
     cues : dict of str to sequence of str, optional
         Cue phrases per stance class (``{"support": [...], "oppose": [...], ...}``),
         matched as word prefixes in the target's clause.
+    lang : LanguagePack, optional
+        The tokeniser and word classes (negators, speech verbs, ...); English by default.
 
     Notes
     -----
@@ -143,8 +134,9 @@ class PairFeatures:
 
     _literals_lock = threading.Lock()  # on the class, as _TokenTable's: instances are pickled
 
-    def __init__(self, cues: dict[str, Sequence[str]] | None = None) -> None:
+    def __init__(self, cues: dict[str, Sequence[str]] | None = None, lang: LanguagePack | None = None) -> None:
         self.cues = cues
+        self.lang = lang or english()
         self._compile()
 
     def _compile(self) -> None:
@@ -243,7 +235,8 @@ class PairFeatures:
         members: list[tuple[int, list[str], list[str]]] = []  # (position, tags, actors) per slot
         heading: set[str] = set()
         run = None
-        raw = tokenize_with_mentions(pair.text, pair.mentions)
+        raw = tokenize_with_mentions(pair.text, pair.mentions, self.lang)
+        words = self.lang.features
         done = 0  # raw tokens copied so far
         for i, (start, end, actor, camp, mention_run) in enumerate(pair.mentions):
             # Placeholders come in the order of the mentions: find each, copy the words before it.
@@ -273,9 +266,9 @@ class PairFeatures:
                     positions.append(position)
             if len(actors) > 1:
                 listed.update(actors)
-        plain, tokens = tokens, _negate(tokens)
+        plain, tokens = tokens, _negate(tokens, words)
         cues = self._cue_matches(plain, tokens)
-        return _Template(tokens, slots, listed, heading, len(members), not QUOTES.isdisjoint(tokens), cues,
+        return _Template(tokens, slots, listed, heading, len(members), not words.quotes.isdisjoint(tokens), cues,
                          self._cue_chains(cues, tokens))
 
     def _cue_chains(self, cues: list[tuple[int, int, int, bool]], tokens: list[str]) -> list[tuple[int, int]]:
@@ -284,10 +277,11 @@ class PairFeatures:
         verb applied to a stance-laden thing reverses or confirms it, whoever acts; the
         literal says which labels meet (``cues:oppose>oppose``), for a target before them."""
         chains = []
+        breaks = self.lang.features.clause_breaks
         for first, last, label, negated in cues:
             for other_first, _, other_label, _ in cues:
                 gap = tokens[last + 1:other_first]
-                if 0 <= other_first - last - 1 <= CHAIN_GAP and not any(t in CLAUSE_BREAKS or t in TAGS for t in gap):
+                if 0 <= other_first - last - 1 <= CHAIN_GAP and not any(t in breaks or t in TAGS for t in gap):
                     labels = self.cue_patterns_[label][0], self.cue_patterns_[other_label][0]
                     chains.append((first, self._literal_id(f"cues:{labels[0]}{':neg' if negated else ''}>{labels[1]}")))
                     break
@@ -304,6 +298,7 @@ class PairFeatures:
         if not starts:
             return []
         matches = []
+        negators = self.lang.features.negators
         for label, (_, pattern) in enumerate(self.cue_patterns_):
             # What ``pattern.finditer(text)`` gives, tried only where some cue starts: the
             # leftmost match, then the next one from where it ends.
@@ -316,7 +311,7 @@ class PairFeatures:
                 # Tokens hold no space and are joined by one: a token's number is the spaces before it.
                 first = text.count(" ", 0, start)
                 last = first + text.count(" ", start, end - 1)
-                negated = tokens[first].startswith("not_") or (first > 0 and tokens[first - 1] in NEGATORS)
+                negated = tokens[first].startswith("not_") or (first > 0 and tokens[first - 1] in negators)
                 matches.append((first, last, label, negated))
         return matches
 
@@ -329,7 +324,7 @@ class PairFeatures:
         :class:`_TokenTable`. Clauses, segments, windows and roles are then found for every
         target position at once with NumPy; only cue matches are walked in Python.
         """
-        table = _TokenTable.current()
+        table = _TokenTable.current(self.lang)
         # Templates are keyed by the identity of the pairs' mentions, kept alive beside them:
         # an id can only be reused once its object is gone, so a key never means another sentence.
         templates: dict[int, tuple[tuple, _Template, int]] = {}
@@ -553,9 +548,7 @@ PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
 MASK = (1 << 64) - 1
 MIX_CUBED = np.uint64(int(MIX) ** 3 & MASK)
-LEFT_FILLERS = PUNCT | {"and", "the", "however", "meanwhile", "also"}
 OTHERS = tuple(f"others:{n}" for n in range(4))  # how many other actors the sentence names, at most 3
-SPEAKER_BEFORE = QUOTES | {","}
 _token_codes: dict[str, int] = {}
 
 
@@ -601,13 +594,16 @@ NONE, TGT, COLON, START, END = range(len(SPECIAL_TOKENS))
  BEFORE_SPEAKER) = (1 << i for i in range(12))
 
 
-def token_flags(token: str) -> int:
-    """The flags of a token (see ``BREAK`` ... ``BEFORE_SPEAKER``)."""
+def token_flags(token: str, words: FeatureWords | None = None) -> int:
+    """The flags of a token (see ``BREAK`` ... ``BEFORE_SPEAKER``), from the word classes
+    of a language pack (English by default)."""
+    w = words or english().features
     return sum(flag for flag, holds in (
-        (BREAK, token in CLAUSE_BREAKS), (COMMA, token == ","), (CONDITION, token in CONDITIONS),
-        (SPEECH_WORD, token in SPEECH), (NON_FILLER, token not in LEFT_FILLERS), (QUOTE, token in QUOTES),
-        (BY, token == "by"), (TO, token == "to"), (ACCORDING, token == "according"),
-        (PREPOSITION, token in PREPOSITIONS), (POSSESSIVE, token == "'s"), (BEFORE_SPEAKER, token in SPEAKER_BEFORE),
+        (BREAK, token in w.clause_breaks), (COMMA, token == ","), (CONDITION, token in w.conditions),
+        (SPEECH_WORD, token in w.speech), (NON_FILLER, token not in w.left_fillers), (QUOTE, token in w.quotes),
+        (BY, token == w.by), (TO, token == w.to), (ACCORDING, token == w.according),
+        (PREPOSITION, token in w.prepositions), (POSSESSIVE, token == w.possessive),
+        (BEFORE_SPEAKER, token in w.speaker_before),
     ) if holds)
 
 
@@ -620,14 +616,15 @@ class _TokenTable:
     the arrays before replacing them, so a reader that looked its tokens up before taking
     :meth:`snapshot` finds them there. Writers hold the lock (a Dask worker runs tasks in
     threads). The table is replaced, not cleared, when it grows too big: a batch keeps the
-    table it started with.
+    table it started with. Flags depend on the language: each pack has its own table.
     """
 
-    _current: _TokenTable | None = None
+    _current: dict[str, _TokenTable] | None = None  # per language code
     _lock = threading.Lock()
     LIMIT = 1 << 20  # tokens, to bound the memory of a long-running worker
 
-    def __init__(self) -> None:
+    def __init__(self, words: FeatureWords | None = None) -> None:
+        self.words = words or english().features
         self.ids: dict[str, int] = {}
         self.tokens: list[str | None] = [None]
         self.codes = np.zeros((3, 1 << 12), dtype=np.uint64)  # code times MIX**0, MIX**1, MIX**2
@@ -636,13 +633,16 @@ class _TokenTable:
             self._add(token)
 
     @classmethod
-    def current(cls) -> _TokenTable:
-        table = cls._current
+    def current(cls, lang: LanguagePack | None = None) -> _TokenTable:
+        lang = lang or english()
+        table = (cls._current or {}).get(lang.code)
         if table is None or len(table.tokens) > cls.LIMIT:
             with cls._lock:
-                table = cls._current
+                table = (cls._current or {}).get(lang.code)
                 if table is None or len(table.tokens) > cls.LIMIT:
-                    table = cls._current = cls()
+                    table = cls(lang.features)
+                    # A new dict, not an update: a reader never sees one half written.
+                    cls._current = {**(cls._current or {}), lang.code: table}
         return table
 
     def ids_of(self, tokens: list[str]) -> list[int]:
@@ -666,7 +666,7 @@ class _TokenTable:
                 self.flags = np.concatenate([self.flags, np.zeros_like(self.flags)])
             code = token_code(token)
             self.codes[:, number] = [code, code * int(MIX) & MASK, code * int(MIX) ** 2 & MASK]
-            self.flags[number] = token_flags(token)
+            self.flags[number] = token_flags(token, self.words)
             self.tokens.append(token)
             self.ids[token] = number
         return number
@@ -717,17 +717,20 @@ def passthrough(features: list[str]) -> list[str]:
 TAGS = frozenset({"TGT", "PRO", "ANTI", "ACT"})
 
 
-def _negate(seq: list[str]) -> list[str]:
+def _negate(seq: list[str], words: FeatureWords | None = None) -> list[str]:
     """Prefix up to three words after a negator with ``not_``, stopping at punctuation."""
-    if NEGATORS.isdisjoint(seq) and "n't" not in "\x01".join(seq):  # most sentences
+    w = words or english().features
+    negators, suffix = w.negators, w.negation_suffix
+    if negators.isdisjoint(seq) and suffix not in "\x01".join(seq):  # most sentences
         return seq
+    punct, breaks = w.punct, w.clause_breaks
     out = []
     scope = 0
     for token in seq:
-        if token in PUNCT or token in CLAUSE_BREAKS:
+        if token in punct or token in breaks:
             scope = 0
             out.append(token)
-        elif token in NEGATORS or token.endswith("n't"):
+        elif token in negators or token.endswith(suffix):
             scope = 3
             out.append(token)
         elif scope and token not in TAGS:
@@ -781,7 +784,7 @@ def _ranges(pool_of: np.ndarray, order: int, families: np.ndarray, rows: np.ndar
 
 
 def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDictionary,
-                   principals: Collection[str] = ()) -> list[Pair]:
+                   principals: Collection[str] = (), lang: LanguagePack | None = None) -> list[Pair]:
     """One :class:`Pair` per actor mentioned in a sentence.
 
     Parameters
@@ -795,10 +798,13 @@ def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDict
     principals : collection of str, optional
         The target's principals (see :attr:`TargetConfig.principals`): only these pairs
         carry their own side.
+    lang : LanguagePack, optional
+        What joins a coordinated list ("and", "or"); English by default.
     """
     # Mentions of one coordinated list, or of one span (a group phrase), share a run id.
     run_of: dict[tuple[int, int], int] = {}
-    for number, run in enumerate(mention_runs(text, mentions)):
+    rules = (lang or english()).coreference
+    for number, run in enumerate(mention_runs(text, mentions, rules)):
         for m in run:
             run_of.setdefault((m.start, m.end), number)
     shared = tuple((m.start, m.end, m.actor, dictionary[m.actor].camp, run_of.get((m.start, m.end), -1))

@@ -244,8 +244,8 @@ class LabelStore:
 
         if self._dictionary is None:
             self._dictionary = ActorDictionary.load(self.config.actors_path)
-            self._matcher = ActorMatcher(self._dictionary)
-            self._coref = Coreference(self._dictionary, self.config.home_government)
+            self._matcher = ActorMatcher(self._dictionary, self.config.lang)
+            self._coref = Coreference(self._dictionary, self.config.home_government, self.config.lang)
             self._solved: dict[str, tuple[tuple, frozenset[str]]] = {}
         by_doc: dict[str, list[dict[str, str]]] = {}
         for r in rows:

@@ -150,7 +150,8 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
 
     kind = config.classifier
     C_kind = DEFAULT_SVM_C if kind == "svm" else C
-    cv = cross_validate(corpus, lambda sub: fit_linear(sub, configs, C_kind, kind), folds, baseline_factories(cues))
+    cv = cross_validate(corpus, lambda sub: fit_linear(sub, configs, C_kind, kind), folds,
+                        baseline_factories(cues, configs[0].lang))
     # The other kind on the same folds (GroupKFold is deterministic): a second run, since
     # cross_validate's extra systems are baselines built from labels alone.
     other, other_C, other_row = ("logistic", C, LOGISTIC_ROW) if kind == "svm" else ("svm", DEFAULT_SVM_C, SVM_ROW)
@@ -170,7 +171,7 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
     for target in configs:
         model = trained.linear_for(target)
         for name, articles, gold in gold_sets(target):
-            scores = evaluate_gold(target, articles, gold, [model, *baselines(corpus.labels, target.cues)])
+            scores = evaluate_gold(target, articles, gold, [model, *baselines(corpus.labels, target.cues, target.lang)])
             gold_runs.append(GoldRun(name, articles, gold, scores))
         if target.swap is not None and target.swap.is_file():
             swaps[target.name] = run_swap(StancePipeline(target, model=model), target.swap)
