@@ -12,12 +12,13 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -107,11 +108,43 @@ class Sort(str, Enum):  # pipeline.report.SORTS, spelt out so that the CLI start
     articles = "articles"
 
 
-class Format(str, Enum):
-    table = "table"
-    wide = "wide"
-    long = "long"
-    json = "json"
+@dataclass(frozen=True)
+class Writer:
+    """How `classify` writes one ``--format``: ``render(batch, result)`` gives the whole
+    text once every article is classified; a ``streamed`` writer (JSON) instead writes each
+    article's document as it comes (see :func:`classify_json`)."""
+
+    render: Callable[[Any, Any], str] | None = None
+    streamed: bool = False
+
+
+def _render_table(batch, result) -> str:
+    from pipeline.export import render_table
+
+    return render_table(batch.cells, batch.articles)
+
+
+def _render_wide(batch, result) -> str:
+    from pipeline.export import render_csv
+
+    return render_csv(result.wide_csv_rows())
+
+
+def _render_long(batch, result) -> str:
+    from pipeline.export import render_csv
+
+    return render_csv(result.long_csv_rows())
+
+
+# The output formats of `classify`, in the order --help lists them: a new format is one entry.
+WRITERS: dict[str, Writer] = {
+    "table": Writer(_render_table),
+    "wide": Writer(_render_wide),
+    "long": Writer(_render_long),
+    "json": Writer(streamed=True),
+}
+Format = Enum("Format", {name: name for name in WRITERS}, type=str)  # --format's choices, from the table
+Format.__doc__ = "An output format of `classify` (a key of :data:`WRITERS`)."
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -197,16 +230,51 @@ def progress_bar(total: int | None, quiet: bool = False, label: str = "classifyi
         yield advance, (lambda line: console.print(line, markup=False, highlight=False))
 
 
-def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: date | None,
-              level: Level, strict: bool, quiet: bool, destinations: tuple[str | Path | None, ...], keep_sentences: bool,
-              jobs: int = 1, scheduler: str | None = None, meta: Path | None = None, min_confidence: float = 0.0,
-              actors: list[str] | None = None, kinds: list[Kind] | None = None, on_start=None, fields=None):
+@dataclass(frozen=True)
+class RunOptions:
+    """The options `classify`, `network`, `timeline` and `report` share, read once.
+
+    ``when`` dates the articles without a date of their own (``meta``, then the dateline,
+    come first); ``fields`` names the id, text and date fields of JSONL and CSV records.
+    """
+
+    paths: list[str]
+    target: str | None = None
+    model: Path | None = None
+    trust_model: bool = False
+    when: date | None = None
+    level: Level = Level.actor
+    strict: bool = False
+    quiet: bool = False
+    jobs: int = 1
+    scheduler: str | None = None
+    meta: Path | None = None
+    min_confidence: float = 0.0
+    actors: list[str] | None = None
+    kinds: list[Kind] | None = None
+    fields: Any = None
+
+    @classmethod
+    def of(cls, given: dict[str, Any]) -> RunOptions:
+        """The options of a command from its parameters (its ``locals()``), by their CLI
+        names: ``--default-date`` (or its old name ``--date``) parsed, ``--actor``/``--kind``
+        and the record fields gathered; options the command does not have keep their default."""
+        quiet = given.get("quiet", False)
+        names = ("target", "model", "trust_model", "level", "strict", "jobs", "scheduler", "meta", "min_confidence")
+        return cls(list(given["paths"]), when=default_date(given.get("default"), given.get("when"), quiet), quiet=quiet,
+                   actors=given.get("actor"), kinds=given.get("kind"),
+                   fields=record_fields(given.get("id_field", "id"), given.get("text_field", "text"),
+                                        given.get("date_field", "date")),
+                   **{name: given[name] for name in names if name in given})
+
+
+def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], keep_sentences: bool, on_start=None):
     """What `classify`, `report`, `network` and `timeline` share: check inputs, outputs and
     model before any work, then classify every source with notes, skips and a progress bar
     on stderr.
 
-    ``when`` dates the articles without a date of their own (``meta``, then the dateline,
-    come first). ``on_start(config)``, once everything is checked, returns a function that
+    ``options`` are the shared options (see :class:`RunOptions`); ``destinations`` the
+    files the command will write. ``on_start(config)``, once everything is checked, returns a function that
     is handed each result as it comes, dated and filtered (see
     :func:`~pipeline.batch.classify_sources`). Returns the target configuration, the
     pipeline, the :class:`~pipeline.batch.BatchResult` and the :class:`~pipeline.api.Result`
@@ -220,20 +288,21 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
     from pipeline.records import is_records
     from pipeline.runner import StancePipeline
 
-    config = load_target(target)
-    sources = list_sources(paths)
-    if scheduler:
+    o = options
+    config = load_target(o.target)
+    sources = list_sources(o.paths)
+    if o.scheduler:
         quiet_dask()
     records = any(is_records(s) for s in sources)  # then the number of articles is known only at the end
     for destination in destinations:  # fail before the work, not after it
         if destination:
             export.check_destination(destination)
     export.check_distinct([d for d in destinations if d], sources)
-    metadata = Meta.load(meta) if meta else None
-    pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
-    filters = make_filters(pipeline, min_confidence, actors or (), [k.value for k in kinds or ()])
+    metadata = Meta.load(o.meta) if o.meta else None
+    pipeline = StancePipeline(config, model_dir=o.model, trust_model=o.trust_model)
+    filters = make_filters(pipeline, o.min_confidence, o.actors or (), [k.value for k in o.kinds or ()])
     # Each article's own date decides its dated roles: metadata, else dateline, else `when`.
-    pipeline.dates = ArticleDates(metadata.dates if metadata else {}, when)
+    pipeline.dates = ArticleDates(metadata.dates if metadata else {}, o.when)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
     sink = on_start(config) if on_start else None
 
@@ -242,12 +311,14 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
         filters.apply([result], pipeline.dictionary)
         sink(result)
 
+    quiet = o.quiet
+    strict = o.strict or (len(sources) == 1 and not records)  # one input: its own error line
     with progress_bar(None if records else len(sources), quiet) as (advance, say):
         batch = classify_sources(
-            pipeline, sources, level.value, None, strict or (len(sources) == 1 and not records),  # one input: its own error line
+            pipeline, sources, o.level.value, None, strict,
             on_note=None if quiet else lambda note: say(f"stance: {note}"),
             on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
-            keep_sentences=keep_sentences, jobs=jobs, scheduler=scheduler, on_progress=advance, fields=fields,
+            keep_sentences=keep_sentences, jobs=o.jobs, scheduler=o.scheduler, on_progress=advance, fields=o.fields,
             on_result=on_result if sink else None,
         )
     if batch.off_language:
@@ -256,7 +327,7 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
                    f"({counts})", err=True)
     if not batch.results:
         fail("no readable article among the inputs")
-    result = finish(batch, pipeline, level.value, metadata, filters)
+    result = finish(batch, pipeline, o.level.value, metadata, filters)
     batch.results = result.results
     if not quiet:
         unknown: dict[str, int] = {}
@@ -267,7 +338,7 @@ def run_batch(paths: list[str], target: str | None, model: Path | None, trust_mo
             typer.echo(f"stance: {sum(unknown.values())} mentions of {len(unknown)} unknown names "
                        "(see `stance actors suggest`)", err=True)
     if metadata and not quiet and not any(r.article.id in metadata.rows for r in result.results):
-        typer.echo(f"stance: note: no article id of {meta} matches the inputs (ids are file names without .txt)", err=True)
+        typer.echo(f"stance: note: no article id of {o.meta} matches the inputs (ids are file names without .txt)", err=True)
     return config, pipeline, batch, result
 
 
@@ -335,23 +406,15 @@ def classify(
 
     Articles go in date order when dates are known (undated last). --format long: one row per article and actor.
     """
-    from pipeline import export
-
     fmt = fmt or (Format.wide if output else Format.table)
+    writer = WRITERS[fmt.value]
     check_plot(plot)
-    if fmt == Format.json:
-        return classify_json(paths, output, level, target, model, trust_model, default_date(default, when, quiet), strict,
-                             quiet, plot, jobs, scheduler, meta, min_confidence, actor, kind,
-                             record_fields(id_field, text_field, date_field))
-    config, _, batch, result = run_batch(
-        paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output, plot),
-        keep_sentences=False, jobs=jobs, scheduler=scheduler, meta=meta, min_confidence=min_confidence,
-        actors=actor, kinds=kind, fields=record_fields(id_field, text_field, date_field))
+    options = RunOptions.of(locals())
+    if writer.streamed:
+        return classify_json(options, output, plot)
+    config, _, batch, result = run_batch(options, (output, plot), keep_sentences=False)
     cells = batch.cells
-    if fmt == Format.table:
-        text = export.render_table(cells, batch.articles)
-    else:
-        text = export.render_csv(result.wide_csv_rows() if fmt == Format.wide else result.long_csv_rows())
+    text = writer.render(batch, result)
     # The heatmap is drawn before anything is written: if it fails, no output has changed.
     image = None
     if plot:
@@ -372,10 +435,7 @@ def classify(
         raise typer.Exit(EXIT_SKIPPED)
 
 
-def classify_json(paths: list[str], output: str | None, level: Level, target: str | None, model: Path | None,
-                  trust_model: bool, when: date | None, strict: bool, quiet: bool, plot: str | None, jobs: int,
-                  scheduler: str | None, meta: Path | None, min_confidence: float, actors: list[str] | None,
-                  kinds: list[Kind] | None, fields=None) -> None:
+def classify_json(options: RunOptions, output: str | None, plot: str | None) -> None:
     """`classify --format json`: each article's document is written as soon as it is
     classified (to the output's temporary file, or a temporary file for stdout), so that
     memory does not grow with the batch; nothing is published before the run succeeds. The
@@ -394,14 +454,11 @@ def classify_json(paths: list[str], output: str | None, level: Level, target: st
             handle = staged[0].handle
         else:  # stdout gets the document once it is complete, never half of it
             handle = state["spool"] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
-        state["stream"] = export.JsonStream(handle, config, level.value)
+        state["stream"] = export.JsonStream(handle, config, options.level.value)
         return state["stream"].write
 
     try:
-        config, _, batch, _ = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output, plot),
-                                        keep_sentences=True, jobs=jobs, scheduler=scheduler, meta=meta,
-                                        min_confidence=min_confidence, actors=actors, kinds=kinds, on_start=start,
-                                        fields=fields)
+        config, _, batch, _ = run_batch(options, (output, plot), keep_sentences=True, on_start=start)
         state["stream"].close()
         if plot:  # drawn before anything is published: if it fails, no output has changed
             from pipeline.plot import render_plot
@@ -423,14 +480,15 @@ def classify_json(paths: list[str], output: str | None, level: Level, target: st
             item.discard()
         if "spool" in state:
             state["spool"].close()
-    if not quiet:
+    if not options.quiet:
         if output:
             actors = len({c.actor for c in batch.cells})
             typer.echo(f"stance: wrote {shown(output)} ({actors} actors x {len(batch.articles)} articles)", err=True)
         if plot:
             typer.echo(f"stance: wrote {shown(plot)}", err=True)
 
-def check_plot(plot: Path | None) -> None:
+
+def check_plot(plot: Path | str | None) -> None:
     """Refuse a --plot file name of a format we do not write, before any work."""
     if plot is not None:
         from pipeline.export import check_destination
@@ -461,7 +519,8 @@ TIMELINE_HELP = (
 @app.command(help=NETWORK_HELP)
 def network(
     paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
-    output: Annotated[Path, typer.Option(
+    # str, not Path, as for classify: `-o dir/` is refused even when dir does not exist.
+    output: Annotated[str, typer.Option(
         "--output", "-o", help="The network file: .graphml or .gexf (Gephi, R igraph), or .csv (edge list).")],
     window: Annotated[Optional[Window], typer.Option(
         help="Count day, week or month windows instead of articles (undated articles are left out).")] = None,
@@ -483,13 +542,13 @@ def network(
     jobs: JobsOpt = 1,
 ) -> None:
     """Who sides with whom: see :data:`NETWORK_HELP` and :mod:`pipeline.network`."""
+    from pipeline.export import check_destination
     from pipeline.network import check_network_path, write_network
 
+    check_destination(output)  # "is a folder" says more than "no network extension"
     check_network_path(output)
-    _, _, batch, result = run_batch(
-        paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output,),
-        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind,
-        fields=record_fields(id_field, text_field, date_field))
+    options = RunOptions.of(locals())
+    _, _, batch, result = run_batch(options, (output,), keep_sentences=False)
     graph = result.network(window.value if window else None)
     write_network(output, graph)
     if not quiet:
@@ -497,7 +556,7 @@ def network(
         if undated:
             typer.echo(f"stance: note: {undated} cell(s) of undated articles left out of the windows "
                        "(date them with --meta or --default-date)", err=True)
-        typer.echo(f"stance: wrote {output} ({graph.number_of_nodes()} actors, {graph.number_of_edges()} edges, "
+        typer.echo(f"stance: wrote {shown(output)} ({graph.number_of_nodes()} actors, {graph.number_of_edges()} edges, "
                    f"{len(batch.articles)} articles)", err=True)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)
@@ -506,12 +565,12 @@ def network(
 @app.command(help=TIMELINE_HELP)
 def timeline(
     paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")] = None,
     window: Annotated[Window, typer.Option(help="day, week (from Monday) or month.")] = Window.week,
     flips: Annotated[bool, typer.Option(
         "--flips", help="List each change of an actor's stance instead: actor, from, to, the two dates, "
                         "articles and evidence sentences.")] = False,
-    plot: Annotated[Optional[Path], typer.Option(
+    plot: Annotated[Optional[str], typer.Option(
         "--plot", help="Also draw one line of cells per actor over time: .png, .svg or .pdf.")] = None,
     level: LevelOpt = Level.actor,
     target: TargetOpt = None,
@@ -536,10 +595,8 @@ def timeline(
     from pipeline.timeline import flips as find_flips
 
     check_plot(plot)
-    config, _, batch, result = run_batch(
-        paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output, plot),
-        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind,
-        fields=record_fields(id_field, text_field, date_field))
+    options = RunOptions.of(locals())
+    config, _, batch, result = run_batch(options, (output, plot), keep_sentences=False)
     groups, undated = group_by_window(result.cells, result.dates, window.value)
     if undated and not quiet:
         typer.echo(f"stance: note: {undated} cell(s) of undated articles left out (date them with --meta or "
@@ -552,7 +609,7 @@ def timeline(
     if output:
         export.write_atomic(output, lambda handle: handle.write(text))
         if not quiet:
-            typer.echo(f"stance: wrote {output} ({len(rows) - 1} rows)", err=True)
+            typer.echo(f"stance: wrote {shown(output)} ({len(rows) - 1} rows)", err=True)
     else:
         sys.stdout.write(text)
     if plot:
@@ -561,7 +618,7 @@ def timeline(
 
         write_figure(plot, timeline_figure(groups, window.value, config.description))
         if not quiet:
-            typer.echo(f"stance: wrote {plot}", err=True)
+            typer.echo(f"stance: wrote {shown(plot)}", err=True)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
@@ -607,9 +664,8 @@ def report(
                     full.clear()
         return keep
 
-    config, pipeline, batch, _ = run_batch(paths, target, model, trust_model, default_date(default, when, quiet), level,
-                                           strict, quiet, (output,), keep_sentences=True, meta=meta,
-                                           fields=record_fields(id_field, text_field, date_field), on_start=start)
+    options = RunOptions.of(locals())
+    config, pipeline, batch, _ = run_batch(options, (output,), keep_sentences=True, on_start=start)
     dictionary = pipeline.dictionary
     # The same roll-up as the cells (each article's decided date), so that each cell lists
     # every sentence it was built from.
