@@ -7,11 +7,14 @@ Every failure the user can fix ends as one line on stderr and a non-zero exit:
 from __future__ import annotations
 
 import errno
+import functools
+import inspect
 import io
 import os
 import sys
 import threading
 import time
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -256,9 +259,10 @@ class RunOptions:
 
     @classmethod
     def of(cls, given: dict[str, Any]) -> RunOptions:
-        """The options of a command from its parameters (its ``locals()``), by their CLI
-        names: ``--default-date`` (or its old name ``--date``) parsed, ``--actor``/``--kind``
-        and the record fields gathered; options the command does not have keep their default."""
+        """The options of a command from its parameters, by their names in the command
+        (see :data:`SHARED_OPTIONS`): ``--default-date`` (or its old name ``--date``) parsed,
+        ``--actor``/``--kind`` and the record fields gathered; options the command does not
+        have keep their default."""
         quiet = given.get("quiet", False)
         names = ("target", "model", "trust_model", "level", "strict", "jobs", "scheduler", "meta", "min_confidence")
         return cls(list(given["paths"]), when=default_date(given.get("default"), given.get("when"), quiet), quiet=quiet,
@@ -266,6 +270,53 @@ class RunOptions:
                    fields=record_fields(given.get("id_field", "id"), given.get("text_field", "text"),
                                         given.get("date_field", "date")),
                    **{name: given[name] for name in names if name in given})
+
+
+# The options of RunOptions as the commands spell them, in --help order: (annotation, default).
+SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "level": (LevelOpt, Level.actor),
+    "target": (TargetOpt, None),
+    "model": (ModelOpt, None),
+    "trust_model": (TrustOpt, False),
+    "meta": (MetaOpt, None),
+    "default": (DefaultDateOpt, None),
+    "when": (DateOpt, None),
+    "min_confidence": (MinConfidenceOpt, 0.0),
+    "actor": (ActorFilterOpt, None),
+    "kind": (KindOpt, None),
+    "strict": (StrictOpt, False),
+    "quiet": (QuietOpt, False),
+    "id_field": (IdFieldOpt, "id"),
+    "text_field": (TextFieldOpt, "text"),
+    "date_field": (DateFieldOpt, "date"),
+    "jobs": (JobsOpt, 1),
+}
+
+
+def with_run_options(without: tuple[str, ...] = ()) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the shared options of :data:`SHARED_OPTIONS` (but ``without``), after
+    its own; it receives them read into one ``options: RunOptions`` (with its ``paths``).
+
+    Typer reads a command's parameters from its signature: the wrapper's is the command's
+    own parameters followed by the shared ones, so that each is declared once, here.
+    """
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        hints = typing.get_type_hints(command, include_extras=True)
+        own = [p.replace(annotation=hints[p.name]) for p in inspect.signature(command).parameters.values()
+               if p.name != "options"]
+        shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+                  for name, (annotation, default) in SHARED_OPTIONS.items() if name not in without]
+        names = {p.name for p in own}
+
+        @functools.wraps(command)
+        def run(**given: Any) -> None:
+            mine = {name: value for name, value in given.items() if name in names}
+            return command(**mine, options=RunOptions.of(given))
+
+        run.__signature__ = inspect.Signature([*own, *shared])  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in [*own, *shared]}
+        return run
+    return decorate
 
 
 def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], keep_sentences: bool, on_start=None):
@@ -375,32 +426,19 @@ def write_output(output: str, text: str, batch, quiet: bool, plot: tuple[str, by
 
 
 @app.command()
+@with_run_options()
 def classify(
     paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
     # str, not Path: Path() drops the slash of `-o dir/`, which must be refused, not written as a file "dir".
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the result here instead of stdout.")] = None,
     fmt: Annotated[Optional[Format], typer.Option(
         "--format", "-f", help="table (stdout default), wide matrix CSV (file default), long CSV, json.")] = None,
-    level: LevelOpt = Level.actor,
-    target: TargetOpt = None,
-    model: ModelOpt = None,
-    trust_model: TrustOpt = False,
-    meta: MetaOpt = None,
-    default: DefaultDateOpt = None,
-    when: DateOpt = None,
-    min_confidence: MinConfidenceOpt = 0.0,
-    actor: ActorFilterOpt = None,
-    kind: KindOpt = None,
-    strict: StrictOpt = False,
-    quiet: QuietOpt = False,
-    id_field: IdFieldOpt = "id",
-    text_field: TextFieldOpt = "text",
-    date_field: DateFieldOpt = "date",
     plot: Annotated[Optional[str], typer.Option(
         "--plot", help="Also draw the matrix as a heatmap here: .png, .svg or .pdf.")] = None,
-    jobs: JobsOpt = 1,
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Run on this Dask cluster instead: its scheduler address, tcp://host:port.")] = None,
+    *,
+    options: RunOptions,
 ) -> None:
     """Classify the stance of every actor in the articles; print or write the position matrix.
 
@@ -409,7 +447,7 @@ def classify(
     fmt = fmt or (Format.wide if output else Format.table)
     writer = WRITERS[fmt.value]
     check_plot(plot)
-    options = RunOptions.of(locals())
+    quiet = options.quiet
     if writer.streamed:
         return classify_json(options, output, plot)
     config, _, batch, result = run_batch(options, (output, plot), keep_sentences=False)
@@ -517,6 +555,7 @@ TIMELINE_HELP = (
 
 
 @app.command(help=NETWORK_HELP)
+@with_run_options()
 def network(
     paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
     # str, not Path, as for classify: `-o dir/` is refused even when dir does not exist.
@@ -524,22 +563,8 @@ def network(
         "--output", "-o", help="The network file: .graphml or .gexf (Gephi, R igraph), or .csv (edge list).")],
     window: Annotated[Optional[Window], typer.Option(
         help="Count day, week or month windows instead of articles (undated articles are left out).")] = None,
-    level: LevelOpt = Level.actor,
-    target: TargetOpt = None,
-    model: ModelOpt = None,
-    trust_model: TrustOpt = False,
-    meta: MetaOpt = None,
-    default: DefaultDateOpt = None,
-    when: DateOpt = None,
-    min_confidence: MinConfidenceOpt = 0.0,
-    actor: ActorFilterOpt = None,
-    kind: KindOpt = None,
-    strict: StrictOpt = False,
-    quiet: QuietOpt = False,
-    id_field: IdFieldOpt = "id",
-    text_field: TextFieldOpt = "text",
-    date_field: DateFieldOpt = "date",
-    jobs: JobsOpt = 1,
+    *,
+    options: RunOptions,
 ) -> None:
     """Who sides with whom: see :data:`NETWORK_HELP` and :mod:`pipeline.network`."""
     from pipeline.export import check_destination
@@ -547,7 +572,7 @@ def network(
 
     check_destination(output)  # "is a folder" says more than "no network extension"
     check_network_path(output)
-    options = RunOptions.of(locals())
+    quiet = options.quiet
     _, _, batch, result = run_batch(options, (output,), keep_sentences=False)
     graph = result.network(window.value if window else None)
     write_network(output, graph)
@@ -563,6 +588,7 @@ def network(
 
 
 @app.command(help=TIMELINE_HELP)
+@with_run_options()
 def timeline(
     paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")] = None,
@@ -572,22 +598,8 @@ def timeline(
                         "articles and evidence sentences.")] = False,
     plot: Annotated[Optional[str], typer.Option(
         "--plot", help="Also draw one line of cells per actor over time: .png, .svg or .pdf.")] = None,
-    level: LevelOpt = Level.actor,
-    target: TargetOpt = None,
-    model: ModelOpt = None,
-    trust_model: TrustOpt = False,
-    meta: MetaOpt = None,
-    default: DefaultDateOpt = None,
-    when: DateOpt = None,
-    min_confidence: MinConfidenceOpt = 0.0,
-    actor: ActorFilterOpt = None,
-    kind: KindOpt = None,
-    strict: StrictOpt = False,
-    quiet: QuietOpt = False,
-    id_field: IdFieldOpt = "id",
-    text_field: TextFieldOpt = "text",
-    date_field: DateFieldOpt = "date",
-    jobs: JobsOpt = 1,
+    *,
+    options: RunOptions,
 ) -> None:
     """Each actor's stance per window: see :data:`TIMELINE_HELP` and :mod:`pipeline.timeline`."""
     from pipeline import export
@@ -595,7 +607,7 @@ def timeline(
     from pipeline.timeline import flips as find_flips
 
     check_plot(plot)
-    options = RunOptions.of(locals())
+    quiet = options.quiet
     config, _, batch, result = run_batch(options, (output, plot), keep_sentences=False)
     groups, undated = group_by_window(result.cells, result.dates, window.value)
     if undated and not quiet:
@@ -624,24 +636,15 @@ def timeline(
 
 
 @app.command()
+@with_run_options(without=("min_confidence", "actor", "kind", "jobs"))
 def report(
     paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
     output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write.")],
-    level: LevelOpt = Level.actor,
-    target: TargetOpt = None,
-    model: ModelOpt = None,
-    trust_model: TrustOpt = False,
-    meta: MetaOpt = None,
-    default: DefaultDateOpt = None,
-    when: DateOpt = None,
-    strict: StrictOpt = False,
-    quiet: QuietOpt = False,
-    id_field: IdFieldOpt = "id",
-    text_field: TextFieldOpt = "text",
-    date_field: DateFieldOpt = "date",
     sort: Annotated[Sort, typer.Option(
         "--sort", help="Order of the matrix rows and the actor summary: lean (supporters first), name, or "
         "articles (most found first).")] = Sort.lean,
+    *,
+    options: RunOptions,
 ) -> None:
     """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, timeline, network,
     model scores."""
@@ -664,16 +667,16 @@ def report(
                     full.clear()
         return keep
 
-    options = RunOptions.of(locals())
     config, pipeline, batch, _ = run_batch(options, (output,), keep_sentences=True, on_start=start)
     dictionary = pipeline.dictionary
     # The same roll-up as the cells (each article's decided date), so that each cell lists
     # every sentence it was built from.
+    level = options.level
     roll_up = (lambda actor, dated: dictionary.roll_up(actor, dated)) if level == Level.country else None
     results = batch.results if grouped else date_order(full)
     html = render_report(results, config, pipeline.model.manifest, level.value, batch.skipped, roll_up,
                          sort=sort.value, dictionary=dictionary)
-    write_output(output, html, batch, quiet)
+    write_output(output, html, batch, options.quiet)
     if batch.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
