@@ -862,7 +862,8 @@ def actors_resolve(
     when: Annotated[Optional[str], typer.Option("--date", help="Date YYYY-MM-DD for dated roles.")] = None,
 ) -> None:
     """Show which actors a text mentions, and how (alias, pronoun, group, heading)."""
-    from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
+    from pipeline.actors import ActorDictionary, ActorMatcher
+    from pipeline.coreference import Coreference
     from pipeline.read import find_date
     from pipeline.segment import SentenceSplitter
 

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import actors, read
+from pipeline import coreference, read
 from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
 from pipeline.config import TargetConfig
 from pipeline.errors import StanceError
@@ -69,7 +69,7 @@ def test_a_sentence_skips_only_the_scans_that_cannot_match(text):
     words = set(rules.sentence_word.findall(text.lower()))
     for pattern, needed in [(rules.person_pronoun, rules.person_pronoun_words), (rules.they, rules.they_words),
                             (rules.group, rules.group_words), (rules.government, rules.government_words)]:
-        assert [m.span() for m in actors._scan(pattern, needed, text, words)] == \
+        assert [m.span() for m in coreference._scan(pattern, needed, text, words)] == \
             [m.span() for m in pattern.finditer(text)]
 
 
