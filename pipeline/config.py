@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.errors import StanceError
 from pipeline.labels import STANCES
-from pipeline.lang import LanguagePack, get_pack
+from pipeline.lang import LanguagePack, get_pack, has_pack, missing_pack
 
 DEFAULT_TARGET = "maduro-2024"
 CUE_CLASSES = STANCES  # cue words are given per position
@@ -157,11 +157,8 @@ def schema_errors(raw: dict) -> list[str]:
     if isinstance(languages, list) and (not languages or not all(
             isinstance(v, str) and v.isascii() and v.isalpha() and 2 <= len(v) <= 3 for v in languages)):
         errors.append(f"'languages' must be a non-empty list of ISO 639 codes (e.g. [\"en\"]), not {_shown(languages)}")
-    elif isinstance(languages, list):
-        try:  # the first language picks the pipeline's words: it needs a pack
-            get_pack(languages[0])
-        except StanceError as exc:
-            errors.append(f"'languages': {exc}")
+    elif isinstance(languages, list) and not has_pack(languages[0]):  # the first picks the pipeline's words
+        errors.append(f"'languages': {missing_pack(languages[0])}")
     classifier = raw.get("classifier")
     if isinstance(classifier, str) and classifier.strip() and classifier not in CLASSIFIERS:
         errors.append(f"'classifier' must be one of {', '.join(map(repr, CLASSIFIERS))}, not {_shown(classifier)}")

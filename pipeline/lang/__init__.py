@@ -15,6 +15,7 @@ pack made elsewhere (a test, a plug-in).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pipeline.errors import StanceError
 
 __all__ = ["ActorRules", "CoreferenceRules", "FeatureWords", "LanguagePack", "OpenWorldRules", "get_pack",
-           "known_codes", "register"]
+           "has_pack", "known_codes", "register"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,17 +193,26 @@ def get_pack(code: str) -> LanguagePack:
     code = code.lower()
     pack = _PACKS.get(code)
     if pack is None:
-        module = None
-        if code.isascii() and code.isalpha():
-            try:
-                module = importlib.import_module(f"{__name__}.{code}")
-            except ModuleNotFoundError:
-                module = None
+        module = importlib.import_module(f"{__name__}.{code}") if has_pack(code) else None
         if not isinstance(getattr(module, "PACK", None), LanguagePack):
-            raise StanceError(f"no language pack for {code!r} (known: {', '.join(known_codes())}): "
-                              f"add pipeline/lang/{code}.py")
+            raise StanceError(missing_pack(code))
         pack = register(module.PACK)  # type: ignore[union-attr]
     return pack
+
+
+def has_pack(code: str) -> bool:
+    """Whether language ``code`` has a pack, without loading it (a target is checked when
+    loaded; its pack's patterns are compiled only when a stage needs them)."""
+    code = code.lower()
+    if code in _PACKS:
+        return True
+    return code.isascii() and code.isalpha() and importlib.util.find_spec(f"{__name__}.{code}") is not None
+
+
+def missing_pack(code: str) -> str:
+    """The one-line error for a language without a pack."""
+    code = code.lower()
+    return f"no language pack for {code!r} (known: {', '.join(known_codes())}): add pipeline/lang/{code}.py"
 
 
 def known_codes() -> list[str]:
