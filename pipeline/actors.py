@@ -4,52 +4,39 @@ Three small components, each with one job:
 
 * :class:`ActorDictionary` loads and validates the actor dictionary (TOML);
 * :class:`ActorMatcher` finds named mentions (aliases, demonym phrases, capitals) in text;
-* :class:`Coreference` adds mentions made by pronouns, group phrases and list headings,
-  resolved to the most recent compatible actors of the same article.
+* :class:`~pipeline.coreference.Coreference` (in :mod:`pipeline.coreference`) adds
+  mentions made by pronouns, group phrases and list headings, resolved to the most recent
+  compatible actors of the same article.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import accumulate, pairwise
+from itertools import accumulate
 from pathlib import Path
 
 from pipeline.errors import StanceError
-from pipeline.segment import Sentence
+from pipeline.lang import ActorRules, LanguagePack, english
+from pipeline.lang.regex import trie_regex
 
 KINDS = ("country", "organisation", "institution", "person", "group")
 CAMPS = ("pro", "anti")
-# Government phrases generated from a country's demonym ("the Brazilian government").
-DEMONYM_PHRASES = (
-    "{d} government", "{d} officials", "{d} authorities", "{d} diplomats", "{d} foreign ministry",
-    "{d} Foreign Ministry", "{d} president", "{d} President", "{d} leader", "{d} foreign minister",
-    "{d} Foreign Minister", "{d} prime minister", "{d} Prime Minister", "{d} delegation",
-    "{d} administration", "{d} embassy", "{d} Embassy", "{d} ambassador", "{d} chancellery",
-    "{d} presidency", "{d} Presidency", "{d} executive", "{d} envoy", "{d} leaders", "{d} minister",
-)
-COUNTRY_PHRASES = (
-    "{c}'s government", "the government of {c}", "{c}'s foreign ministry", "{c}'s president",
-    "{c}'s leader", "{c}'s foreign minister", "{c}'s prime minister", "{c}'s Foreign Ministry",
-    "the {c} government", "the president of {c}", "{c}'s administration",
-)
-FORMER = re.compile(r"(?:\b[Ff]ormer|\bex-|\bthen-|\blate)$")
-FORMER_REACH = len("former")
 
 
-def _after_former(text: str, start: int) -> bool:
-    """Whether "former", "ex-", "then-" or "late" comes right before ``start`` (spaces
-    between allowed). Only the few characters before it are searched, not the whole text
-    before each mention."""
+def _after_former(text: str, start: int, rules: ActorRules | None = None) -> bool:
+    """Whether "former", "ex-", "then-" or "late" (the pack's ``former``) comes right before
+    ``start`` (spaces between allowed). Only the few characters before it are searched, not
+    the whole text before each mention."""
+    rules = rules or english().actors
     stop = start
     while stop and text[stop - 1].isspace():
         stop -= 1
-    return FORMER.search(text, max(0, stop - FORMER_REACH), stop) is not None
+    return rules.former.search(text, max(0, stop - rules.former_reach), stop) is not None
 
 
 def fold(text: str) -> str:
@@ -132,14 +119,16 @@ class Actor:
             return self.roles[0].speaks_for
         return self.name
 
-    def surface_forms(self) -> list[str]:
-        """Every string that names this actor: its name, aliases, demonym phrases."""
+    def surface_forms(self, rules: ActorRules | None = None) -> list[str]:
+        """Every string that names this actor: its name, aliases, and the demonym and
+        country phrases of ``rules`` (English by default)."""
+        rules = rules or english().actors
         forms = [self.name, *self.aliases]
         if self.demonym:
-            forms += [p.format(d=self.demonym) for p in DEMONYM_PHRASES]
-            forms += ["the " + p.format(d=self.demonym) for p in DEMONYM_PHRASES]
+            forms += [p.format(d=self.demonym) for p in rules.demonym_phrases]
+            forms += [rules.article + p.format(d=self.demonym) for p in rules.demonym_phrases]
         if self.kind == "country":
-            forms += [p.format(c=self.name) for p in COUNTRY_PHRASES]
+            forms += [p.format(c=self.name) for p in rules.country_phrases]
         return forms
 
 
@@ -341,7 +330,8 @@ def _parse_actor(entry: object, where: str) -> Actor:
     for key, forms in (("aliases", aliases), ("references", references)):
         if not isinstance(forms, list) or not all(isinstance(a, str) and a.strip() for a in forms):
             raise StanceError(f"{where}: '{key}' must be a list of non-empty strings")
-        bad = [a for a in forms if a.strip() in STOP_ALIASES]
+        # A dictionary names no language: its aliases are checked against English common words.
+        bad = [a for a in forms if a.strip() in english().actors.stop_aliases]
         if bad:
             raise StanceError(f"{where}: {SINGULAR[key]} {bad[0]!r} is a common word and "
                               "would match everywhere")
@@ -370,8 +360,6 @@ def _parse_actor(entry: object, where: str) -> Actor:
 
 
 SINGULAR = {"aliases": "alias", "references": "reference"}
-STOP_ALIASES = frozenset({"us", "union", "he", "she", "they", "it", "we", "the", "a", "an", "government",
-                          "of", "and", "or", "in", "on", "to", "for", "by", "at", "as", "with", "from"})
 
 
 def _date(value: object, where: str) -> date | None:
@@ -417,25 +405,29 @@ class ActorMatcher:
     "former" are dropped: a former official speaks for himself, not for his country.
     """
 
-    def __init__(self, dictionary: ActorDictionary) -> None:
+    def __init__(self, dictionary: ActorDictionary, lang: LanguagePack | None = None) -> None:
         self.dictionary = dictionary
+        self.lang = lang or english()
+        rules = self.rules = self.lang.actors
         self._owner: dict[str, str | None] = {}
         upper: dict[str, str | None] = {}
         for actor in dictionary:
-            for form in actor.surface_forms():
+            for form in actor.surface_forms(rules):
                 for variant in _variants(fold(form)):
                     self._owner[variant] = actor.name
-                    if variant.lower() not in STOP_ALIASES:
+                    if variant.lower() not in rules.stop_aliases:
                         key = variant.upper()
                         # Two actors with the same capitalised form: neither, in capitals.
                         upper[key] = actor.name if upper.get(key, actor.name) == actor.name else None
         # "the country's armed forces" is "the armed forces": a home body named by a generic
         # reference (only where no actor claims the phrase).
+        article = len(rules.article)
         for actor in dictionary:
             if actor.kind in ("institution", "group"):
                 for alias in actor.aliases:
-                    if alias.startswith("the ") and alias[4:5].islower() and not alias.startswith("the country"):
-                        for variant in _variants(fold("the country's " + alias[4:])):
+                    if (alias.startswith(rules.article) and alias[article:article + 1].islower()
+                            and not alias.startswith(rules.home_noun)):
+                        for variant in _variants(fold(rules.home_noun + rules.home_possessive + alias[article:])):
                             self._owner.setdefault(variant, actor.name)
         for phrase, actors in dictionary.references().items():
             for variant in _variants(phrase):
@@ -446,7 +438,7 @@ class ActorMatcher:
                 self._owner[variant] = None
                 upper[variant.upper()] = None
         self._upper_owner = upper
-        self._aliases = AliasTrie(self._owner)
+        self._aliases = AliasTrie(self._owner, rules.phrase_end)
         self._upper_aliases: AliasTrie | None = None  # built on the first line in capitals
 
     def find(self, text: str) -> list[Mention]:
@@ -455,20 +447,22 @@ class ActorMatcher:
         aliases, owner = self._aliases, self._owner
         if _in_capitals(text):
             if self._upper_aliases is None:
-                self._upper_aliases = AliasTrie(self._upper_owner)
+                self._upper_aliases = AliasTrie(self._upper_owner, self.rules.phrase_end)
             aliases, owner = self._upper_aliases, self._upper_owner
         mentions = []
+        rules = self.rules
         for start, end, alias in aliases.finditer(folded):
             name = owner[alias]
             if name is None:
                 continue
             kind = self.dictionary[name].kind
-            if kind in ("country", "organisation") and _after_former(folded, start):
+            if kind in ("country", "organisation") and _after_former(folded, start, rules):
                 continue
-            if kind == "person" and (_COMPOUND.match(text, end) or (" " not in alias and _inside_other_name(text, start, end))):
+            if kind == "person" and (_COMPOUND.match(text, end) or (
+                    " " not in alias and _inside_other_name(text, start, end, rules))):
                 continue  # part of a longer name: "González-Olaechea", "Carlos Gil"
-            place = kind == "country" or (kind == "institution" and _PLACE_NAME.fullmatch(text, start, end) is not None)
-            via = "venue" if place and _is_venue(text, start, end) else "name"
+            place = kind == "country" or (kind == "institution" and rules.place_name.fullmatch(text, start, end) is not None)
+            via = "venue" if place and _is_venue(text, start, end, rules) else "name"
             mentions.append(Mention(name, start, end, text[start:end], via))
         return mentions
 
@@ -477,31 +471,18 @@ class ActorMatcher:
 # not Yván Gil), unless it is a title, a weekday or month, or the text is a title-case headline.
 _WORD_BEFORE = re.compile(r"(?<![\w'.-])([A-Z][\w'-]*)\s+$")
 _WORD_AFTER = re.compile(r"\s+([A-Z][^\W\d_][\w'-]*)")
-_NOT_FIRST_NAMES = frozenset({
-    "President", "Mr", "Mrs", "Ms", "Dr", "Minister", "Secretary", "Senator", "Sen", "Rep", "Ambassador", "General",
-    "Gen", "Governor", "Judge", "Justice", "Chancellor", "Premier", "Pope", "King", "Queen", "Prince", "Leader",
-    "Candidate", "Presidents", "Vice", "Deputy", "Attorney", "Spokesman", "Spokeswoman", "Spokesperson", "Envoy",
-    "Chief", "Commander", "Colonel", "Captain", "Admiral", "Lawmaker", "Opposition", "Foreign", "Prosecutor",
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
-    "April", "May", "June", "July", "August", "September", "October", "November", "December", "But", "And", "Then",
-    "When", "While", "After", "Before", "As", "If", "Yet", "Also", "So", "Still", "Now", "Later", "Earlier", "The",
-    "That", "This", "Why", "How", "Meanwhile", "However", "Although", "Though", "Because", "Since", "Until", "Said",
-    "Says", "Told", "Asked", "Both", "Neither", "Even", "Only", "Like", "Unlike", "With", "Without", "For", "From",
-    "Against", "Under", "Over", "Of", "To", "In", "On", "At", "By", "Administration", "Government", "Regime",
-    "Campaign", "Camp", "Allies", "Loyalists", "Supporters", "Team", "Era", "Doctrine", "Plan", "Slams", "Urges", "Backs",
-})
 
 
-def _inside_other_name(text: str, start: int, end: int) -> bool:
+def _inside_other_name(text: str, start: int, end: int, rules: ActorRules) -> bool:
     """Whether a one-word surname alias at ``[start, end)`` is part of an unknown longer name."""
     before = _WORD_BEFORE.search(text, max(0, start - 30), start)
     after = _WORD_AFTER.match(text, end)
     if before is None and after is None:  # the usual case
         return False
-    if before is not None and (before[1] in _NOT_FIRST_NAMES or before[1].endswith("'s")
+    if before is not None and (before[1] in rules.not_first_names or before[1].endswith("'s")
                                or not text[:before.start()].strip(" \"'“‘(")):
         before = None  # a title, a possessive, the sentence's first word ("Later Gil said", "What Trump's win")
-    if after is not None and (after[1] in _NOT_FIRST_NAMES or after[1].endswith("'s") or not after[1][1].islower()):
+    if after is not None and (after[1] in rules.not_first_names or after[1].endswith("'s") or not after[1][1].islower()):
         after = None
     if before is None and after is None:
         return False
@@ -514,45 +495,19 @@ def _title_case(text: str) -> bool:
     return len(words) >= 3 and sum(w[:1].isupper() for w in words) >= 0.7 * len(words)
 
 
-# Before a country or city named as a place, not as an actor: "speaking from", "a visit to",
-# "the talks in", "held in", and "in" generally ("protests in Caracas", "a summit in Brasília"),
-# but not "officials in" (the officials are that country's).
-VENUE_BEFORE = re.compile(
-    r"(?:\b(?:[Ss]peaking|[Ss]poke|[Ss]peaks|[Tt]alking|[Ww]riting|[Rr]eporting|[Ff]led|[Ff]lew|[Aa]rrived|"
-    r"[Tt]ravell?ed|[Rr]eturn(?:ed|ing)|[Ll]anded|[Ww]elcomed)\s+(?:from|in|to|at)"
-    r"|\b(?:[Vv]isits?|[Tt]rip|[Tt]our|[Ss]top|[Tt]alks|[Ss]ummit|[Mm]eetings?|[Cc]onference|[Nn]egotiations|[Ff]orum"
-    r"|[Rr]ally|[Cc]eremony|[Gg]athering|[Ee]vent|[Ee]xile|[Aa]sylum|[Ll]anded|[Hh]eld|[Hh]osted|[Bb]ased|[Mm]et)"
-    r"\s+(?:in|to|at|from)"
-    r"|(?:(?P<noun>\w+)\s+)?\b[Ii]n)"
-    r"\s+(?:the\s+)?$")
-VENUE_REACH = 40
-_VENUE_PREPOSITION = re.compile(r"\b(?:[Ii]n|to|at|from)\s+(?:the\s+)?$")
-# People of a country before "in": "officials in Peru" are Peru's officials, not a place.
-_ACTOR_NOUNS = frozenset({"officials", "authorities", "diplomats", "leaders", "lawmakers", "government", "allies",
-                          "counterparts", "ministers", "forces", "ambassador", "envoy", "embassy", "leadership",
-                          "regime", "administration", "president", "minister", "spokesman", "spokeswoman", "ministry",
-                          "warmongers", "hawks", "prosecutors", "courts", "judges", "troops", "military", "police",
-                          "congress", "parliament", "legislators", "senators", "politicians", "policymakers",
-                          # Actions of that state's courts and agencies: "charged in the United States".
-                          "charged", "indicted", "prosecuted", "sanctioned", "convicted", "tried", "wanted"})
-# A seat of government named like a city ("Caracas", "La Paz"), not a body ("the Supreme Court").
-_PLACE_NAME = re.compile(r"(?!.*\b(?:Court|Assembly|Council|Tribunal|Party|House|Palace)\b)[A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?")
-_VENUE_AFTER = re.compile(r"'s?\b|\s+(?:government|authorities|officials)\b")
-
-
-def _is_venue(text: str, start: int, end: int) -> bool:
+def _is_venue(text: str, start: int, end: int, rules: ActorRules) -> bool:
     """Whether the country or city at ``[start, end)`` is named as the place where something
     happens ("speaking from the Dominican Republic", "the talks in Doha"): "in Brazil's
     view" is the actor, and so is a government phrase ("in the Mexican government")."""
     named = text[start:end]
-    if named.startswith(("the ", "The ")):
-        named = named[4:]
+    if named.startswith((rules.article, rules.article.capitalize())):
+        named = named[len(rules.article):]
     if not named[:1].isupper() or (any(w[:1].islower() for w in named.split()[1:]) and "'" not in named):
         return False
-    if _VENUE_AFTER.match(text, end) or not _VENUE_PREPOSITION.search(text, max(0, start - 12), start):
+    if rules.venue_after.match(text, end) or not rules.venue_preposition.search(text, max(0, start - 12), start):
         return False  # most mentions: no preposition just before, no need for the full pattern
-    before = VENUE_BEFORE.search(text, max(0, start - VENUE_REACH), start)
-    return before is not None and (before["noun"] or "").lower() not in _ACTOR_NOUNS
+    before = rules.venue_before.search(text, max(0, start - rules.venue_reach), start)
+    return before is not None and (before["noun"] or "").lower() not in rules.actor_nouns
 
 
 class AliasTrie:
@@ -571,9 +526,13 @@ class AliasTrie:
     ----------
     phrases : iterable of str
         Non-empty phrases, matched case-sensitively.
+    phrase_end : re.Pattern, optional
+        What may not follow a phrase (a language pack's ``ActorRules.phrase_end``; English
+        by default: a word, an apostrophe ending, "-elect").
     """
 
-    def __init__(self, phrases: Iterable[str]) -> None:
+    def __init__(self, phrases: Iterable[str], phrase_end: re.Pattern[str] | None = None) -> None:
+        self._phrase_end = phrase_end or english().actors.phrase_end
         self._tails: dict[str, dict] = {}  # head -> trie of the pieces after it
         complete = {phrase for phrase in phrases if phrase}
         for phrase in complete:
@@ -600,13 +559,13 @@ class AliasTrie:
         into an ending of two letters or more after an apostrophe, nor into "-elect"
         (Venezuela's president-elect is not the president)."""
         restart: int | None = 0
-        whole = self._whole
+        whole, phrase_end = self._whole, self._phrase_end
         while restart is not None:
             hits, restart = self._starts.finditer(text, restart), None
             for hit in hits:
                 start, at = hit.span()
                 phrase = whole.get(hit.group())
-                if phrase is not None and _ends_phrase(text, at):
+                if phrase is not None and _ends_phrase(text, at, phrase_end):
                     yield start, at, phrase  # the usual case: a whole phrase, nothing longer starts with it
                     continue
                 found = self._longest(text, start, hit.group())
@@ -622,9 +581,10 @@ class AliasTrie:
         """(end, phrase) of the longest phrase that may end here, among those at ``start``
         that begin with ``head`` or are shorter than it, if any."""
         node, at, found = self._tails[head], start + len(head), None
+        phrase_end = self._phrase_end
         while True:
             phrase = node.get("")
-            if phrase is not None and _ends_phrase(text, at):
+            if phrase is not None and _ends_phrase(text, at, phrase_end):
                 found = (at, phrase)
             if len(node) == (phrase is not None):  # nothing goes on from here
                 break
@@ -634,13 +594,14 @@ class AliasTrie:
                 break
             at = piece.end()
         if found is None:
-            found = next(((start + len(p), p) for p in self._shorter[head] if _ends_phrase(text, start + len(p))), None)
+            found = next(((start + len(p), p) for p in self._shorter[head]
+                          if _ends_phrase(text, start + len(p), phrase_end)), None)
         return found
 
 
-def _ends_phrase(text: str, at: int) -> bool:
+def _ends_phrase(text: str, at: int, phrase_end: re.Pattern[str]) -> bool:
     """Whether a phrase may end at ``at`` (see :meth:`AliasTrie.finditer`)."""
-    return text[at:at + 1] in _PLAIN_AFTER or _PHRASE_END.match(text, at) is not None
+    return text[at:at + 1] in _PLAIN_AFTER or phrase_end.match(text, at) is not None
 
 
 def _piece_prefixes(text: str) -> list[str]:
@@ -656,9 +617,8 @@ def _in_capitals(text: str) -> bool:
 
 _PIECE = re.compile(r"\w+|\W")
 _PIECE_WORD = re.compile(r"\w+")
-_PHRASE_END = re.compile(r"(?!\w|'\w\w|-(?:elect|designate)\b)")
 _COMPOUND = re.compile(r"-([A-Z]\w*)")
-_PLAIN_AFTER = frozenset(" ,.;:)\"”\n")  # what most often follows a name, and passes _PHRASE_END
+_PLAIN_AFTER = frozenset(" ,.;:)\"”\n")  # what most often follows a name: every pack's phrase_end must let these pass
 
 
 def _variants(form: str) -> list[str]:
@@ -669,510 +629,14 @@ def _variants(form: str) -> list[str]:
     return [form]
 
 
-def trie_regex(words: Iterable[str]) -> str:
-    """A regex matching any of ``words``, longest first at each position, built as a trie
-    so that the engine does not try a thousand alternatives at every character."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _node_regex(trie)
+# Coreference moved to pipeline.coreference; its names stay importable from here.
+_MOVED = frozenset({"Coreference", "coordinated_lists", "mention_runs", "LOOKBACK", "HEADING_SPAN"})
 
 
-def _node_regex(node: dict) -> str:
-    chain = []  # a run of nodes with one child and no end needs no group: walk it in a loop
-    while len(node) == 1 and "" not in node:
-        char, node = next(iter(node.items()))
-        chain.append(char)
-    prefix = re.escape("".join(chain))
-    end = "" in node
-    branches = [re.escape(char) + _node_regex(child) for char, child in sorted(node.items()) if char]
-    if not branches:
-        return prefix
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if end:
-        return prefix + "(?:" + body + ")?"
-    return prefix + body
+def __getattr__(name: str) -> object:
+    if name in _MOVED:  # imported lazily: pipeline.coreference imports this module
+        from pipeline import coreference
 
+        return getattr(coreference, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-# --- Coreference -------------------------------------------------------------------------
-
-PERSON_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er)\b")
-PRONOUN_GENDER = {"he": "m", "his": "m", "she": "f", "her": "f"}
-THEY = re.compile(r"\b[Tt]hey\b")
-COUNTS = {"both": 2, "pair": 2, "duo": 2, "two": 2, "three": 3, "trio": 3, "four": 4, "five": 5, "six": 6,
-          "seven": 7, "eight": 8}
-_NUMBER = "two|three|four|five|six|seven|eight"
-# Group nouns that name states: listed people stand for the country they speak for.
-STATE_NOUNS = frozenset({"countries", "nations", "governments", "administrations", "capitals", "states",
-                         "neighbours", "neighbors", "allies", "blocs"})
-_PERSON_NOUNS = ("leaders", "presidents", "heads of state", "foreign ministers", "ministers", "men", "women",
-                 "candidates")
-_NOUNS = "|".join(sorted(STATE_NOUNS | set(_PERSON_NOUNS), key=len, reverse=True))
-# A modifier between a counted determiner and its noun: "both South American countries", "the
-# two leftist leaders". Capitalised words or adjective endings, so that "these are countries" is no group.
-_MODIFIER = r"(?:[A-Z][\w-]*|[a-z]+(?:ist|an|ian|ese|ic|al|ing|ern|ed|wing|ive))"
-_GROUP_VERBS = r"have|had|said|say|are|were|will|would|also|called|asked|rejected|demanded|urged|sent|refused|recogni"
-_THE_GROUP_NOUNS = ("countries", "governments", "nations", "leaders", "presidents", "capitals", "states")
-GROUP = re.compile(
-    rf"\b(?:(?:[Bb]oth|[Tt]he (?:{_NUMBER})|[Aa]ll (?:{_NUMBER})|(?:[Tt]hese|[Tt]hose)(?: (?:{_NUMBER}))?)"
-    rf"(?:\s+{_MODIFIER}){{0,2}}?\s+(?:{_NOUNS})"
-    rf"|[Tt]he\s+(?:{'|'.join(_THE_GROUP_NOUNS)}))\b"
-    rf"|\b(?:[Bb]oth|[Aa]ll (?:{_NUMBER})|[Tt]he (?:{_NUMBER})|[Ee]ach) of them\b"
-    rf"|\b[Aa]ll (?:{_NUMBER})\b|\b[Tt]he (?:pair|duo|trio)\b"
-    rf"|\b(?:[Bb]oth|[Tt]he (?:{_NUMBER}))\b(?=\s+(?:{_GROUP_VERBS}))"
-)
-GOVERNMENT = re.compile(r"\b(?:[Tt]he|(?P<pronoun>[Hh]is|[Hh]er)) (?:government|administration)\b(?! of\b)(?!'s?\w)"
-                        r"(?!\s+(?:palace|building|plane|jet|headquarters|offices|house|compound|website)\b)")
-# Right after a person's name: "the Petro government", "Lula's administration".
-GOVERNMENT_AFTER = re.compile(r"(?:'s)?\s+(?:government|administration)\b(?! of\b)")
-OF = re.compile(r"\s+of\s+")
-LIST_SEPARATOR = re.compile(r"^(?:\s*,\s*|\s*,?\s*(?:and|or|as well as|plus|&)\s+(?:the\s+)?|\s+)$")
-CONJUNCTION = re.compile(r"\b(?:and|or|as well as|plus)\b|&")
-HEADING = re.compile(r"^\s*([^:.!?]{2,80}):(\s|$)")
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-_DATE = rf"(?:{_MONTH} \d{{1,2}}(?:,? \d{{4}})?|\d{{1,2}} {_MONTH} \d{{4}}|\d{{4}}-\d\d-\d\d)"
-# "La Paz, Oct 26, 2019", "CARACAS, Venezuela, July 29 (Reuters) -", "Brasília (AFP) —": a
-# place (capitalised words), then a date and/or a news agency in brackets, then a dash or the end.
-# A word never ends with the "," or " " that follows it: its quantifiers are possessive, so
-# a failed match does not retry every shorter word.
-DATELINE = re.compile(rf"^\s*[A-Z][\w.'-]*+(?:,? [A-Z][\w.'-]*+)*"
-                      rf"(?:,? {_DATE}(?: \([^)]{{2,30}}\))?| \([^)]{{2,30}}\))\s*(?:[-—–]+|$)")
-HEADING_FILLER = re.compile(r"(?i)\b(?:and|or|the)\b|[,&\s]|^[-–—*•·]+")
-# A country or organisation named by a person's title ("Chile's president", "Syrian President")
-# is a person antecedent of either gender: "his government" after it is that country's.
-TITLE_PHRASE = re.compile(r"(?i)(?:president|leader|minister|premier|chancellor|envoy|ambassador|secretary"
-                          r"|spokes(?:man|woman|person)|chief|head of state)$")
-_TITLES = (r"President|Vice President|Prime Minister|Foreign Minister|Minister|Secretary|Senator|Sen\.|Rep\."
-           r"|Governor|Gov\.|Gen\.|Ambassador|Chancellor|Judge|Pope|King|Queen|Prince"
-           r"|Archbishop|Cardinal|Mrs?\.?|Ms\.?|Dr\.?")
-# Capitalised words after a title that are no one's name ("Secretary General", "Minister Council").
-NOT_NAMES = frozenset({"General", "Assembly", "Council", "Court", "Office", "Department", "House", "Palace",
-                       "Party", "Ministry", "Committee", "Commission", "Of", "And", "The", "Elect"})
-# A titled name ("President Bashar al-Assad", "Mr. Smith"): a person, known when a mention
-# covers the name, otherwise an unknown person who blocks pronouns from guessing past him.
-TITLED_NAME = re.compile(rf"\b(?P<title>{_TITLES})(?:\s+(?:{_TITLES}|of State))*\s+(?P<name>[A-Z][\w'-]+)")
-TITLE_GENDER = {"mr": "m", "king": "m", "prince": "m", "mrs": "f", "ms": "f", "queen": "f"}
-LOOKBACK = 2  # sentences to look back for an antecedent
-
-HEADING_SPAN = 3  # lines a heading alone on its line governs, at most
-
-# Words of which each phrase needs one (lower-cased): a sentence without any is not scanned
-# for that phrase. Most sentences have none, and the scans were half the coreference time.
-SENTENCE_WORD = re.compile(r"[a-z]+")
-PERSON_PRONOUN_WORDS = frozenset(PRONOUN_GENDER)
-THEY_WORDS = frozenset({"they"})
-GROUP_WORDS = frozenset({*COUNTS, "these", "those", "each", *_THE_GROUP_NOUNS})
-GOVERNMENT_WORDS = frozenset({"government", "administration"})
-
-
-@dataclass
-class _Context:
-    """What earlier sentences of the article named, most recent last."""
-
-    when: date | None = None
-    # Per sentence index: its named and pronoun mentions, in order of position.
-    named: dict[int, list[Mention]] = field(default_factory=dict)
-    # Per sentence index: its text and resolved mentions, and, once a pronoun looked back at
-    # it (most sentences are never looked back at), its person antecedents in order,
-    # (actor or None if unknown, gender or None).
-    resolved: dict[int, tuple[str, list[Mention]]] = field(default_factory=dict)
-    persons: dict[int, list[tuple[str | None, str | None]]] = field(default_factory=dict)
-    groups: list[tuple[int, list[str]]] = field(default_factory=list)
-    heading: list[str] = field(default_factory=list)
-    heading_lines: range = range(0)
-    paragraph: int = -1
-
-
-class Coreference:
-    """Resolve pronouns, group phrases, "the government" and list headings to actors.
-
-    Rules, applied per article in reading order; what no rule resolves is dropped, never
-    guessed:
-
-    * "he", "his" / "she", "her": the first person of that gender named earlier in the
-      sentence (the subject, as a rule), else the first one of the nearest of the previous
-      two sentences that names one. A country named by a title ("Chile's president said
-      his ...") is such a person; an unknown titled person ("President Bashar al-Assad")
-      takes the place and resolves to nothing.
-    * "they": the most recent list of two or more actors ("Mexico, Colombia and Brazil")
-      in the previous two sentences, when the sentence names no list before it; without a
-      list, the subject (first mention) of this sentence or else of the previous one, when it
-      is a group ("Opposition leaders said ... They demanded ...").
-    * "both countries", "the three governments", "these nations", "the two leftist
-      leaders", "all three", "the trio": the most recent list of actors (up to three
-      sentences back, or earlier in the sentence), of the stated size when one is stated.
-      With a noun naming states (countries, governments, nations...), a listed person
-      stands for the country he speaks for ("Lula and Petro ... both countries"). "The
-      presidents of A, B and C" is that list only if its actors speak for A, B and C.
-    * "the government" / "the administration": the most recent actor of the previous two
-      sentences (or of this one, before the phrase) that is a country, or speaks for one or
-      for the target's home government (Petro → Colombia, the CNE → Government of
-      Venezuela); else, for "the government", the home government. "his government",
-      "the Petro government", "Lula's administration": the government of that person.
-    * List headings, a line that names only actors ("Argentina and Uruguay: ...",
-      "BRAZIL, COLOMBIA AND MEXICO"): the listed actors hold the sentences of that line;
-      a heading alone on its line holds the following lines too, until the next heading or
-      a line that opens on an actor outside the heading, at most three lines.
-    * Short references that several actors share ("the bloc": the EU, Mercosur, CARICOM):
-      the most recent of them named in the previous two sentences or earlier in the
-      sentence, else the first that lists it in the dictionary.
-    * The place of a dateline ("La Paz, Oct 26, 2019", "Caracas (Reuters) -") is dropped.
-    """
-
-    def __init__(self, dictionary: ActorDictionary, home_government: str | None = None) -> None:
-        self.dictionary = dictionary
-        if home_government is not None and home_government not in dictionary:  # a typo would silently turn it off
-            raise StanceError(f"home_government {home_government!r} is not an actor of {dictionary.source or 'the dictionary'}")
-        self.home_government = home_government
-        self._shared = {variant: actors for phrase, actors in dictionary.references().items() if len(actors) > 1
-                        for variant in _variants(phrase)}
-
-    def resolve(self, sentences: Sequence[Sentence], named: Sequence[list[Mention]],
-                when: date | None = None, dictionary: ActorDictionary | None = None) -> list[list[Mention]]:
-        """Add resolved mentions to each sentence's named mentions.
-
-        Parameters
-        ----------
-        sentences : sequence of Sentence, length n
-        named : sequence of list of Mention, length n
-            Named mentions per sentence, from :class:`ActorMatcher`.
-        when : date, optional
-            The article's date, for whom people speak for ("the administration").
-        dictionary : ActorDictionary, optional
-            This article's dictionary when it names actors inferred from the text
-            (:meth:`ActorDictionary.extended`); by default the one given at construction.
-
-        Returns
-        -------
-        list of list of Mention, length n, each sorted by offset.
-        """
-        if dictionary is not None and dictionary is not self.dictionary:
-            # A shallow copy, not an attribute set on self: threads may share this instance.
-            resolver = copy.copy(self)
-            resolver.dictionary = dictionary
-            return resolver.resolve(sentences, named, when)
-        context = _Context(when=when)
-        out: list[list[Mention]] = []
-        for sentence, mentions in zip(sentences, named, strict=True):
-            mentions = self._references(sentence, _outside_dateline(sentence, mentions), context)
-            words = set(SENTENCE_WORD.findall(sentence.text.lower()))
-            found = list(mentions)
-            found += self._headings(sentence, mentions, context)
-            found += self._pronouns(sentence, mentions, words, context)
-            own_lists = coordinated_lists(sentence.text, mentions)
-            found += self._groups(sentence, mentions, words, own_lists, context)
-            found += self._government(sentence, mentions, words, context)
-            found.sort(key=lambda m: (m.start, m.end, m.actor))
-            out.append(_dedupe(found))
-            # Pronouns carry their antecedent forward: "Maduro spoke. He ... He ... He ..."
-            context.named[sentence.index] = sorted(mentions + [m for m in found if m.via == "pronoun"],
-                                                   key=lambda m: m.start)
-            context.resolved[sentence.index] = (sentence.text, found)
-            # Only the look-back window is ever read: forget older sentences, so a long
-            # article costs the same per sentence as a short one.
-            context.named.pop(sentence.index - LOOKBACK - 1, None)
-            context.resolved.pop(sentence.index - LOOKBACK - 1, None)
-            context.persons.pop(sentence.index - LOOKBACK - 1, None)
-            context.groups = [(i, g) for i, g in context.groups if sentence.index - i < LOOKBACK + 1]
-            context.groups += [(sentence.index, group) for group in own_lists]
-        return out
-
-    def _references(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
-        """Point shared short references ("the bloc") at the most recent actor that uses them."""
-        out = []
-        for m in mentions:
-            actors = self._shared.get(fold(m.text))
-            if actors:
-                recent = [r.actor for _, r in self._recent(context, sentence.index)] + [
-                    r.actor for r in out if r.end <= m.start]
-                actor = next((a for a in reversed(recent) if a in actors), None)
-                if actor:
-                    m = Mention(actor, m.start, m.end, m.text, "reference")
-            out.append(m)
-        return out
-
-    def government_of(self, actor: str, when: date | None = None) -> str | None:
-        """The government ``actor`` is or speaks for: a country, or the home government."""
-        top = self.dictionary.roll_up(actor, when, lenient=True)
-        if self.dictionary[top].kind == "country" or top == self.home_government:
-            return top
-        return None
-
-    def _persons(self, text: str, mentions: Sequence[Mention]) -> list[tuple[int, str | None, str | None]]:
-        """Person antecedents of a sentence in order: ``(offset, actor or None, gender or None)``.
-
-        Named people (with their gender); countries named by a title ("Chile's president",
-        either gender); pronouns resolved to them; and unknown titled people (actor None).
-        """
-        slots = []
-        for m in mentions:
-            actor = self.dictionary[m.actor]
-            if m.via not in ("name", "pronoun"):
-                continue
-            if actor.kind == "person":
-                slots.append((m.start, m.actor, actor.gender))
-            elif m.via == "pronoun" or (m.via == "name" and TITLE_PHRASE.search(m.text)
-                                        and not _names_person(text, m.end, mentions, self.dictionary)):
-                slots.append((m.start, m.actor, None))
-        for match in TITLED_NAME.finditer(text):
-            if match["name"] in NOT_NAMES:
-                continue
-            if not any(m.start <= match.start("name") < m.end for m in mentions if m.start < m.end):
-                title = match["title"].lower().rstrip(".")
-                slots.append((match.start(), None, TITLE_GENDER.get(title)))
-        return sorted(slots, key=lambda slot: slot[0])
-
-    def _earlier_persons(self, context: _Context, index: int) -> list[tuple[str | None, str | None]]:
-        """The person antecedents of an earlier sentence, (actor, gender) in order."""
-        persons = context.persons.get(index)
-        if persons is None and index in context.resolved:
-            persons = context.persons[index] = [(actor, gender) for _, actor, gender in
-                                                self._persons(*context.resolved[index])]
-        return persons or []
-
-    def _antecedent(self, sentence: Sentence, mentions: list[Mention], context: _Context, gender: str,
-                    position: int) -> str | None:
-        """The first person of ``gender`` before ``position`` in the sentence (the subject, as a
-        rule), else the first of the nearest earlier sentence that has one; an unknown person
-        in that place means no antecedent."""
-        def compatible(slot_gender: str | None) -> bool:
-            return slot_gender is None or slot_gender == gender
-
-        here = [(actor, g) for start, actor, g in self._persons(sentence.text, mentions) if start < position]
-        for back in range(0, LOOKBACK + 1):
-            slots = here if back == 0 else self._earlier_persons(context, sentence.index - back)
-            first = next((actor for actor, g in slots if compatible(g)), "")
-            if first != "":
-                return first
-        return None
-
-    def _pronouns(self, sentence: Sentence, mentions: list[Mention], words: set[str],
-                  context: _Context) -> list[Mention]:
-        found = []
-        for match in _free(_scan(PERSON_PRONOUN, PERSON_PRONOUN_WORDS, sentence.text, words), mentions):
-            gender = PRONOUN_GENDER[match.group().lower()]
-            person = self._antecedent(sentence, mentions, context, gender, match.start())
-            if person:
-                found.append(Mention(person, match.start(), match.end(), match.group(), "pronoun"))
-        return found
-
-    def _groups(self, sentence: Sentence, mentions: list[Mention], words: set[str], own_lists: list[list[str]],
-                context: _Context) -> list[Mention]:
-        found = []
-        phrases = _scan(GROUP, GROUP_WORDS, sentence.text, words) + _scan(THEY, THEY_WORDS, sentence.text, words)
-        for match in _free(phrases, mentions):
-            words = match.group().lower().split()
-            size = next((COUNTS[w] for w in words if w in COUNTS), None)
-            before = [g for g in own_lists if _list_end(g, mentions) <= match.start()]
-            if words[0] == "they" and before:
-                continue
-            pool = [g for i, g in context.groups if sentence.index - i <= LOOKBACK + (words[0] != "they")]
-            pool += before
-            group = next((g for g in reversed(pool) if size is None or len(g) == size), None)
-            of = OF.match(sentence.text, match.end())
-            if of and group:
-                # "the presidents of Argentina, Ecuador and Paraguay": only a list of actors
-                # who speak for exactly those named after "of" (else nothing: no guess).
-                named = _list_at(sentence.text, mentions, of.end())
-                states = {self._state_of(a, context.when) for a in group}
-                group = group if named and states == {self._state_of(a, context.when) for a in named} else None
-            if not group and words == ["they"]:
-                group = self._collective(sentence, mentions, context, match.start())
-            if not group:
-                continue
-            if words[-1] in STATE_NOUNS:
-                group = list(dict.fromkeys(self._state_of(a, context.when) for a in group))
-            found += [Mention(a, match.start(), match.end(), match.group(), "group") for a in group]
-        return found
-
-    def _collective(self, sentence: Sentence, mentions: list[Mention], context: _Context, position: int) -> list[str]:
-        """"they" without a list: the subject of this sentence or of the previous one (its first
-        mention), when it is a group ("Opposition leaders said ... They demanded ...")."""
-        here = [m for m in mentions if m.end <= position]
-        previous = context.named.get(sentence.index - 1, [])
-        for candidates in (here, previous):
-            if candidates:
-                first = min(candidates, key=lambda m: m.start)
-                return [first.actor] if self.dictionary[first.actor].kind == "group" else []
-        return []
-
-    def _state_of(self, actor: str, when: date | None) -> str:
-        if self.dictionary[actor].kind in ("country", "organisation"):
-            return actor
-        top = self.dictionary.roll_up(actor, when, lenient=True)
-        return top if self.dictionary[top].kind in ("country", "organisation") else actor
-
-    def _government(self, sentence: Sentence, mentions: list[Mention], words: set[str],
-                    context: _Context) -> list[Mention]:
-        found = []
-        for match in _free(_scan(GOVERNMENT, GOVERNMENT_WORDS, sentence.text, words), mentions):
-            if match["pronoun"]:
-                gender = PRONOUN_GENDER[match["pronoun"].lower()]
-                person = self._antecedent(sentence, mentions, context, gender, match.start())
-                actor = self.government_of(person, context.when) if person else None
-            else:
-                candidates = [m for _, m in self._recent(context, sentence.index)]
-                candidates += [m for m in mentions if m.end <= match.start()]
-                actor = next((g for m in reversed(candidates)
-                              if (g := self.government_of(m.actor, context.when)) is not None), None)
-                if actor is None and "government" in match.group():
-                    actor = self.home_government
-            if actor:
-                found.append(Mention(actor, match.start(), match.end(), match.group(), "government"))
-        for m in mentions:
-            after = GOVERNMENT_AFTER.match(sentence.text, m.end)
-            if after and self.dictionary[m.actor].kind == "person":
-                actor = self.government_of(m.actor, context.when)
-                if actor:
-                    found.append(Mention(actor, m.start, after.end(), sentence.text[m.start:after.end()], "government"))
-        return found
-
-    def _recent(self, context: _Context, index: int) -> list[tuple[int, Mention]]:
-        return [(i, m) for i in range(index - LOOKBACK, index) for m in context.named.get(i, [])]
-
-    def _new_subject(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> bool:
-        """Whether a line opens on an actor outside the heading (and not speaking for one of
-        its actors): "Russia said ..." after the lines under "Brazil:" starts something else."""
-        opening = [m for m in mentions if m.start <= 4 and m.start < m.end]
-        if not context.heading or not opening:
-            return False
-        actor = opening[0].actor
-        heads = set(context.heading)
-        return actor not in heads and self._state_of(actor, context.when) not in heads
-
-    def _headings(self, sentence: Sentence, mentions: list[Mention], context: _Context) -> list[Mention]:
-        if sentence.paragraph != context.paragraph:  # the first sentence of its line
-            context.paragraph = sentence.paragraph
-            heading = _list_heading(sentence, mentions)
-            if heading is not None:
-                context.heading, alone = heading
-                first = sentence.paragraph + 1 if alone else sentence.paragraph
-                context.heading_lines = range(first, sentence.paragraph + (HEADING_SPAN if alone else 0) + 1)
-                return []
-            # Another heading, or a line opening on another actor, ends the section.
-            if sentence.heading or HEADING.match(sentence.text) or self._new_subject(sentence, mentions, context):
-                context.heading = []
-        if context.heading and sentence.paragraph in context.heading_lines:
-            present = {m.actor for m in mentions}
-            return [Mention(a, 0, 0, "", "heading") for a in context.heading if a not in present]
-        return []
-
-
-def _scan(pattern: re.Pattern[str], needed: frozenset[str], text: str, words: set[str]) -> list[re.Match[str]]:
-    """The matches of ``pattern`` in ``text``, which has these lower-case ``words``; none
-    without a scan when no word of ``needed`` (one of which every match holds) is there."""
-    return [] if needed.isdisjoint(words) else list(pattern.finditer(text))
-
-
-def _free(matches: list[re.Match[str]], mentions: Sequence[Mention]) -> list[re.Match[str]]:
-    """The matches that are not inside a named mention ("the government" in "the government
-    in Caracas" is part of that alias)."""
-    if not matches:  # most sentences, for each kind of phrase
-        return matches
-    spans = [(m.start, m.end) for m in mentions if m.start < m.end]
-    return [x for x in matches if not any(s < x.end() and x.start() < e for s, e in spans)]
-
-
-def _outside_dateline(sentence: Sentence, mentions: list[Mention]) -> list[Mention]:
-    """Drop the place of a dateline ("La Paz, Oct 26, 2019", "Caracas (Reuters) -"): a city
-    there says where the article was written, not that its government acted."""
-    match = DATELINE.match(sentence.text) if sentence.start == 0 or sentence.heading else None
-    if not match:
-        return mentions
-    return [m for m in mentions if m.start >= match.end()]
-
-
-def _list_heading(sentence: Sentence, mentions: Sequence[Mention]) -> tuple[list[str], bool] | None:
-    """``(actors, alone)`` when the sentence opens with a heading that lists only actors.
-
-    "Argentina and Uruguay: the two ..." (``alone`` False), "Argentina and Uruguay:" or a
-    short line without final punctuation such as "BRAZIL AND COLOMBIA" (``alone`` True).
-    """
-    match = HEADING.match(sentence.text)
-    if match:
-        head_end, alone = match.end(1), not sentence.text[match.end():].strip()
-    elif sentence.heading:
-        head_end, alone = len(sentence.text), True
-    else:
-        return None
-    head = [m for m in mentions if m.end <= head_end]
-    if not head or HEADING_FILLER.sub("", _blank(sentence.text[:head_end], head)):
-        return None
-    return list(dict.fromkeys(m.actor for m in head)), alone
-
-
-def mention_runs(text: str, mentions: Sequence[Mention]) -> list[list[Mention]]:
-    """Mentions grouped into coordinated lists; a mention outside any list is a run of one.
-
-    Mentions are joined when only commas, "and", "or", "as well as" stand between them.
-    A run joined by commas alone is a list only at the start of the sentence (a headline's
-    "Argentina, Chile reject ..."): elsewhere "In talks held in Qatar, the U.S. offered ..."
-    is an introductory phrase followed by the subject, not a list.
-    """
-    if len(mentions) < 2:  # most sentences
-        return [[m] for m in mentions if m.start < m.end]
-    runs: list[list[Mention]] = []
-    run: list[Mention] = []
-    for mention in sorted((m for m in mentions if m.start < m.end), key=lambda m: m.start):
-        if run and LIST_SEPARATOR.match(text[run[-1].end:mention.start]):
-            run.append(mention)
-            continue
-        runs += _valid_runs(text, run)
-        run = [mention]
-    return runs + _valid_runs(text, run)
-
-
-def _valid_runs(text: str, run: list[Mention]) -> list[list[Mention]]:
-    if len(run) < 2:
-        return [run] if run else []
-    gaps = [text[a.end:b.start] for a, b in pairwise(run)]
-    if any(CONJUNCTION.search(gap) for gap in gaps) or not text[:run[0].start].strip(" \"'“‘"):
-        return [run]
-    return [[m] for m in run]
-
-
-def coordinated_lists(text: str, mentions: Sequence[Mention]) -> list[list[str]]:
-    """The coordinated lists of two or more different actors in a sentence.
-
-    "Mexico, Colombia and Brazil asked ..." gives ``[["Mexico", "Colombia", "Brazil"]]``.
-    """
-    if len(mentions) < 2:
-        return []
-    lists = [list(dict.fromkeys(m.actor for m in run)) for run in mention_runs(text, mentions)]
-    return [actors for actors in lists if len(actors) >= 2]
-
-
-def _names_person(text: str, position: int, mentions: Sequence[Mention], dictionary: ActorDictionary) -> bool:
-    """Whether a person's name follows ``position`` in apposition ("Mexican President| Claudia Sheinbaum")."""
-    return any(dictionary[m.actor].kind == "person" and not text[position:m.start].strip(" ,")
-               for m in mentions if m.start >= position and m.via == "name")
-
-
-def _list_at(text: str, mentions: Sequence[Mention], position: int) -> list[str]:
-    """The actors of the list (or the single actor) whose first mention starts at ``position``."""
-    run = next((r for r in mention_runs(text, mentions) if r[0].start == position), [])
-    return list(dict.fromkeys(m.actor for m in run))
-
-
-def _list_end(group: list[str], mentions: Sequence[Mention]) -> int:
-    return max(m.end for m in mentions if m.actor in group)
-
-
-def _blank(text: str, mentions: Sequence[Mention]) -> str:
-    for m in sorted(mentions, key=lambda m: -m.start):
-        text = text[:m.start] + text[m.end:]
-    return text
-
-
-def _dedupe(mentions: list[Mention]) -> list[Mention]:
-    seen = set()
-    out = []
-    for m in mentions:
-        key = (m.actor, m.start, m.end)
-        if key not in seen:
-            seen.add(key)
-            out.append(m)
-    return out

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import StanceError
+from pipeline.lang import LanguagePack
 from pipeline.read import Article, ReadFailure, read_articles
 from pipeline.runner import ArticleResult, StancePipeline
 
@@ -125,7 +126,8 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
     from pipeline.records import count_hint
 
     languages = getattr(pipeline.config, "languages", ("en",))
-    items = screen(_read(sources, when, on_note, fields), languages, on_note, on_language)
+    # Datelines are read with the pipeline's month names (English for a pipeline without a pack).
+    items = screen(_read(sources, when, on_note, fields, getattr(pipeline, "lang", None)), languages, on_note, on_language)
     if scheduler is not None:
         engine = _DaskEngine(scheduler)
     elif jobs != 1 and count_hint(sources) > 1:  # a JSONL or CSV file is many articles
@@ -188,8 +190,8 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
 
 
 def _read(sources: Sequence[str], when: date | None, on_note: Callable[[str], None] | None,
-          fields: Any = None) -> Iterator[Article | ReadFailure]:
-    for item in read_articles(sources, when, fields):
+          fields: Any = None, lang: LanguagePack | None = None) -> Iterator[Article | ReadFailure]:
+    for item in read_articles(sources, when, fields, lang):
         if isinstance(item, Article) and item.notes and on_note:
             on_note(f"{item.source}: {'; '.join(item.notes)}")
         yield item

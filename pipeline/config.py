@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.errors import StanceError
 from pipeline.labels import STANCES
+from pipeline.lang import LanguagePack, get_pack, has_pack, missing_pack
 
 DEFAULT_TARGET = "maduro-2024"
 CUE_CLASSES = STANCES  # cue words are given per position
@@ -98,6 +99,11 @@ class TargetConfig:
     vector_weight: float = DEFAULT_VECTOR_WEIGHT
     principal_prior: bool = False
 
+    @property
+    def lang(self) -> LanguagePack:
+        """The language pack of the first of ``languages``: the words every stage reads."""
+        return get_pack(self.languages[0])
+
     @classmethod
     def load(cls, target: str | Path | None = None) -> TargetConfig:
         """Load a target by name (``targets/<name>.toml``) or by path to a TOML file."""
@@ -170,6 +176,8 @@ def schema_errors(raw: dict) -> list[str]:
     if isinstance(languages, list) and (not languages or not all(
             isinstance(v, str) and v.isascii() and v.isalpha() and 2 <= len(v) <= 3 for v in languages)):
         errors.append(f"'languages' must be a non-empty list of ISO 639 codes (e.g. [\"en\"]), not {_shown(languages)}")
+    elif isinstance(languages, list) and not has_pack(languages[0]):  # the first picks the pipeline's words
+        errors.append(f"'languages': {missing_pack(languages[0])}")
     weight = raw.get("vector_weight")
     if isinstance(weight, int | float) and not isinstance(weight, bool) and not 0 <= weight < 1:
         errors.append(f"'vector_weight' must be at least 0 and below 1, not {_shown(weight)}")

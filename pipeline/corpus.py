@@ -14,11 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
+from pipeline.actors import ActorDictionary, ActorMatcher
 from pipeline.config import TargetConfig
+from pipeline.coreference import Coreference
 from pipeline.errors import StanceError
 from pipeline.features import Pair, sentence_pairs
 from pipeline.labels import LABELS, STANCES
+from pipeline.lang import LanguagePack
 from pipeline.segment import Sentence
 
 STANCE_LABELS = STANCES  # the name other modules import from here
@@ -121,7 +123,8 @@ def load_target_corpus(config: TargetConfig) -> Corpus:
     """The training corpus of a target, resolved with its dictionary and settings."""
     dictionary = ActorDictionary.load(config.actors_path)
     check_principals(config, dictionary)
-    return load_corpus(config.train_path, dictionary, config.home_government, config.principals, config.name)
+    return load_corpus(config.train_path, dictionary, config.home_government, config.principals, config.name,
+                       config.lang)
 
 
 def check_principals(config: TargetConfig, dictionary: ActorDictionary) -> None:
@@ -132,17 +135,17 @@ def check_principals(config: TargetConfig, dictionary: ActorDictionary) -> None:
 
 
 def load_corpus(path: Path, dictionary: ActorDictionary, home_government: str | None = None,
-                principals: Collection[str] = (), target: str = "") -> Corpus:
+                principals: Collection[str] = (), target: str = "", lang: LanguagePack | None = None) -> Corpus:
     """Read every training CSV under ``path`` into examples.
 
     Each labelled actor must be found in its sentence by the same actor resolution the
     pipeline uses at run time; otherwise training stops naming the file and line.
     ``principals`` are the target's (see :func:`~pipeline.features.sentence_pairs`);
-    ``target`` its name, which every pair carries.
+    ``target`` its name, which every pair carries; ``lang`` the language pack (English by default).
     """
     files = training_files(path)
-    matcher = ActorMatcher(dictionary)
-    coref = Coreference(dictionary, home_government)
+    matcher = ActorMatcher(dictionary, lang)
+    coref = Coreference(dictionary, home_government, lang)
     digest = hashlib.sha256()
     examples: list[Example] = []
     for file in files:
@@ -184,7 +187,7 @@ def doc_pairs(texts: Sequence[str], when: date | None, dictionary: ActorDictiona
     one article dated ``when``, so that "he" and "both countries" resolve as at run time."""
     sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
     resolved = coref.resolve(sentences, [matcher.find(t) for t in texts], when)
-    return {text: sentence_pairs(text, mentions, dictionary, principals)
+    return {text: sentence_pairs(text, mentions, dictionary, principals, coref.lang)
             for text, mentions in zip(texts, resolved, strict=True)}
 
 

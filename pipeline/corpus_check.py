@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
+from pipeline.actors import ActorDictionary, ActorMatcher
 from pipeline.config import TargetConfig, project_root
+from pipeline.coreference import Coreference
 from pipeline.corpus import COLUMNS, LABELS, doc_pairs
 from pipeline.errors import StanceError
+from pipeline.lang import LanguagePack
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def check(config: TargetConfig) -> list[Problem]:
     for file in corpus_files(config.train_path):
         rows += _read(file, dictionary, problems)
     problems += _duplicates(rows)
-    problems += _resolution(rows, dictionary, config.home_government, config.principals)
+    problems += _resolution(rows, dictionary, config.home_government, config.principals, config.lang)
     return sorted(problems, key=lambda p: (str(p.file), p.line, p.kind, p.message))
 
 
@@ -161,10 +163,10 @@ def _duplicates(rows: list[_Row]) -> list[Problem]:
 
 
 def _resolution(rows: list[_Row], dictionary: ActorDictionary, home_government: str | None,
-                principals: Collection[str]) -> list[Problem]:
+                principals: Collection[str], lang: LanguagePack | None = None) -> list[Problem]:
     """Rows whose actor is not found, and actors found without a row, doc by doc as training reads them."""
-    matcher = ActorMatcher(dictionary)
-    coref = Coreference(dictionary, home_government)
+    matcher = ActorMatcher(dictionary, lang)
+    coref = Coreference(dictionary, home_government, lang)
     docs: dict[tuple[Path, str], list[_Row]] = {}
     for row in rows:
         docs.setdefault((row.file, row.doc), []).append(row)

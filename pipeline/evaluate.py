@@ -16,6 +16,7 @@ import numpy as np
 from pipeline.corpus import LABELS, STANCE_LABELS, Corpus
 from pipeline.errors import StanceError
 from pipeline.features import Pair
+from pipeline.lang import LanguagePack, english
 
 if TYPE_CHECKING:
     from pipeline.runner import StancePipeline
@@ -220,15 +221,24 @@ class VaderBaseline:
         return out
 
 
-def baseline_factories(cues: Mapping) -> list[Callable[[Sequence[str]], object]]:
+# The sentiment baselines a language pack may name (``LanguagePack.sentiment_baseline``).
+SENTIMENT_BASELINES: dict[str, Callable[[], object]] = {"vader": lambda: VaderBaseline()}
+
+
+def baseline_factories(cues: Mapping, lang: LanguagePack | None = None) -> list[Callable[[Sequence[str]], object]]:
     """Factories of the baselines every evaluation reports beside the model; each takes the
-    training labels."""
-    return [MajorityBaseline, lambda labels: KeywordBaseline(cues), lambda labels: VaderBaseline()]
+    training labels. The sentiment baseline is the one ``lang`` names (English: VADER), if any."""
+    sentiment = (lang or english()).sentiment_baseline
+    factories: list[Callable[[Sequence[str]], object]] = [MajorityBaseline, lambda labels: KeywordBaseline(cues)]
+    if sentiment is not None:
+        make = SENTIMENT_BASELINES[sentiment]
+        factories.append(lambda labels: make())
+    return factories
 
 
-def baselines(training_labels: Sequence[str], cues: Mapping) -> list:
+def baselines(training_labels: Sequence[str], cues: Mapping, lang: LanguagePack | None = None) -> list:
     """The baselines, built for training data with these labels."""
-    return [factory(training_labels) for factory in baseline_factories(cues)]
+    return [factory(training_labels) for factory in baseline_factories(cues, lang)]
 
 
 # --- Cross-validation --------------------------------------------------------------------

@@ -30,28 +30,49 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from hashlib import blake2b
 from itertools import chain, product
 
 import numpy as np
 
-from pipeline.actors import DATELINE, ActorDictionary, Mention, fold, mention_runs, trie_regex
+from pipeline.actors import ActorDictionary, Mention, fold
+from pipeline.coreference import mention_runs
+from pipeline.feature_keys import (
+    ACCORDING,
+    BEFORE_SPEAKER,
+    BREAK,
+    BY,
+    C1,
+    C2,
+    COLON,
+    COMMA,
+    CONDITION,
+    END,
+    L1,
+    L2,
+    LR,
+    MIX_CUBED,
+    NON_FILLER,
+    NONE,
+    POSSESSIVE,
+    PREFIXES,
+    PREPOSITION,
+    QUOTE,
+    R1,
+    R2,
+    R3,
+    SPEECH_WORD,
+    START,
+    TGT,
+    TO,
+    G,
+    L,
+    R,
+    _TokenTable,
+    feature_key,
+)
+from pipeline.lang import FeatureWords, LanguagePack, english
+from pipeline.lang.regex import trie_regex
 
-TOKEN = re.compile(r"'s\b|n't\b|[a-z0-9]+(?:[-'][a-z0-9]+)*|\x00\d+\x00|[^\w\s]")
-NEGATORS = frozenset({"not", "n't", "never", "no", "without", "neither", "nor", "refused", "refuses", "refuse",
-                      "declined", "declines", "decline", "cannot", "failed", "fails", "rather", "instead", "nothing"})
-# Not ":": it introduces a list, a quote or an elaboration of the same clause ("Two leaders
-# attended: Cuba's and Nicaragua's").
-CLAUSE_BREAKS = frozenset({";", "while", "whereas", "but", "although", "though", "however", "meanwhile",
-                           "yet", "—", "whilst", "unlike"})
-CONDITIONS = frozenset({"until", "unless", "if", "once", "provided", "conditioned", "pending", "before", "only"})
-PREPOSITIONS = frozenset({"to", "for", "on", "against", "with", "from", "of", "at", "in", "into", "toward",
-                          "towards", "over", "about", "between", "among", "upon", "onto"})
-SPEECH = frozenset({"said", "says", "told", "added", "stated", "declared", "insisted", "wrote", "posted", "argued",
-                    "warned", "announced", "tweeted", "claimed", "claims", "stressed", "noted", "replied",
-                    "responded", "affirmed", "asserted", "according"})
-QUOTES = frozenset({'"', "“", "”", "«", "»"})
-PUNCT = frozenset(",.;:!?()[]\"“”«»—-")
 WINDOW_LEFT, WINDOW_RIGHT = 6, 10
 CHAIN_GAP = 3  # words between a cue and the cue it acts on ("condemned the new sanctions")
 
@@ -92,13 +113,15 @@ class Pair:
     target: str = ""
 
 
-def tokenize_with_mentions(text: str, mentions: Sequence[tuple]) -> list[str]:
+def tokenize_with_mentions(text: str, mentions: Sequence[tuple], lang: LanguagePack | None = None) -> list[str]:
     """Lower-case tokens of ``text`` with mention ``i`` replaced by the token ``"\\x00i\\x00"``.
 
     Mentions that share a span (a group phrase standing for several actors) share one
-    placeholder per actor, adjacent in the token list.
+    placeholder per actor, adjacent in the token list. ``lang`` gives the tokeniser and the
+    dateline pattern (English by default).
     """
-    dateline = DATELINE.match(text)
+    lang = lang or english()
+    dateline = lang.coreference.dateline.match(text)
     if dateline and all(start >= dateline.end() for start, *_ in mentions):
         # "CARACAS, Aug 3 (Reuters) -" says where and when, not who holds which stance.
         text = " " * dateline.end() + text[dateline.end():]
@@ -112,7 +135,7 @@ def tokenize_with_mentions(text: str, mentions: Sequence[tuple]) -> list[str]:
         pieces.append(f" \x00{i}\x00 ")
         cursor = max(cursor, end)
     pieces.append(text[cursor:])
-    return TOKEN.findall(fold("".join(pieces)).lower())
+    return lang.features.token.findall(fold("".join(pieces)).lower())
 
 
 class PairFeatures:
@@ -124,6 +147,8 @@ class PairFeatures:
     cues : dict of str to sequence of str, optional
         Cue phrases per stance class (``{"support": [...], "oppose": [...], ...}``),
         matched as word prefixes in the target's clause.
+    lang : LanguagePack, optional
+        The tokeniser and word classes (negators, speech verbs, ...); English by default.
 
     Notes
     -----
@@ -143,8 +168,9 @@ class PairFeatures:
 
     _literals_lock = threading.Lock()  # on the class, as _TokenTable's: instances are pickled
 
-    def __init__(self, cues: dict[str, Sequence[str]] | None = None) -> None:
+    def __init__(self, cues: dict[str, Sequence[str]] | None = None, lang: LanguagePack | None = None) -> None:
         self.cues = cues
+        self.lang = lang or english()
         self._compile()
 
     def _compile(self) -> None:
@@ -243,7 +269,8 @@ class PairFeatures:
         members: list[tuple[int, list[str], list[str]]] = []  # (position, tags, actors) per slot
         heading: set[str] = set()
         run = None
-        raw = tokenize_with_mentions(pair.text, pair.mentions)
+        raw = tokenize_with_mentions(pair.text, pair.mentions, self.lang)
+        words = self.lang.features
         done = 0  # raw tokens copied so far
         for i, (start, end, actor, camp, mention_run) in enumerate(pair.mentions):
             # Placeholders come in the order of the mentions: find each, copy the words before it.
@@ -273,9 +300,9 @@ class PairFeatures:
                     positions.append(position)
             if len(actors) > 1:
                 listed.update(actors)
-        plain, tokens = tokens, _negate(tokens)
+        plain, tokens = tokens, _negate(tokens, words)
         cues = self._cue_matches(plain, tokens)
-        return _Template(tokens, slots, listed, heading, len(members), not QUOTES.isdisjoint(tokens), cues,
+        return _Template(tokens, slots, listed, heading, len(members), not words.quotes.isdisjoint(tokens), cues,
                          self._cue_chains(cues, tokens))
 
     def _cue_chains(self, cues: list[tuple[int, int, int, bool]], tokens: list[str]) -> list[tuple[int, int]]:
@@ -284,10 +311,11 @@ class PairFeatures:
         verb applied to a stance-laden thing reverses or confirms it, whoever acts; the
         literal says which labels meet (``cues:oppose>oppose``), for a target before them."""
         chains = []
+        breaks = self.lang.features.clause_breaks
         for first, last, label, negated in cues:
             for other_first, _, other_label, _ in cues:
                 gap = tokens[last + 1:other_first]
-                if 0 <= other_first - last - 1 <= CHAIN_GAP and not any(t in CLAUSE_BREAKS or t in TAGS for t in gap):
+                if 0 <= other_first - last - 1 <= CHAIN_GAP and not any(t in breaks or t in TAGS for t in gap):
                     labels = self.cue_patterns_[label][0], self.cue_patterns_[other_label][0]
                     chains.append((first, self._literal_id(f"cues:{labels[0]}{':neg' if negated else ''}>{labels[1]}")))
                     break
@@ -304,6 +332,7 @@ class PairFeatures:
         if not starts:
             return []
         matches = []
+        negators = self.lang.features.negators
         for label, (_, pattern) in enumerate(self.cue_patterns_):
             # What ``pattern.finditer(text)`` gives, tried only where some cue starts: the
             # leftmost match, then the next one from where it ends.
@@ -316,7 +345,7 @@ class PairFeatures:
                 # Tokens hold no space and are joined by one: a token's number is the spaces before it.
                 first = text.count(" ", 0, start)
                 last = first + text.count(" ", start, end - 1)
-                negated = tokens[first].startswith("not_") or (first > 0 and tokens[first - 1] in NEGATORS)
+                negated = tokens[first].startswith("not_") or (first > 0 and tokens[first - 1] in negators)
                 matches.append((first, last, label, negated))
         return matches
 
@@ -329,7 +358,7 @@ class PairFeatures:
         :class:`_TokenTable`. Clauses, segments, windows and roles are then found for every
         target position at once with NumPy; only cue matches are walked in Python.
         """
-        table = _TokenTable.current()
+        table = _TokenTable.current(self.lang)
         # Templates are keyed by the identity of the pairs' mentions, kept alive beside them:
         # an id can only be reused once its object is gone, so a key never means another sentence.
         templates: dict[int, tuple[tuple, _Template, int]] = {}
@@ -543,133 +572,7 @@ class _Description:
     literals: np.ndarray
 
 
-# Families of n-gram features: the prefix of their names and the number in their keys
-# (1 was the words of the whole sentence; 14 the words of the target's clause tied to the
-# target's name, dropped so that the model reads the sentence, not who the actor is).
-NGRAM_FAMILIES = {"c": 2, "c2": 3, "g": 4, "L": 5, "R": 6, "l1": 7, "l2": 8, "r1": 9, "r2": 10, "lr": 11, "r3": 12}
-C1, C2, G, L, R, L1, L2, R1, R2, LR, R3 = NGRAM_FAMILIES.values()
-LITERAL = 13
-PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()}
-MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
-MASK = (1 << 64) - 1
-MIX_CUBED = np.uint64(int(MIX) ** 3 & MASK)
-LEFT_FILLERS = PUNCT | {"and", "the", "however", "meanwhile", "also"}
 OTHERS = tuple(f"others:{n}" for n in range(4))  # how many other actors the sentence names, at most 3
-SPEAKER_BEFORE = QUOTES | {","}
-_token_codes: dict[str, int] = {}
-
-
-def token_code(token: str) -> int:
-    """A stable 64-bit code of a token (the same in every process, unlike ``hash``)."""
-    code = _token_codes.get(token)
-    if code is None:
-        if len(_token_codes) > 1 << 20:  # bound the memory of a long-running worker
-            _token_codes.clear()
-        digest = blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        code = _token_codes[token] = int.from_bytes(digest, "little")
-    return code
-
-
-def _mix(family: int, a: int, b: int = 0, c: int = 0) -> int:
-    """The key of an n-gram of up to three token codes; :meth:`PairFeatures.encode` computes
-    the same in uint64 arrays (multiplication wraps modulo 2**64 there)."""
-    mix = int(MIX)
-    key = (family * mix + a) & MASK
-    key = (key * mix + b) & MASK
-    return (key * mix + c) & MASK
-
-
-def feature_key(name: str) -> int:
-    """The 64-bit key of a feature name, as :meth:`PairFeatures.encode` gives it.
-
-    N-gram names are ``<family>:<token> <token> ...`` (tokens never hold a space); any other
-    name is a literal feature, keyed as a whole.
-    """
-    prefix, colon, rest = name.partition(":")
-    family = NGRAM_FAMILIES.get(prefix) if colon else None
-    if family is None:
-        return _mix(LITERAL, token_code(name))
-    return _mix(family, *map(token_code, rest.split(" ")))
-
-
-# The first numbers of the token table; NONE, whose code is 0, pads n-grams shorter than three.
-SPECIAL_TOKENS = (None, "TGT", ":", "<s>", "</s>")
-NONE, TGT, COLON, START, END = range(len(SPECIAL_TOKENS))
-
-# What the description reads off a token, one bit each.
-(BREAK, COMMA, CONDITION, SPEECH_WORD, NON_FILLER, QUOTE, BY, TO, ACCORDING, PREPOSITION, POSSESSIVE,
- BEFORE_SPEAKER) = (1 << i for i in range(12))
-
-
-def token_flags(token: str) -> int:
-    """The flags of a token (see ``BREAK`` ... ``BEFORE_SPEAKER``)."""
-    return sum(flag for flag, holds in (
-        (BREAK, token in CLAUSE_BREAKS), (COMMA, token == ","), (CONDITION, token in CONDITIONS),
-        (SPEECH_WORD, token in SPEECH), (NON_FILLER, token not in LEFT_FILLERS), (QUOTE, token in QUOTES),
-        (BY, token == "by"), (TO, token == "to"), (ACCORDING, token == "according"),
-        (PREPOSITION, token in PREPOSITIONS), (POSSESSIVE, token == "'s"), (BEFORE_SPEAKER, token in SPEAKER_BEFORE),
-    ) if holds)
-
-
-class _TokenTable:
-    """Every token met so far in this process, numbered, with its code and flags in arrays
-    that the numbers index: a template's tokens become numbers with one dict lookup each,
-    and everything else is read off the arrays.
-
-    A token is published in ``ids`` only once its entries are written, and growing copies
-    the arrays before replacing them, so a reader that looked its tokens up before taking
-    :meth:`snapshot` finds them there. Writers hold the lock (a Dask worker runs tasks in
-    threads). The table is replaced, not cleared, when it grows too big: a batch keeps the
-    table it started with.
-    """
-
-    _current: _TokenTable | None = None
-    _lock = threading.Lock()
-    LIMIT = 1 << 20  # tokens, to bound the memory of a long-running worker
-
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.tokens: list[str | None] = [None]
-        self.codes = np.zeros((3, 1 << 12), dtype=np.uint64)  # code times MIX**0, MIX**1, MIX**2
-        self.flags = np.zeros(1 << 12, dtype=np.int64)
-        for token in SPECIAL_TOKENS[1:]:
-            self._add(token)
-
-    @classmethod
-    def current(cls) -> _TokenTable:
-        table = cls._current
-        if table is None or len(table.tokens) > cls.LIMIT:
-            with cls._lock:
-                table = cls._current
-                if table is None or len(table.tokens) > cls.LIMIT:
-                    table = cls._current = cls()
-        return table
-
-    def ids_of(self, tokens: list[str]) -> list[int]:
-        """The numbers of ``tokens``, adding those met for the first time."""
-        ids = list(map(self.ids.get, tokens))
-        if None in ids:
-            with self._lock:
-                ids = [self._add(token) for token in tokens]
-        return ids
-
-    def snapshot(self) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-        """Codes (times MIX**0, MIX**1 and MIX**2), flags and tokens, by number."""
-        return self.codes, self.flags, self.tokens
-
-    def _add(self, token: str) -> int:
-        number = self.ids.get(token)
-        if number is None:
-            number = len(self.tokens)
-            if number == len(self.flags):
-                self.codes = np.concatenate([self.codes, np.zeros_like(self.codes)], axis=1)
-                self.flags = np.concatenate([self.flags, np.zeros_like(self.flags)])
-            code = token_code(token)
-            self.codes[:, number] = [code, code * int(MIX) & MASK, code * int(MIX) ** 2 & MASK]
-            self.flags[number] = token_flags(token)
-            self.tokens.append(token)
-            self.ids[token] = number
-        return number
 
 
 # The literal features of a target's role, in the order of the rows of ``roles`` in
@@ -717,17 +620,20 @@ def passthrough(features: list[str]) -> list[str]:
 TAGS = frozenset({"TGT", "PRO", "ANTI", "ACT"})
 
 
-def _negate(seq: list[str]) -> list[str]:
+def _negate(seq: list[str], words: FeatureWords | None = None) -> list[str]:
     """Prefix up to three words after a negator with ``not_``, stopping at punctuation."""
-    if NEGATORS.isdisjoint(seq) and "n't" not in "\x01".join(seq):  # most sentences
+    w = words or english().features
+    negators, suffix = w.negators, w.negation_suffix
+    if negators.isdisjoint(seq) and suffix not in "\x01".join(seq):  # most sentences
         return seq
+    punct, breaks = w.punct, w.clause_breaks
     out = []
     scope = 0
     for token in seq:
-        if token in PUNCT or token in CLAUSE_BREAKS:
+        if token in punct or token in breaks:
             scope = 0
             out.append(token)
-        elif token in NEGATORS or token.endswith("n't"):
+        elif token in negators or token.endswith(suffix):
             scope = 3
             out.append(token)
         elif scope and token not in TAGS:
@@ -781,7 +687,7 @@ def _ranges(pool_of: np.ndarray, order: int, families: np.ndarray, rows: np.ndar
 
 
 def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDictionary,
-                   principals: Collection[str] = ()) -> list[Pair]:
+                   principals: Collection[str] = (), lang: LanguagePack | None = None) -> list[Pair]:
     """One :class:`Pair` per actor mentioned in a sentence.
 
     Parameters
@@ -795,10 +701,13 @@ def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDict
     principals : collection of str, optional
         The target's principals (see :attr:`TargetConfig.principals`): only these pairs
         carry their own side.
+    lang : LanguagePack, optional
+        What joins a coordinated list ("and", "or"); English by default.
     """
     # Mentions of one coordinated list, or of one span (a group phrase), share a run id.
     run_of: dict[tuple[int, int], int] = {}
-    for number, run in enumerate(mention_runs(text, mentions)):
+    rules = (lang or english()).coreference
+    for number, run in enumerate(mention_runs(text, mentions, rules)):
         for m in run:
             run_of.setdefault((m.start, m.end), number)
     shared = tuple((m.start, m.end, m.actor, dictionary[m.actor].camp, run_of.get((m.start, m.end), -1))

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from pipeline.errors import StanceError
+from pipeline.lang import LanguagePack
 from pipeline.read import Article, printable
 
 # htmldate's fast search reads the page's markup (meta tags, <time>, JSON-LD, URL), not
@@ -57,7 +58,8 @@ def extract_page(raw: bytes | str) -> dict[str, str | None]:
     return {name: (get(name) or None) for name in ("text", "title", "date", "url", "sitename")}
 
 
-def article_from_html(raw: bytes, article_id: str, source: str, when: date | None = None) -> Article:
+def article_from_html(raw: bytes, article_id: str, source: str, when: date | None = None,
+                      lang: LanguagePack | None = None) -> Article:
     """An :class:`Article` from a page's bytes: its main text, headed by its title.
 
     Its date is ``when`` if given, else the page's publication date, else a dateline in the text;
@@ -86,4 +88,4 @@ def article_from_html(raw: bytes, article_id: str, source: str, when: date | Non
     meta = tuple((name, printable(" ".join(str(value).split())))
                  for name, value in (("title", title), ("source", page["sitename"]), ("url", page["url"])) if value)
     # ``when`` comes first, as for a file (see pipeline.read.article_from_bytes).
-    return article_from_text(text, article_id, source, when or day, meta)
+    return article_from_text(text, article_id, source, when or day, meta, lang)

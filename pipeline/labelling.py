@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.actors import ActorMatcher, Coreference
+from pipeline.actors import ActorMatcher
 from pipeline.config import TargetConfig
+from pipeline.coreference import Coreference
 from pipeline.corpus import LABELS, doc_pairs
 from pipeline.errors import StanceError
 from pipeline.export import render_csv, write_atomic
@@ -244,8 +245,8 @@ class LabelStore:
 
         if self._dictionary is None:
             self._dictionary = ActorDictionary.load(self.config.actors_path)
-            self._matcher = ActorMatcher(self._dictionary)
-            self._coref = Coreference(self._dictionary, self.config.home_government)
+            self._matcher = ActorMatcher(self._dictionary, self.config.lang)
+            self._coref = Coreference(self._dictionary, self.config.home_government, self.config.lang)
             self._solved: dict[str, tuple[tuple, frozenset[str]]] = {}
         by_doc: dict[str, list[dict[str, str]]] = {}
         for r in rows:

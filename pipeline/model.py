@@ -45,6 +45,7 @@ from pipeline.errors import StanceError
 from pipeline.export import process_alive
 from pipeline.features import Pair, PairFeatures, feature_key, passthrough
 from pipeline.labels import LABELS
+from pipeline.lang import LanguagePack, get_pack
 from pipeline.vectors import (
     DEFAULT_VECTOR_C,
     SOURCE_DISTRIBUTION,
@@ -70,7 +71,7 @@ PINNED = ("scikit-learn", "numpy", "scipy", "joblib")  # recorded in the manifes
 
 
 def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None, C: float | None = None,
-                   min_df: int = 2, kind: str = "logistic") -> Any:
+                   min_df: int = 2, kind: str = "logistic", language: str = "en") -> Any:
     """A fresh, unfitted stance classifier (scikit-learn Pipeline).
 
     Parameters
@@ -84,6 +85,8 @@ def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None
         Features seen in fewer training pairs are dropped.
     kind : {"logistic", "svm"}, default "logistic"
         The classifier over the tf-idf features (see :data:`KINDS`).
+    language : str, default "en"
+        The code of the language pack of the features (:func:`pipeline.lang.get_pack`).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import Pipeline
@@ -103,7 +106,7 @@ def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None
     else:
         raise StanceError(f"unknown classifier {kind!r} (known: {', '.join(KINDS)})")
     return Pipeline([
-        ("features", PairFeaturizer(cues=cues)),
+        ("features", PairFeaturizer(cues=cues, language=language)),
         ("vectorize", TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, min_df=min_df,
                                       dtype=np.float64)),
         ("classify", classify),
@@ -165,18 +168,21 @@ class LinearStanceModel:
     labels : sequence of str, length n_classes
     cues : dict, optional
         Cue phrases for :class:`PairFeatures`.
+    lang : LanguagePack, optional
+        The language of :class:`PairFeatures` (English by default).
     """
 
     kind = "logistic"
 
     def __init__(self, vocabulary: Sequence[str] | Callable[[], Sequence[str]], idf: np.ndarray, coef: np.ndarray,
                  intercept: np.ndarray, labels: Sequence[str], cues: dict[str, Sequence[str]] | None = None,
-                 manifest: dict | None = None, keys: np.ndarray | None = None) -> None:
+                 manifest: dict | None = None, keys: np.ndarray | None = None,
+                 lang: LanguagePack | None = None) -> None:
         idf = np.asarray(idf, dtype=np.float64)
         coef = np.asarray(coef, dtype=np.float64)
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.labels = tuple(labels)
-        self.features = PairFeatures(cues=cues)
+        self.features = PairFeatures(cues=cues, lang=lang)
         self.manifest = manifest or {}
         self.name = "model"
         if callable(vocabulary):  # names are only read to explain: classifying needs the keys
@@ -227,7 +233,8 @@ class LinearStanceModel:
         terms = vectorizer.get_feature_names_out()
         if cues is None:
             cues = next(iter((pipeline.named_steps["features"].cues or {"": None}).values()))
-        return cls(terms, vectorizer.idf_, classifier.coef_, classifier.intercept_, classifier.classes_, cues, manifest)
+        return cls(terms, vectorizer.idf_, classifier.coef_, classifier.intercept_, classifier.classes_, cues, manifest,
+                   lang=_pipeline_lang(pipeline))
 
     def vectorize(self, rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sparse rows as (row ids, feature ids, tf-idf values before normalisation).
@@ -351,6 +358,8 @@ class CalibratedSvmModel(LinearStanceModel):
     manifest : dict, optional
     keys : ndarray of shape (n_features,), optional
         The feature keys (computed from ``vocabulary`` when absent).
+    lang : LanguagePack, optional
+        The language of :class:`PairFeatures` (English by default).
     """
 
     kind = "svm"
@@ -358,14 +367,15 @@ class CalibratedSvmModel(LinearStanceModel):
     def __init__(self, vocabulary: Sequence[str] | Callable[[], Sequence[str]], idf: np.ndarray, coef: np.ndarray,
                  intercept: np.ndarray, sigmoid_a: np.ndarray, sigmoid_b: np.ndarray, labels: Sequence[str],
                  cues: dict[str, Sequence[str]] | None = None, manifest: dict | None = None,
-                 keys: np.ndarray | None = None) -> None:
+                 keys: np.ndarray | None = None, lang: LanguagePack | None = None) -> None:
         coef = np.asarray(coef, dtype=np.float64)
         fold_arrays = [np.asarray(x, dtype=np.float64) for x in (intercept, sigmoid_a, sigmoid_b)]
         if coef.ndim != 3 or any(x.shape != coef.shape[:2] for x in fold_arrays):
             raise StanceError("model weights have an unexpected shape: run `make train`")
         # The base class holds the fold-mean weights: its explain() then tells what pushed the
         # (mean) decision of the SVM; its keys, table and vectorize are shared, not copied.
-        super().__init__(vocabulary, idf, coef.mean(axis=0), fold_arrays[0].mean(axis=0), labels, cues, manifest, keys)
+        super().__init__(vocabulary, idf, coef.mean(axis=0), fold_arrays[0].mean(axis=0), labels, cues, manifest, keys,
+                         lang)
         self.fold_coef = coef[:, :, self._order]
         self.fold_intercept, self.sigmoid_a, self.sigmoid_b = fold_arrays
         n_folds, n_classes = coef.shape[:2]
@@ -395,7 +405,7 @@ class CalibratedSvmModel(LinearStanceModel):
         if cues is None:
             cues = next(iter((pipeline.named_steps["features"].cues or {"": None}).values()))
         return cls(vectorizer.get_feature_names_out(), vectorizer.idf_, np.array(coef), np.array(intercept),
-                   np.array(a), np.array(b), classes, cues, manifest)
+                   np.array(a), np.array(b), classes, cues, manifest, lang=_pipeline_lang(pipeline))
 
     def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
         """Probabilities, shape (n_pairs, n_classes), columns in the order of ``labels``."""
@@ -492,13 +502,16 @@ def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float
                               f"(one per calibration fold); this corpus has {fewest} of one")
     C = (DEFAULT_SVM_C if kind == "svm" else DEFAULT_C) if C is None else C
     cues = {config.name: {k: list(v) for k, v in config.cues.items()} for config in configs}
-    pipeline = build_pipeline(cues, C=C, kind=kind).fit(corpus.pairs, corpus.labels)
+    # One model reads one language: the first of the first target's.
+    language = configs[0].languages[0]
+    pipeline = build_pipeline(cues, C=C, kind=kind, language=language).fit(corpus.pairs, corpus.labels)
     manifest = {
         "format": FORMAT,
         "kind": kind,
         "targets": [config.name for config in configs],
         "labels": [str(c) for c in pipeline.classes_],
         "cues": cues,
+        "language": language,
         "versions": library_versions(),
         "training_data_sha256": corpus.sha256,
         "training_files": [f.name for f in corpus.files],
@@ -673,8 +686,8 @@ def _verified(directory: Path, manifest: dict, name: str) -> bytes:
     return data
 
 
-def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence[str]] | None = None
-               ) -> LinearStanceModel | BlendedModel:
+def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence[str]] | None = None,
+               lang: LanguagePack | None = None) -> LinearStanceModel | BlendedModel:
     """Load the classifier used at run time, after checking the manifest and hash.
 
     Its class is the manifest's ``kind`` (:class:`LinearStanceModel` or
@@ -682,7 +695,8 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
     :class:`~pipeline.vectors.BlendedModel` when the manifest has ``vectors``.
 
     ``cues`` are the cue phrases of the target to classify (by default those of the
-    first target the model was trained on). The file is read once, hashed, and parsed
+    first target the model was trained on); ``lang`` is the language pack of its features
+    (English by default). The file is read once, hashed, and parsed
     from memory, so what is checked is what is used; the feature names (most of its
     bytes) are only decompressed if asked for.
     """
@@ -694,6 +708,8 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
     data = _verified(directory, manifest, WEIGHTS_FILE)
     if cues is None:
         cues = next(iter(manifest.get("cues", {}).values()), None)
+    if lang is None:  # models saved before packs existed read English
+        lang = get_pack(str(manifest.get("language", "en")))
     try:
         names = ("idf", "coef", "intercept", "labels", "keys") + (("sigmoid_a", "sigmoid_b") if kind == "svm" else ())
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
@@ -703,10 +719,10 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
         if kind == "svm":
             model: LinearStanceModel = CalibratedSvmModel(
                 vocabulary, arrays["idf"], arrays["coef"], arrays["intercept"], arrays["sigmoid_a"], arrays["sigmoid_b"],
-                arrays["labels"].tolist(), cues, manifest, arrays["keys"])
+                arrays["labels"].tolist(), cues, manifest, arrays["keys"], lang)
         else:
             model = LinearStanceModel(vocabulary, arrays["idf"], arrays["coef"], arrays["intercept"],
-                                      arrays["labels"].tolist(), cues, manifest, arrays["keys"])
+                                      arrays["labels"].tolist(), cues, manifest, arrays["keys"], lang)
     except (KeyError, ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
         # The hash only says the file is the one the manifest names, not that it is sane.
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -725,6 +741,11 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
     if not 0 < weight < 1:
         raise StanceError(f"{Path(directory) / MANIFEST_FILE}: vector weight {weight} is not between 0 and 1")
     return BlendedModel(model, vectors, weight)
+
+
+def _pipeline_lang(pipeline: Any) -> LanguagePack:
+    """The language pack of a fitted Pipeline's featuriser."""
+    return get_pack(getattr(pipeline.named_steps["features"], "language", "en"))
 
 
 def _check_weights(arrays: dict[str, np.ndarray], kind: str = "logistic") -> None:
@@ -778,7 +799,8 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     classify.coef_, classify.intercept_ = model.coef, model.intercept
     classify.classes_, classify.n_features_in_ = np.array(model.labels), len(terms)
     cues = model.manifest.get("cues") or {"": dict(model.features.cues or {})}
-    return Pipeline([("features", PairFeaturizer(cues).fit([])), ("vectorize", vectorize), ("classify", classify)])
+    featurizer = PairFeaturizer(cues, str(model.manifest.get("language", "en"))).fit([])
+    return Pipeline([("features", featurizer), ("vectorize", vectorize), ("classify", classify)])
 
 
 def _key_table(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.uint64, int]:

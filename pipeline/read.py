@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.errors import StanceError
+from pipeline.lang import LanguagePack, english
 
 # A news article is 3-50 KB. A larger file is a dump or not text at all: it is refused from
 # its size, before it is read, so that a 100 MB file costs nothing.
@@ -27,12 +28,6 @@ BINARY_SIGNATURES = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8
                      b"\xd0\xcf\x11\xe0", b"7z\xbc\xaf")
 UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-DATE_LINE = re.compile(
-    r"\b(?P<y>20\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"
-    r"|\b(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (?P<day>[0-3]?\d),? (?P<year>20\d\d)\b"
-)
-MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 # C0 and C1 control characters other than tab and line breaks; C1 ones come from Latin-1.
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 # What str.splitlines() takes for a line break besides \n: vertical tab, form feed, NEL, the
@@ -167,20 +162,23 @@ def fix_mojibake(text: str) -> str:
         return text
 
 
-def find_date(text: str) -> date | None:
-    """The first date written in the opening lines of an article (its date line), if any."""
-    match = DATE_LINE.search(text[:400])
+def find_date(text: str, lang: LanguagePack | None = None) -> date | None:
+    """The first date written in the opening lines of an article (its date line), if any,
+    with the month names of ``lang`` (English by default)."""
+    lang = lang or english()
+    match = lang.date_line.search(text[:400])
     if not match:
         return None
     try:
-        if match["y"]:
+        if match.groupdict().get("y"):  # a pack's pattern may have no numeric form
             return date(int(match["y"]), int(match["m"]), int(match["d"]))
-        return date(int(match["year"]), MONTHS[match["mon"][:3].lower()], int(match["day"]))
+        return date(int(match["year"]), lang.months[match["mon"][:3].lower()], int(match["day"]))
     except ValueError:
         return None
 
 
-def article_from_bytes(raw: bytes, article_id: str, source: str, when: date | None = None) -> Article:
+def article_from_bytes(raw: bytes, article_id: str, source: str, when: date | None = None,
+                       lang: LanguagePack | None = None) -> Article:
     """Build an :class:`Article` from raw bytes; raises :class:`StanceError` when unusable.
 
     Text beyond :data:`MAX_ARTICLE_CHARS` is dropped, with a note.
@@ -193,7 +191,7 @@ def article_from_bytes(raw: bytes, article_id: str, source: str, when: date | No
     if len(text) > MAX_ARTICLE_CHARS:
         text = truncate(text, MAX_ARTICLE_CHARS)
         notes += (f"longer than {MAX_ARTICLE_CHARS:,} characters: only the first {len(text):,} are analysed",)
-    return Article(id=article_id, text=text, source=source, date=when or find_date(text), notes=notes)
+    return Article(id=article_id, text=text, source=source, date=when or find_date(text, lang), notes=notes)
 
 
 def too_large(source: str, size: int) -> str:
@@ -277,8 +275,11 @@ def shown(name: str) -> str:
     return TERMINAL_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", printable(name))
 
 
-def read_source(source: str, when: date | None = None) -> Article:
-    """Read one source (a path or ``-``); raises :class:`StanceError` when unusable."""
+def read_source(source: str, when: date | None = None, lang: LanguagePack | None = None) -> Article:
+    """Read one source (a path or ``-``); raises :class:`StanceError` when unusable.
+
+    ``lang`` gives the month names of its date line (English by default).
+    """
     name = "<stdin>" if source == "-" else shown(source)
     if source == "-":
         raw = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
@@ -303,8 +304,8 @@ def read_source(source: str, when: date | None = None) -> Article:
     if source.lower().endswith(HTML_SUFFIXES):
         from pipeline.html import article_from_html  # lazily: trafilatura costs start-up time
 
-        return article_from_html(raw, article_id(source), name, when)
-    return article_from_bytes(raw, article_id(source), name, when)
+        return article_from_html(raw, article_id(source), name, when, lang)
+    return article_from_bytes(raw, article_id(source), name, when, lang)
 
 
 def _kind(mode: int) -> str:
@@ -313,7 +314,8 @@ def _kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "a special file")
 
 
-def read_articles(sources: Iterable[str], when: date | None = None, fields=None) -> Iterator[Article | ReadFailure]:
+def read_articles(sources: Iterable[str], when: date | None = None, fields=None,
+                  lang: LanguagePack | None = None) -> Iterator[Article | ReadFailure]:
     """Read sources one at a time (streaming), yielding an article or a failure for each.
 
     A JSONL or CSV file gives one article or failure per record (see :mod:`pipeline.records`;
@@ -324,10 +326,10 @@ def read_articles(sources: Iterable[str], when: date | None = None, fields=None)
     seen: set[str] = set()  # article ids so far: a record may not reuse one
     for source in sources:
         if is_records(source):
-            yield from read_records(source, fields, seen, when)
+            yield from read_records(source, fields, seen, when, lang)
             continue
         try:
-            article = read_source(source, when)
+            article = read_source(source, when, lang)
             seen.add(article.id)
             yield article
         except StanceError as exc:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from pipeline.errors import StanceError
+from pipeline.lang import LanguagePack
 from pipeline.read import (
     MAX_ARTICLE_BYTES,
     MAX_ARTICLE_CHARS,
@@ -78,7 +79,7 @@ def file_stem(source: str) -> str:
 
 
 def read_records(source: str, fields: Fields | None = None, seen: set[str] | None = None,
-                 when: date | None = None) -> Iterator[Article | ReadFailure]:
+                 when: date | None = None, lang: LanguagePack | None = None) -> Iterator[Article | ReadFailure]:
     """Yield an article, or a failure naming the line, for each record of a JSONL or CSV file.
 
     Parameters
@@ -92,6 +93,8 @@ def read_records(source: str, fields: Fields | None = None, seen: set[str] | Non
         failure. Updated in place.
     when : date, optional
         The date of a record without a date field and without a dateline.
+    lang : LanguagePack, optional
+        The month names of datelines (English by default).
     """
     fields = fields or Fields()
     seen = set() if seen is None else seen
@@ -115,7 +118,7 @@ def read_records(source: str, fields: Fields | None = None, seen: set[str] | Non
                     yield ReadFailure(where, f"{where}: {problem}")
                     continue
                 try:
-                    article = record_article(record, where, fields, stem, line, when)
+                    article = record_article(record, where, fields, stem, line, when, lang)
                 except StanceError as exc:
                     yield ReadFailure(where, str(exc))
                     continue
@@ -213,7 +216,7 @@ def _csv_records(raw: IO[bytes], shown: str, fields: Fields) -> Iterator[tuple[i
 
 
 def record_article(record: Mapping, where: str, fields: Fields, stem: str, line: int,
-                   when: date | None = None) -> Article:
+                   when: date | None = None, lang: LanguagePack | None = None) -> Article:
     """The article of one record; a :class:`StanceError` starting with ``where`` when it cannot be one.
 
     A record without an id field gets ``<file stem>-<line>``; without a date field (or
@@ -242,7 +245,7 @@ def record_article(record: Mapping, where: str, fields: Fields, stem: str, line:
         if not isinstance(value, str):
             raise StanceError(f"{where}: {fields.date!r} {value!r}: use YYYY-MM-DD")
         day = parse_day(value, where)
-    return article_from_text(text, article_id, where, day or when, carried(record))
+    return article_from_text(text, article_id, where, day or when, carried(record), lang)
 
 
 def carried(record: Mapping) -> tuple[tuple[str, str], ...]:
@@ -256,7 +259,7 @@ def carried(record: Mapping) -> tuple[tuple[str, str], ...]:
 
 
 def article_from_text(text: str, article_id: str, source: str, when: date | None = None,
-                      meta: tuple[tuple[str, str], ...] = ()) -> Article:
+                      meta: tuple[tuple[str, str], ...] = (), lang: LanguagePack | None = None) -> Article:
     """An :class:`Article` from text already decoded, with the rules of a file: line breaks
     unified, control characters replaced, mojibake repaired, the size limits applied.
 
@@ -273,7 +276,7 @@ def article_from_text(text: str, article_id: str, source: str, when: date | None
     if len(text) > MAX_ARTICLE_CHARS:
         text = truncate(text, MAX_ARTICLE_CHARS)
         notes.append(f"longer than {MAX_ARTICLE_CHARS:,} characters: only the first {len(text):,} are analysed")
-    return Article(id=article_id, text=text, source=source, date=when or find_date(text), notes=tuple(notes), meta=meta)
+    return Article(id=article_id, text=text, source=source, date=when or find_date(text, lang), notes=tuple(notes), meta=meta)
 
 
 def with_article_meta(meta, results: Iterable):

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipeline.actors import ActorDictionary, ActorMatcher, Coreference, Mention
+from pipeline.actors import ActorDictionary, ActorMatcher, Mention
 from pipeline.aggregate import Cell, SentencePrediction, aggregate
 from pipeline.config import TargetConfig
+from pipeline.coreference import Coreference
 from pipeline.corpus import check_principals
 from pipeline.features import Pair, sentence_pairs
 from pipeline.model import StanceClassifier, load_model
@@ -84,10 +85,11 @@ class StancePipeline:
         self.config = config
         self.dictionary = ActorDictionary.load(config.actors_path)
         check_principals(config, self.dictionary)
-        self.segmenter = SentenceSplitter()
-        self.matcher = ActorMatcher(self.dictionary)
-        self.coreference = Coreference(self.dictionary, config.home_government)
-        self.inference = ActorInference(self.dictionary, config.home_government)
+        self.lang = config.lang  # the words of the target's first language, for every stage
+        self.segmenter = SentenceSplitter(lang=self.lang)
+        self.matcher = ActorMatcher(self.dictionary, self.lang)
+        self.coreference = Coreference(self.dictionary, config.home_government, self.lang)
+        self.inference = ActorInference(self.dictionary, config.home_government, self.lang)
         self._model = model
         self._model_dir = Path(model_dir) if model_dir else config.model_dir
         self._trust_model = trust_model
@@ -99,7 +101,7 @@ class StancePipeline:
     @property
     def model(self) -> StanceClassifier:
         if self._model is None:
-            self._model = load_model(self._model_dir, trust=self._trust_model, cues=self.config.cues)
+            self._model = load_model(self._model_dir, trust=self._trust_model, cues=self.config.cues, lang=self.lang)
         return self._model
 
     def resolve(self, sentences: list[Sentence], when: date | None = None) -> list[list[Mention]]:
@@ -118,7 +120,7 @@ class StancePipeline:
     def pairs(self, sentence: Sentence, mentions: list[Mention], dictionary: ActorDictionary | None = None) -> list[Pair]:
         """The (sentence, actor) pairs of one sentence and its resolved mentions (``dictionary``:
         the article's, with the actors it introduced; by default the target's)."""
-        return sentence_pairs(sentence.text, mentions, dictionary or self.dictionary, self.config.principals)
+        return sentence_pairs(sentence.text, mentions, dictionary or self.dictionary, self.config.principals, self.lang)
 
     def analyze(self, article: Article, level: str = "actor", when: date | None = None) -> ArticleResult:
         """Sentences, mentions, sentence predictions and cells of one article.

@@ -13,6 +13,8 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pipeline.lang import LanguagePack, english
+
 
 def _import_punkt() -> types.ModuleType:
     """Import ``nltk.tokenize.punkt`` without running ``nltk/__init__.py``.
@@ -38,14 +40,6 @@ def _import_punkt() -> types.ModuleType:
 _punkt = _import_punkt()
 PunktParameters, PunktSentenceTokenizer = _punkt.PunktParameters, _punkt.PunktSentenceTokenizer
 
-# Lower-case, without the final period, as Punkt stores them.
-ABBREVIATIONS = frozenset("""
-    u.s u.s.a u.k u.n e.u o.a.s mr mrs ms dr prof gen lt col maj capt sgt adm gov sen rep rev st sr jr
-    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
-    no nos vol pp p.m a.m etc vs inc ltd corp co dept est approx min max fig ave d.c a.f.p h.e amb pres
-""".split()) | frozenset("abcdefghijklmnopqrstuvwxyz")
-# Words that start a new sentence even after an abbreviation ("... in the U.S. He said").
-SENTENCE_STARTERS = frozenset("he she they it the but however in this these we i a an his her their".split())
 # A sentence longer than this is cut at the last space before it: a 5 MB line without a
 # full stop must not become one giant "sentence" that every later stage chokes on.
 MAX_SENTENCE_CHARS = 1200
@@ -70,18 +64,24 @@ class Sentence:
 
 
 class SentenceSplitter:
-    """Punkt sentence splitter with a built-in abbreviation list.
+    """Punkt sentence splitter with the abbreviation list of a language pack.
 
     Parameters
     ----------
     abbreviations : iterable of str, optional
-        Lower-case abbreviations without their final period (``"u.s"``, ``"gen"``).
+        Lower-case abbreviations without their final period (``"u.s"``, ``"gen"``); by
+        default the pack's.
+    lang : LanguagePack, optional
+        The language's abbreviations and sentence starters; English by default.
     """
 
-    def __init__(self, abbreviations: frozenset[str] = ABBREVIATIONS) -> None:
+    def __init__(self, abbreviations: frozenset[str] | None = None, lang: LanguagePack | None = None) -> None:
+        lang = lang or english()
+        abbreviations = lang.abbreviations if abbreviations is None else abbreviations
         params = PunktParameters()
         params.abbrev_types = set(abbreviations)
-        params.sent_starters = set(SENTENCE_STARTERS)
+        params.sent_starters = set(lang.sentence_starters)
+        self.lang = lang
         self.abbreviations = abbreviations
         self._punkt = PunktSentenceTokenizer(params)
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pipeline.features import Pair, PairFeatures
+from pipeline.lang import get_pack
 
 
 class PairFeaturizer(TransformerMixin, BaseEstimator):
@@ -24,14 +25,18 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     cues : mapping of str to mapping of str to sequence of str, optional
         Per target name, its cue phrases per stance class. A pair whose target is not a
         key (a pair built at run time has none) takes the first target's cues.
+    language : str, default "en"
+        The code of the language pack (:func:`pipeline.lang.get_pack`) of the features.
     """
 
-    def __init__(self, cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> None:
+    def __init__(self, cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None, language: str = "en") -> None:
         self.cues = cues
+        self.language = language
 
     def fit(self, X: Sequence[Pair], y: object = None) -> PairFeaturizer:
         cues = dict(self.cues or {"": {}})
-        self.features_ = {target: PairFeatures(dict(phrases)) for target, phrases in cues.items()}
+        lang = get_pack(self.language)
+        self.features_ = {target: PairFeatures(dict(phrases), lang) for target, phrases in cues.items()}
         return self
 
     def transform(self, X: Sequence[Pair]) -> list[list[str]]:

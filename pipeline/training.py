@@ -154,7 +154,7 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
     C_kind = DEFAULT_SVM_C if kind == "svm" else C
     weight = config.vector_weight
     cv = cross_validate(corpus, lambda sub: fit_linear(sub, configs, C_kind, kind, vector_weight=weight), folds,
-                        baseline_factories(cues))
+                        baseline_factories(cues, configs[0].lang))
     # The other kind on the same folds (GroupKFold is deterministic): a second run, since
     # cross_validate's extra systems are baselines built from labels alone.
     other, other_C, other_row = ("logistic", C, LOGISTIC_ROW) if kind == "svm" else ("svm", DEFAULT_SVM_C, SVM_ROW)
@@ -175,7 +175,7 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
     for target in configs:
         model = trained.linear_for(target)
         for name, articles, gold in gold_sets(target):
-            scores = evaluate_gold(target, articles, gold, [model, *baselines(corpus.labels, target.cues)])
+            scores = evaluate_gold(target, articles, gold, [model, *baselines(corpus.labels, target.cues, target.lang)])
             if target.principals and not target.principal_prior:  # the optional step, reported on its own
                 with_prior = evaluate_gold(replace(target, principal_prior=True), articles, gold, [model])["model"]
                 scores[PRIOR_ROW] = with_prior

@@ -22,11 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import actors, read
+from pipeline import coreference, read
 from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
 from pipeline.config import TargetConfig
 from pipeline.errors import StanceError
 from pipeline.export import long_rows, matrix_rows, render_csv
+from pipeline.lang import get_pack
 from pipeline.read import Article
 from pipeline.runner import StancePipeline
 from pipeline.segment import MAX_SENTENCE_CHARS, SentenceSplitter
@@ -64,10 +65,11 @@ phrase_text = st.lists(st.one_of(st.sampled_from(PHRASE_WORDS), st.sampled_from(
 def test_a_sentence_skips_only_the_scans_that_cannot_match(text):
     """Coreference scans a sentence for a phrase only when one of the phrase's words is in it:
     the matches must be those of a scan of every sentence."""
-    words = set(actors.SENTENCE_WORD.findall(text.lower()))
-    for pattern, needed in [(actors.PERSON_PRONOUN, actors.PERSON_PRONOUN_WORDS), (actors.THEY, actors.THEY_WORDS),
-                            (actors.GROUP, actors.GROUP_WORDS), (actors.GOVERNMENT, actors.GOVERNMENT_WORDS)]:
-        assert [m.span() for m in actors._scan(pattern, needed, text, words)] == \
+    rules = get_pack("en").coreference  # the words are the language pack's; the scan is the same for every pack
+    words = set(rules.sentence_word.findall(text.lower()))
+    for pattern, needed in [(rules.person_pronoun, rules.person_pronoun_words), (rules.they, rules.they_words),
+                            (rules.group, rules.group_words), (rules.government, rules.government_words)]:
+        assert [m.span() for m in coreference._scan(pattern, needed, text, words)] == \
             [m.span() for m in pattern.finditer(text)]
 
 

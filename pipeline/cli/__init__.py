@@ -107,13 +107,6 @@ class Sort(str, Enum):  # pipeline.report.SORTS, spelt out so that the CLI start
     articles = "articles"
 
 
-class Format(str, Enum):
-    table = "table"
-    wide = "wide"
-    long = "long"
-    json = "json"
-
-
 def fail(message: str, code: int = EXIT_ERROR) -> None:
     typer.echo(f"stance: error: {message}", err=True)
     raise typer.Exit(code)
@@ -197,429 +190,9 @@ def progress_bar(total: int | None, quiet: bool = False, label: str = "classifyi
         yield advance, (lambda line: console.print(line, markup=False, highlight=False))
 
 
-def run_batch(paths: list[str], target: str | None, model: Path | None, trust_model: bool, when: date | None,
-              level: Level, strict: bool, quiet: bool, destinations: tuple[str | Path | None, ...], keep_sentences: bool,
-              jobs: int = 1, scheduler: str | None = None, meta: Path | None = None, min_confidence: float = 0.0,
-              actors: list[str] | None = None, kinds: list[Kind] | None = None, on_start=None, fields=None):
-    """What `classify`, `report`, `network` and `timeline` share: check inputs, outputs and
-    model before any work, then classify every source with notes, skips and a progress bar
-    on stderr.
-
-    ``when`` dates the articles without a date of their own (``meta``, then the dateline,
-    come first). ``on_start(config)``, once everything is checked, returns a function that
-    is handed each result as it comes, dated and filtered (see
-    :func:`~pipeline.batch.classify_sources`). Returns the target configuration, the
-    pipeline, the :class:`~pipeline.batch.BatchResult` and the :class:`~pipeline.api.Result`
-    (the same results: dates decided, in date order, filtered).
-    """
-    from pipeline import export
-    from pipeline.api import finish, make_filters
-    from pipeline.batch import classify_sources
-    from pipeline.meta import ArticleDates, Meta
-    from pipeline.read import list_sources
-    from pipeline.records import is_records
-    from pipeline.runner import StancePipeline
-
-    config = load_target(target)
-    sources = list_sources(paths)
-    if scheduler:
-        quiet_dask()
-    records = any(is_records(s) for s in sources)  # then the number of articles is known only at the end
-    for destination in destinations:  # fail before the work, not after it
-        if destination:
-            export.check_destination(destination)
-    export.check_distinct([d for d in destinations if d], sources)
-    metadata = Meta.load(meta) if meta else None
-    pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
-    filters = make_filters(pipeline, min_confidence, actors or (), [k.value for k in kinds or ()])
-    # Each article's own date decides its dated roles: metadata, else dateline, else `when`.
-    pipeline.dates = ArticleDates(metadata.dates if metadata else {}, when)
-    pipeline.model  # noqa: B018 - fail on a missing model before reading anything
-    sink = on_start(config) if on_start else None
-
-    def on_result(result) -> None:  # what the rest of the run gets in `finish`, for a streamed output
-        pipeline.dates.redate([result])
-        filters.apply([result], pipeline.dictionary)
-        sink(result)
-
-    with progress_bar(None if records else len(sources), quiet) as (advance, say):
-        batch = classify_sources(
-            pipeline, sources, level.value, None, strict or (len(sources) == 1 and not records),  # one input: its own error line
-            on_note=None if quiet else lambda note: say(f"stance: {note}"),
-            on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
-            keep_sentences=keep_sentences, jobs=jobs, scheduler=scheduler, on_progress=advance, fields=fields,
-            on_result=on_result if sink else None,
-        )
-    if batch.off_language:
-        counts = ", ".join(f"{code} {n}" for code, n in batch.off_language.most_common())
-        typer.echo(f"stance: note: {batch.off_language.total()} article(s) skipped: not in {', '.join(config.languages)} "
-                   f"({counts})", err=True)
-    if not batch.results:
-        fail("no readable article among the inputs")
-    result = finish(batch, pipeline, level.value, metadata, filters)
-    batch.results = result.results
-    if not quiet:
-        unknown: dict[str, int] = {}
-        for article in result.results:
-            for name, count in getattr(article.cells, "unknown", {}).items():
-                unknown[name] = unknown.get(name, 0) + count
-        if unknown:
-            typer.echo(f"stance: {sum(unknown.values())} mentions of {len(unknown)} unknown names "
-                       "(see `stance actors suggest`)", err=True)
-    if metadata and not quiet and not any(r.article.id in metadata.rows for r in result.results):
-        typer.echo(f"stance: note: no article id of {meta} matches the inputs (ids are file names without .txt)", err=True)
-    return config, pipeline, batch, result
-
-
-def quiet_dask() -> None:
-    """Silence dask.distributed's own logging: a lost scheduler would print tracebacks from its
-    event loop's thread (reconnection attempts, closing) before our one-line error."""
-    import logging
-
-    try:
-        import distributed  # noqa: F401 - its import configures the loggers silenced here
-    except ImportError:
-        return
-    for name in ["distributed", *logging.root.manager.loggerDict]:
-        if name == "distributed" or name.startswith("distributed."):
-            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-
-
-def write_output(output: str, text: str, batch, quiet: bool, plot: tuple[str, bytes] | None = None) -> None:
-    """Write a batch's rendered result (and its heatmap) atomically and say so on stderr.
-
-    Both are written before either is committed: a failure leaves both files as they were.
-    """
-    from pipeline.export import write_all
-
-    outputs = [(output, lambda handle: handle.write(text), False)]
-    if plot:
-        outputs.append((plot[0], lambda handle: handle.write(plot[1]), True))
-    write_all(outputs)
-    if not quiet:
-        actors = len({c.actor for c in batch.cells})
-        typer.echo(f"stance: wrote {shown(output)} ({actors} actors x {len(batch.articles)} articles)", err=True)
-        if plot:
-            typer.echo(f"stance: wrote {shown(plot[0])}", err=True)
-
-
-@app.command()
-def classify(
-    paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
-    # str, not Path: Path() drops the slash of `-o dir/`, which must be refused, not written as a file "dir".
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the result here instead of stdout.")] = None,
-    fmt: Annotated[Optional[Format], typer.Option(
-        "--format", "-f", help="table (stdout default), wide matrix CSV (file default), long CSV, json.")] = None,
-    level: LevelOpt = Level.actor,
-    target: TargetOpt = None,
-    model: ModelOpt = None,
-    trust_model: TrustOpt = False,
-    meta: MetaOpt = None,
-    default: DefaultDateOpt = None,
-    when: DateOpt = None,
-    min_confidence: MinConfidenceOpt = 0.0,
-    actor: ActorFilterOpt = None,
-    kind: KindOpt = None,
-    strict: StrictOpt = False,
-    quiet: QuietOpt = False,
-    id_field: IdFieldOpt = "id",
-    text_field: TextFieldOpt = "text",
-    date_field: DateFieldOpt = "date",
-    plot: Annotated[Optional[str], typer.Option(
-        "--plot", help="Also draw the matrix as a heatmap here: .png, .svg or .pdf.")] = None,
-    jobs: JobsOpt = 1,
-    scheduler: Annotated[Optional[str], typer.Option(
-        "--scheduler", help="Run on this Dask cluster instead: its scheduler address, tcp://host:port.")] = None,
-) -> None:
-    """Classify the stance of every actor in the articles; print or write the position matrix.
-
-    Articles go in date order when dates are known (undated last). --format long: one row per article and actor.
-    """
-    from pipeline import export
-
-    fmt = fmt or (Format.wide if output else Format.table)
-    check_plot(plot)
-    if fmt == Format.json:
-        return classify_json(paths, output, level, target, model, trust_model, default_date(default, when, quiet), strict,
-                             quiet, plot, jobs, scheduler, meta, min_confidence, actor, kind,
-                             record_fields(id_field, text_field, date_field))
-    config, _, batch, result = run_batch(
-        paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output, plot),
-        keep_sentences=False, jobs=jobs, scheduler=scheduler, meta=meta, min_confidence=min_confidence,
-        actors=actor, kinds=kind, fields=record_fields(id_field, text_field, date_field))
-    cells = batch.cells
-    if fmt == Format.table:
-        text = export.render_table(cells, batch.articles)
-    else:
-        text = export.render_csv(result.wide_csv_rows() if fmt == Format.wide else result.long_csv_rows())
-    # The heatmap is drawn before anything is written: if it fails, no output has changed.
-    image = None
-    if plot:
-        from pipeline.plot import render_plot
-
-        image = (plot, render_plot(plot, cells, batch.articles, config.description))
-    if output:
-        write_output(output, text, batch, quiet, image)
-    else:
-        sys.stdout.write(text)
-        if image:
-            from pipeline.export import write_atomic
-
-            write_atomic(plot, lambda handle: handle.write(image[1]), binary=True)
-            if not quiet:
-                typer.echo(f"stance: wrote {shown(plot)}", err=True)
-    if batch.skipped:
-        raise typer.Exit(EXIT_SKIPPED)
-
-
-def classify_json(paths: list[str], output: str | None, level: Level, target: str | None, model: Path | None,
-                  trust_model: bool, when: date | None, strict: bool, quiet: bool, plot: str | None, jobs: int,
-                  scheduler: str | None, meta: Path | None, min_confidence: float, actors: list[str] | None,
-                  kinds: list[Kind] | None, fields=None) -> None:
-    """`classify --format json`: each article's document is written as soon as it is
-    classified (to the output's temporary file, or a temporary file for stdout), so that
-    memory does not grow with the batch; nothing is published before the run succeeds. The
-    articles are therefore in input order, not date order."""
-    import shutil
-    import tempfile
-
-    from pipeline import export
-
-    staged: list[export.Output] = []  # the outputs, in temporary files until the end
-    state: dict = {}  # the JSON stream, and the temporary file that stands for stdout
-
-    def start(config):
-        if output:
-            staged.append(export.Output(output))
-            handle = staged[0].handle
-        else:  # stdout gets the document once it is complete, never half of it
-            handle = state["spool"] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
-        state["stream"] = export.JsonStream(handle, config, level.value)
-        return state["stream"].write
-
-    try:
-        config, _, batch, _ = run_batch(paths, target, model, trust_model, when, level, strict, quiet, (output, plot),
-                                        keep_sentences=True, jobs=jobs, scheduler=scheduler, meta=meta,
-                                        min_confidence=min_confidence, actors=actors, kinds=kinds, on_start=start,
-                                        fields=fields)
-        state["stream"].close()
-        if plot:  # drawn before anything is published: if it fails, no output has changed
-            from pipeline.plot import render_plot
-
-            image = render_plot(plot, batch.cells, batch.articles, config.description)
-            staged.append(export.Output(plot, binary=True))
-            staged[-1].handle.write(image)
-        if "spool" in state:
-            state["spool"].seek(0)
-            shutil.copyfileobj(state["spool"], sys.stdout)
-        for item in staged:
-            item.commit()
-    except OSError as exc:
-        if not output and (isinstance(exc, BrokenPipeError) or _is_stdout_error(exc)):
-            raise  # writing to stdout: main() reports it
-        raise StanceError(f"cannot write {shown(output or plot or '')} ({exc.strerror or exc})") from None
-    finally:
-        for item in staged:
-            item.discard()
-        if "spool" in state:
-            state["spool"].close()
-    if not quiet:
-        if output:
-            actors = len({c.actor for c in batch.cells})
-            typer.echo(f"stance: wrote {shown(output)} ({actors} actors x {len(batch.articles)} articles)", err=True)
-        if plot:
-            typer.echo(f"stance: wrote {shown(plot)}", err=True)
-
-def check_plot(plot: Path | None) -> None:
-    """Refuse a --plot file name of a format we do not write, before any work."""
-    if plot is not None:
-        from pipeline.export import check_destination
-        from pipeline.plot import plot_format
-
-        check_destination(plot)  # "is a folder" says more than "no image extension"
-        plot_format(plot)
-
-
-# Help texts as single-line paragraphs: rich keeps a docstring's line breaks and wraps again around them.
-NETWORK_HELP = (
-    "Who sides with whom: an actor x actor agreement network, for Gephi or R.\n\n"
-    "Nodes are the actors that take a stance at least once, with kind, camp, country, lean ((support - oppose) / "
-    "stance cells, confidence-weighted, as the heatmap's), stance and articles.\n\n"
-    "An edge joins two actors with: congruence, the articles (or windows) where both hold the same stance among "
-    "support, oppose and neutral; conflict, those where one supports and the other opposes; shared, those where both "
-    "take a stance; and the normalised weight = (congruence - conflict) / shared, from -1 (always opposed) to +1 "
-    "(always on the same side). Only pairs with congruence or conflict get an edge."
-)
-TIMELINE_HELP = (
-    "Each actor's stance per window: actor,window,stance,support,oppose,neutral,articles.\n\n"
-    "window is the ISO date the window starts on (weeks start on Monday); stance is the one with the largest "
-    "confidence-weighted count of the window's cells (none: only mentioned). Articles without a date are left out "
-    "(date them with --meta or --default-date)."
-)
-
-
-@app.command(help=NETWORK_HELP)
-def network(
-    paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
-    output: Annotated[Path, typer.Option(
-        "--output", "-o", help="The network file: .graphml or .gexf (Gephi, R igraph), or .csv (edge list).")],
-    window: Annotated[Optional[Window], typer.Option(
-        help="Count day, week or month windows instead of articles (undated articles are left out).")] = None,
-    level: LevelOpt = Level.actor,
-    target: TargetOpt = None,
-    model: ModelOpt = None,
-    trust_model: TrustOpt = False,
-    meta: MetaOpt = None,
-    default: DefaultDateOpt = None,
-    when: DateOpt = None,
-    min_confidence: MinConfidenceOpt = 0.0,
-    actor: ActorFilterOpt = None,
-    kind: KindOpt = None,
-    strict: StrictOpt = False,
-    quiet: QuietOpt = False,
-    id_field: IdFieldOpt = "id",
-    text_field: TextFieldOpt = "text",
-    date_field: DateFieldOpt = "date",
-    jobs: JobsOpt = 1,
-) -> None:
-    """Who sides with whom: see :data:`NETWORK_HELP` and :mod:`pipeline.network`."""
-    from pipeline.network import check_network_path, write_network
-
-    check_network_path(output)
-    _, _, batch, result = run_batch(
-        paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output,),
-        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind,
-        fields=record_fields(id_field, text_field, date_field))
-    graph = result.network(window.value if window else None)
-    write_network(output, graph)
-    if not quiet:
-        undated = graph.graph.get("undated", 0)
-        if undated:
-            typer.echo(f"stance: note: {undated} cell(s) of undated articles left out of the windows "
-                       "(date them with --meta or --default-date)", err=True)
-        typer.echo(f"stance: wrote {output} ({graph.number_of_nodes()} actors, {graph.number_of_edges()} edges, "
-                   f"{len(batch.articles)} articles)", err=True)
-    if batch.skipped:
-        raise typer.Exit(EXIT_SKIPPED)
-
-
-@app.command(help=TIMELINE_HELP)
-def timeline(
-    paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")] = None,
-    window: Annotated[Window, typer.Option(help="day, week (from Monday) or month.")] = Window.week,
-    flips: Annotated[bool, typer.Option(
-        "--flips", help="List each change of an actor's stance instead: actor, from, to, the two dates, "
-                        "articles and evidence sentences.")] = False,
-    plot: Annotated[Optional[Path], typer.Option(
-        "--plot", help="Also draw one line of cells per actor over time: .png, .svg or .pdf.")] = None,
-    level: LevelOpt = Level.actor,
-    target: TargetOpt = None,
-    model: ModelOpt = None,
-    trust_model: TrustOpt = False,
-    meta: MetaOpt = None,
-    default: DefaultDateOpt = None,
-    when: DateOpt = None,
-    min_confidence: MinConfidenceOpt = 0.0,
-    actor: ActorFilterOpt = None,
-    kind: KindOpt = None,
-    strict: StrictOpt = False,
-    quiet: QuietOpt = False,
-    id_field: IdFieldOpt = "id",
-    text_field: TextFieldOpt = "text",
-    date_field: DateFieldOpt = "date",
-    jobs: JobsOpt = 1,
-) -> None:
-    """Each actor's stance per window: see :data:`TIMELINE_HELP` and :mod:`pipeline.timeline`."""
-    from pipeline import export
-    from pipeline.timeline import FLIP_COLUMNS, TIMELINE_COLUMNS, group_by_window, render_rows, timeline_rows
-    from pipeline.timeline import flips as find_flips
-
-    check_plot(plot)
-    config, _, batch, result = run_batch(
-        paths, target, model, trust_model, default_date(default, when, quiet), level, strict, quiet, (output, plot),
-        keep_sentences=False, jobs=jobs, meta=meta, min_confidence=min_confidence, actors=actor, kinds=kind,
-        fields=record_fields(id_field, text_field, date_field))
-    groups, undated = group_by_window(result.cells, result.dates, window.value)
-    if undated and not quiet:
-        typer.echo(f"stance: note: {undated} cell(s) of undated articles left out (date them with --meta or "
-                   "--default-date)", err=True)
-    if flips:
-        rows = render_rows(find_flips(groups, result.dates), FLIP_COLUMNS)
-    else:
-        rows = render_rows(timeline_rows(groups), TIMELINE_COLUMNS)
-    text = export.render_csv(rows)
-    if output:
-        export.write_atomic(output, lambda handle: handle.write(text))
-        if not quiet:
-            typer.echo(f"stance: wrote {output} ({len(rows) - 1} rows)", err=True)
-    else:
-        sys.stdout.write(text)
-    if plot:
-        from pipeline.plot import write_figure
-        from pipeline.timeline import timeline_figure
-
-        write_figure(plot, timeline_figure(groups, window.value, config.description))
-        if not quiet:
-            typer.echo(f"stance: wrote {plot}", err=True)
-    if batch.skipped:
-        raise typer.Exit(EXIT_SKIPPED)
-
-
-@app.command()
-def report(
-    paths: Annotated[list[str], typer.Argument(help=PATHS_HELP)],
-    output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write.")],
-    level: LevelOpt = Level.actor,
-    target: TargetOpt = None,
-    model: ModelOpt = None,
-    trust_model: TrustOpt = False,
-    meta: MetaOpt = None,
-    default: DefaultDateOpt = None,
-    when: DateOpt = None,
-    strict: StrictOpt = False,
-    quiet: QuietOpt = False,
-    id_field: IdFieldOpt = "id",
-    text_field: TextFieldOpt = "text",
-    date_field: DateFieldOpt = "date",
-    sort: Annotated[Sort, typer.Option(
-        "--sort", help="Order of the matrix rows and the actor summary: lean (supporters first), name, or "
-        "articles (most found first).")] = Sort.lean,
-) -> None:
-    """Write one self-contained HTML report: heatmap, matrix linked to its evidence, actors, timeline, network,
-    model scores."""
-    from pipeline.meta import date_order
-    from pipeline.report import GROUP_ABOVE, render_report
-
-    # Every sentence of every article is kept only while the report may show them: past
-    # GROUP_ABOVE articles with a date, its columns are windows whose evidence is the cells'
-    # own, so the batch keeps only cells and memory stays flat however many articles come.
-    full: list = []
-    grouped = False
-
-    def start(_config):
-        def keep(result) -> None:
-            nonlocal grouped
-            if not grouped:
-                full.append(result)
-                if len(full) > GROUP_ABOVE and any(r.article.date for r in full):
-                    grouped = True
-                    full.clear()
-        return keep
-
-    config, pipeline, batch, _ = run_batch(paths, target, model, trust_model, default_date(default, when, quiet), level,
-                                           strict, quiet, (output,), keep_sentences=True, meta=meta,
-                                           fields=record_fields(id_field, text_field, date_field), on_start=start)
-    dictionary = pipeline.dictionary
-    # The same roll-up as the cells (each article's decided date), so that each cell lists
-    # every sentence it was built from.
-    roll_up = (lambda actor, dated: dictionary.roll_up(actor, dated)) if level == Level.country else None
-    results = batch.results if grouped else date_order(full)
-    html = render_report(results, config, pipeline.model.manifest, level.value, batch.skipped, roll_up,
-                         sort=sort.value, dictionary=dictionary)
-    write_output(output, html, batch, quiet)
-    if batch.skipped:
-        raise typer.Exit(EXIT_SKIPPED)
+# The batch commands are defined in their own module, registered here so that --help lists
+# them first, as before.
+from pipeline.cli import runs  # noqa: E402, F401
 
 
 @app.command()
@@ -658,7 +231,7 @@ def explain(
     fields = record_fields(id_field, text_field, date_field)
     single = len(sources) == 1 and not is_records(sources[0])
     note = lambda line: typer.echo(f"stance: {line}", err=True)  # noqa: E731
-    for item in screen(read_articles(sources, fields=fields), config.languages, note):
+    for item in screen(read_articles(sources, fields=fields, lang=pipeline.lang), config.languages, note):
         if isinstance(item, ReadFailure):
             if strict or single:  # one input: its own error line
                 fail(item.reason)
@@ -712,7 +285,7 @@ def evaluate(
 
         configs, corpora = trainable_corpora(model_targets(config), lambda line: typer.echo(f"stance: {line}", err=True))
         corpus = Corpus.combine(corpora)
-        extra = baseline_factories({c.name: c.cues for c in configs}) if with_baselines else []
+        extra = baseline_factories({c.name: c.cues for c in configs}, configs[0].lang) if with_baselines else []
         for name, scores in cross_validate(corpus, lambda c: fit_linear(
                 c, configs, kind=config.classifier, vector_weight=config.vector_weight), folds, extra).items():
             typer.echo(format_scores(f"cv {name}", scores))
@@ -730,12 +303,12 @@ def evaluate(
 
         if not paths:
             fail("--gold needs the articles to classify (a folder or files)")
-        linear = load_model(model or config.model_dir, trust=trust_model, cues=config.cues)
+        linear = load_model(model or config.model_dir, trust=trust_model, cues=config.cues, lang=config.lang)
         models = [linear]
         if with_baselines:
             from pipeline.evaluate import baselines
 
-            models += baselines(_training_labels(linear), config.cues)
+            models += baselines(_training_labels(linear), config.cues, config.lang)
         for article_set in paths:
             for name, scores in evaluate_gold(config, Path(article_set), gold, models, level.value).items():
                 typer.echo(format_scores(f"{article_set} {name}", scores))
@@ -804,17 +377,19 @@ def actors_resolve(
     when: Annotated[Optional[str], typer.Option("--date", help="Date YYYY-MM-DD for dated roles.")] = None,
 ) -> None:
     """Show which actors a text mentions, and how (alias, pronoun, group, heading)."""
-    from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
+    from pipeline.actors import ActorDictionary, ActorMatcher
+    from pipeline.coreference import Coreference
     from pipeline.read import find_date
     from pipeline.segment import SentenceSplitter
 
     config = load_target(target)
-    day = parse_date(when) or find_date(text)  # --date, else a date line in the text
+    lang = config.lang
+    day = parse_date(when) or find_date(text, lang)  # --date, else a date line in the text
     dictionary = ActorDictionary.load(config.actors_path)
-    sentences = SentenceSplitter().split(text)
-    matcher = ActorMatcher(dictionary)
+    sentences = SentenceSplitter(lang=lang).split(text)
+    matcher = ActorMatcher(dictionary, lang)
     named = [matcher.find(s.text) for s in sentences]
-    resolved = Coreference(dictionary, config.home_government).resolve(sentences, named, day)
+    resolved = Coreference(dictionary, config.home_government, lang).resolve(sentences, named, day)
     found = False
     for sentence, mentions in zip(sentences, resolved, strict=True):
         for m in mentions:
@@ -844,15 +419,16 @@ def actors_suggest(
 
     config = load_target(target)
     dictionary = ActorDictionary.load(config.actors_path)
-    matcher, splitter = ActorMatcher(dictionary), SentenceSplitter()
+    lang = config.lang
+    matcher, splitter = ActorMatcher(dictionary, lang), SentenceSplitter(lang=lang)
     documents = []
-    for article in read_articles(list_sources(paths)):
+    for article in read_articles(list_sources(paths), lang=lang):
         if isinstance(article, ReadFailure):
             typer.echo(f"stance: skipped {article.reason}", err=True)
             continue
         sentences = splitter.split(article.text)
         documents.append((sentences, [matcher.find(s.text) for s in sentences]))
-    found = suggest(ActorInference(dictionary, config.home_government), documents)
+    found = suggest(ActorInference(dictionary, config.home_government, lang), documents)
     for s in found:
         if toml:
             typer.echo(f"# {s.count} mentions in {s.articles} articles: {s.sample.strip()[:200]}")
@@ -1046,6 +622,3 @@ def _is_stdout_error(exc: OSError) -> bool:
     # writing the result to stdout (a full disk, a closed descriptor).
     return exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
