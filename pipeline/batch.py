@@ -144,7 +144,9 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
     try:
         for item, parts in outputs:
             if isinstance(item, ReadFailure):
-                if strict:
+                # A sole records file that gives nothing (no text column...) is the run's one error,
+                # not a skip followed by "no readable article".
+                if strict or (item.whole and len(sources) == 1):
                     raise StanceError(item.reason)
                 yield item
             else:
@@ -197,7 +199,7 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
 
 def _read(sources: Sequence[str], when: date | None, on_note: Callable[[str], None] | None,
           fields: Any = None) -> Iterator[Article | ReadFailure]:
-    for item in read_articles(sources, when, fields):
+    for item in read_articles(sources, when, fields, on_note):
         if isinstance(item, Article) and item.notes and on_note:
             on_note(f"{item.source}: {'; '.join(item.notes)}")
         yield item
