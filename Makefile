@@ -37,9 +37,14 @@ test: $(MODEL)/manifest.json
 lint: install
 	$(BIN)/ruff check pipeline tests bench
 
-# Throughput, memory, cold start and training time (several minutes); writes bench/results/latest.json.
+# Throughput, memory, cold start and training time; writes bench/results/latest.json. About 5
+# minutes, plus 15 to 30 for the 100,000-article JSONL (issue 19) and about 8 for classify,
+# network and timeline on 10,000 articles (issue 18). A short run:
+#   make bench BENCH_JSONL= BENCH_ANALYSES=1000
+BENCH_JSONL ?= 100000
+BENCH_ANALYSES ?= 10000
 bench: $(MODEL)/manifest.json
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py --jsonl-sizes $(BENCH_JSONL) --analyses-sizes $(BENCH_ANALYSES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) models/*/ samples-matrix.csv

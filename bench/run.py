@@ -17,6 +17,10 @@ and for each JSONL size (``--jsonl-sizes``, 100,000 by default) the same article
 ``.jsonl`` file, ``stance classify corpus.jsonl -o matrix.csv --jobs 2`` end to end, in
 articles/s with the peak RSS (beside the folder's run when that size was run as files too);
 
+and for each size of ``--analyses-sizes`` (10,000 by default, as issue 18 asks) the same
+folder run by ``stance classify``, ``stance network -o net.graphml`` and ``stance timeline
+-o timeline.csv`` with ``--jobs 2``, each end to end, with the ratio of each to classify;
+
 and, once: the cold start of ``stance classify one.txt`` (median of several runs), the
 time of each stage on the 1,000-article corpus (classification excluding I/O in pairs/s),
 and ``stance train`` (into a temporary folder, not over ``models/``).
@@ -57,7 +61,10 @@ TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 STANCE = [sys.executable, "-m", "pipeline.cli"]
 CLASSIFY_PASSES = 5  # as timeit.repeat: the best of five
 TARGETS = {"pairs_per_s_one_core": 20_000, "e2e_1000_s": 10.0, "ratio_1000": 3.0, "cold_start_s": 1.0,
-           "peak_rss_10000_mib": 1024, "train_s": 60.0}
+           "peak_rss_10000_mib": 1024, "train_s": 60.0,
+           # issue 19: one JSONL of 100,000 articles in bounded memory; issue 18: network and
+           # timeline cost at most 1.2x classify on the same 10,000 articles (wall time).
+           "peak_rss_jsonl_100000_mib": 1024, "network_over_classify_10000": 1.2, "timeline_over_classify_10000": 1.2}
 
 
 def limit_pass(files: list[Path]) -> dict:
@@ -224,6 +231,29 @@ def jsonl_run(work: Path, n: int, pool: list[str], source: str, jobs: int, model
     return run
 
 
+def analyses_run(work: Path, n: int, pool: list[str], source: str, jobs: int, model_args: list[str]) -> dict:
+    """``stance classify``, ``stance network`` and ``stance timeline`` on the same ``n``-article
+    folder, end to end, one after the other, and each command's time over classify's (the
+    target of issue 18 is at most 1.2)."""
+    built = bench_corpus.build(work / f"analyses-{n}", n, pool, source, seed=n)
+    common = [str(built.folder), "-q", "--jobs", str(jobs), *model_args]
+    commands = {"classify": ["classify", "-o", str(work / "matrix.csv")],
+                "network": ["network", "-o", str(work / "net.graphml")],
+                "timeline": ["timeline", "-o", str(work / "timeline.csv")]}
+    out: dict = {"articles": n, "jobs": jobs}
+    for name, command in commands.items():
+        run = run_measured([*STANCE, *command, *common])
+        run["articles_per_s"] = round(n / run["wall_s"], 1)
+        out[name] = run
+        print(f"  {name} N={n}: {run['wall_s']:.1f} s, peak {run['peak_rss_tree_mib']:.0f} MiB", file=sys.stderr)
+    for name in ("network", "timeline"):
+        out[name]["ratio_to_classify"] = round(out[name]["wall_s"] / out["classify"]["wall_s"], 3)
+        # CPU seconds (workers included) move less than wall time with other tenants' load.
+        out[name]["cpu_ratio_to_classify"] = round(out[name]["cpu_s"] / out["classify"]["cpu_s"], 3)
+    shutil.rmtree(built.folder)
+    return out
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -240,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jsonl-sizes", type=int, nargs="*", default=[100_000],
                         help="corpus sizes run as one JSONL file (none: skip)")
     parser.add_argument("--jsonl-jobs", type=int, default=2, help="--jobs for the JSONL runs")
+    parser.add_argument("--analyses-sizes", type=int, nargs="*", default=[10_000],
+                        help="folder sizes run by classify, network and timeline (none: skip)")
     parser.add_argument("--cold-runs", type=int, default=7)
     parser.add_argument("--train", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--model", type=Path, help="model folder (default: the target's); copied first, so a "
@@ -289,10 +321,14 @@ def main(argv: list[str] | None = None) -> int:
             results.setdefault("jsonl", {})[str(n)] = jsonl_run(work, n, pool, source, args.jsonl_jobs, model_args,
                                                                 results["sizes"].get(str(n)))
             save(results, args.output)
+        for n in args.analyses_sizes:
+            results.setdefault("analyses", {})[str(n)] = analyses_run(work, n, pool, source, 2, model_args)
+            save(results, args.output)
         one = work / "one.txt"
         bench_corpus.build(work / "one", 1, pool, source, seed=1)
         shutil.move(work / "one" / "a00000.txt", one)
-        results["cold_start"] = cold_start(one, args.cold_runs, model_args)
+        if args.cold_runs:
+            results["cold_start"] = cold_start(one, args.cold_runs, model_args)
         if args.train:
             results["train"] = train_time(config, work)
     finally:
@@ -311,7 +347,7 @@ def save(results: dict, output: Path) -> None:
 
 
 def check_targets(results: dict) -> dict:
-    """Each target of issue 6 with the measured value (None when not measured in this run)."""
+    """Each target of issues 6, 18 and 19 with the measured value (None when not measured in this run)."""
     sizes = results["sizes"]
     best = {n: min((r["wall_s"] for r in s["end_to_end"].values()), default=None) for n, s in sizes.items()}
     e2e_1000 = best.get("1000")
@@ -323,6 +359,10 @@ def check_targets(results: dict) -> dict:
         "cold_start_s": results.get("cold_start", {}).get("median_s"),
         "peak_rss_10000_mib": peak_10000,
         "train_s": results.get("train", {}).get("wall_s"),
+        "peak_rss_jsonl_100000_mib": results.get("jsonl", {}).get("100000", {}).get("peak_rss_tree_mib"),
+        "network_over_classify_10000": results.get("analyses", {}).get("10000", {}).get("network", {}).get("ratio_to_classify"),
+        "timeline_over_classify_10000": results.get("analyses", {}).get("10000", {}).get("timeline", {}).get(
+            "ratio_to_classify"),
     }
     out = {}
     for key, goal in TARGETS.items():
@@ -354,6 +394,12 @@ def render(results: dict) -> str:
         ratio = f", {run['ratio_to_files']}x the folder's time" if "ratio_to_files" in run else ""
         lines.append(f"{n:>6} {'jsonl jobs=' + str(run['jobs']):>13} {run['wall_s']:8.2f} {run['cpu_s']:7.2f} "
                      f"{run['articles_per_s']:7.0f} {'':>8} {run['peak_rss_tree_mib']:9.0f}   ({run['file_mib']} MB file{ratio})")
+    for n, run in results.get("analyses", {}).items():
+        lines.append(f"{n:>6} articles, --jobs {run['jobs']}: " + ", ".join(
+            f"{name} {run[name]['wall_s']:.1f} s ({run[name]['peak_rss_tree_mib']:.0f} MiB"
+            + (f", {run[name]['ratio_to_classify']}x classify, CPU {run[name]['cpu_ratio_to_classify']}x)"
+               if name != "classify" else ")")
+            for name in ("classify", "network", "timeline")))
     if "stages" in results:
         c = results["stages"]
         lines += ["", f"classification, one core, no I/O: {c['pairs_per_s_one_core']} pairs/s, best of "

@@ -52,6 +52,8 @@ class BatchResult:
     skipped: list[ReadFailure] = field(default_factory=list)
     # Articles left out because they are not in a language of the target, by language code.
     off_language: Counter = field(default_factory=Counter)
+    # Articles analysed, kept in ``results`` or (``keep_results=False``) only handed on.
+    count: int = 0
 
     @property
     def articles(self) -> list[str]:
@@ -144,7 +146,9 @@ def iter_results(pipeline: StancePipeline, sources: Sequence[str], level: str = 
     try:
         for item, parts in outputs:
             if isinstance(item, ReadFailure):
-                if strict:
+                # A sole records file that gives nothing (no text column...) is the run's one error,
+                # not a skip followed by "no readable article".
+                if strict or (item.whole and len(sources) == 1):
                     raise StanceError(item.reason)
                 yield item
             else:
@@ -159,11 +163,13 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
                      strict: bool = False, on_note: Callable[[str], None] | None = None,
                      on_skip: Callable[[ReadFailure], None] | None = None, keep_sentences: bool = False,
                      jobs: int = 1, scheduler: Any = None, on_progress: Callable[[int], None] | None = None,
-                     fields: Any = None, on_result: Callable[[ArticleResult], None] | None = None) -> BatchResult:
+                     fields: Any = None, on_result: Callable[[ArticleResult], None] | None = None,
+                     keep_results: bool = True) -> BatchResult:
     """Classify every source; see :func:`iter_results`.
 
     With ``on_result``, each full result is handed to it (to be written out) and the batch
-    keeps only the article's id and cells, so that memory stays flat.
+    keeps only the article's id and cells; with ``keep_results=False`` too, it keeps
+    nothing but the count, so that memory stays flat however many articles are read.
     """
     batch = BatchResult()
 
@@ -178,20 +184,24 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
             batch.skipped.append(item)
             if on_skip:
                 on_skip(item)
-        elif on_result or not keep_sentences:
-            # Only the cells are read from here on: the article's text (most of its memory,
-            # 10,000 articles are 40 MB of it) is dropped once it is analysed.
+        else:
+            batch.count += 1
             if on_result:
                 on_result(item)
-            batch.results.append(ArticleResult(replace(item.article, text=""), [], [], [], item.cells))
-        else:
-            batch.results.append(item)
+                if not keep_results:  # the handler has it all (pipeline.spool): 35 KB per article less
+                    continue
+            if on_result or not keep_sentences:
+                # Only the cells are read from here on: the article's text (most of its memory,
+                # 10,000 articles are 40 MB of it) is dropped once it is analysed.
+                batch.results.append(ArticleResult(replace(item.article, text=""), [], [], [], item.cells))
+            else:
+                batch.results.append(item)
     return batch
 
 
 def _read(sources: Sequence[str], when: date | None, on_note: Callable[[str], None] | None,
           fields: Any = None, lang: LanguagePack | None = None) -> Iterator[Article | ReadFailure]:
-    for item in read_articles(sources, when, fields, lang):
+    for item in read_articles(sources, when, fields, lang, on_note):
         if isinstance(item, Article) and item.notes and on_note:
             on_note(f"{item.source}: {'; '.join(item.notes)}")
         yield item

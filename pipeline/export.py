@@ -279,16 +279,26 @@ def long_rows(cells: Iterable[Cell]) -> list[list[str]]:
     return rows
 
 
-def render_csv(rows: list[list[str]]) -> str:
+def render_csv(rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
-    plain = csv.writer(buffer, lineterminator="\n")
+    writers = csv_writers(buffer)
+    for row in rows:
+        write_csv_row(writers, row)
+    return buffer.getvalue()
+
+
+def csv_writers(handle: IO[str]) -> tuple:
+    """The two CSV writers of :func:`write_csv_row` on ``handle``."""
     # QUOTE_MINIMAL quotes only the characters of the line terminator ("\n"): a lone CR (a file
     # name may hold one) would split the row for most readers, so such a row is all quoted.
-    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    for row in rows:
-        cells = [safe_cell(v) for v in row]
-        (quoted if any("\r" in cell for cell in cells) else plain).writerow(cells)
-    return buffer.getvalue()
+    return csv.writer(handle, lineterminator="\n"), csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+
+def write_csv_row(writers: tuple, row: Sequence[object]) -> None:
+    """Write one row as :func:`render_csv` does: formula-safe cells, all quoted when one holds a CR."""
+    plain, quoted = writers
+    cells = [safe_cell(v) for v in row]
+    (quoted if any("\r" in cell for cell in cells) else plain).writerow(cells)
 
 
 def render_table(cells: Sequence[Cell], articles: Sequence[str]) -> str:

@@ -7,7 +7,7 @@ import re
 import stat
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -68,10 +68,15 @@ class Article:
 
 @dataclass(frozen=True)
 class ReadFailure:
-    """A file that could not be read as an article, with a one-line reason."""
+    """A file that could not be read as an article, with a one-line reason.
+
+    ``whole`` marks a records file (JSONL, CSV) that gives no article at all (it cannot be
+    opened, its CSV header is unusable): as the only input, that is an error of its own.
+    """
 
     source: str
     reason: str
+    whole: bool = False
 
 
 def decode(raw: bytes, source: str) -> tuple[str, tuple[str, ...]]:
@@ -315,18 +320,20 @@ def _kind(mode: int) -> str:
 
 
 def read_articles(sources: Iterable[str], when: date | None = None, fields=None,
-                  lang: LanguagePack | None = None) -> Iterator[Article | ReadFailure]:
+                  lang: LanguagePack | None = None, on_note: Callable[[str], None] | None = None
+                  ) -> Iterator[Article | ReadFailure]:
     """Read sources one at a time (streaming), yielding an article or a failure for each.
 
     A JSONL or CSV file gives one article or failure per record (see :mod:`pipeline.records`;
-    ``fields`` names the id, text and date fields).
+    ``fields`` names the id, text and date fields; ``on_note`` gets a file's count of bytes
+    that are not UTF-8, at its end).
     """
     from pipeline.records import is_records, read_records
 
     seen: set[str] = set()  # article ids so far: a record may not reuse one
     for source in sources:
         if is_records(source):
-            yield from read_records(source, fields, seen, when, lang)
+            yield from read_records(source, fields, seen, when, lang, on_note)
             continue
         try:
             article = read_source(source, when, lang)

@@ -11,12 +11,13 @@ article (malformed JSON, no or blank text, a duplicate id, a bad date) becomes a
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -50,6 +51,19 @@ CSV_FIELD_LIMIT = MAX_ARTICLE_BYTES
 ARTICLES_PER_FILE_GUESS = 10_000
 
 
+# Bytes that are not UTF-8 become U+FFFD, as errors="replace" does, and are counted, so that
+# a file with some says so once at its end (one note per record would drown 100,000 articles).
+_REPLACED = [0]
+
+
+def _count_replace(exc: UnicodeError) -> tuple[str, int]:
+    _REPLACED[0] += 1
+    return "\ufffd", exc.end
+
+
+codecs.register_error("stance-count-replace", _count_replace)
+
+
 @dataclass(frozen=True)
 class Fields:
     """Which field of a record holds the article's id, text and date (``--id-field``...)."""
@@ -79,7 +93,8 @@ def file_stem(source: str) -> str:
 
 
 def read_records(source: str, fields: Fields | None = None, seen: set[str] | None = None,
-                 when: date | None = None, lang: LanguagePack | None = None) -> Iterator[Article | ReadFailure]:
+                 when: date | None = None, lang: LanguagePack | None = None,
+                 on_note: Callable[[str], None] | None = None) -> Iterator[Article | ReadFailure]:
     """Yield an article, or a failure naming the line, for each record of a JSONL or CSV file.
 
     Parameters
@@ -95,6 +110,9 @@ def read_records(source: str, fields: Fields | None = None, seen: set[str] | Non
         The date of a record without a date field and without a dateline.
     lang : LanguagePack, optional
         The month names of datelines (English by default).
+    on_note : callable, optional
+        Called once at the end of the file when some of its bytes were not UTF-8: they
+        are read as U+FFFD (the records are kept), and the note counts them.
     """
     fields = fields or Fields()
     seen = set() if seen is None else seen
@@ -103,19 +121,20 @@ def read_records(source: str, fields: Fields | None = None, seen: set[str] | Non
     try:
         raw = gzip.open(source, "rb") if lower.endswith(".gz") else open(source, "rb")  # noqa: SIM115 - closed below
     except OSError as exc:
-        yield ReadFailure(shown, f"{shown}: cannot read ({exc.strerror or exc})")
+        yield ReadFailure(shown, f"{shown}: cannot read ({exc.strerror or exc})", whole=True)
         return
     line = 0
+    replaced, bad = _REPLACED[0], _BadBytes()
     try:
         with raw:
             if lower.endswith((".jsonl", ".jsonl.gz")):
-                records = _json_records(raw, shown)
+                records = _json_records(raw, shown, bad)
             else:
                 records = _csv_records(raw, shown, fields)
             for line, record, problem in records:
                 where = f"{shown} line {line}"
                 if problem:
-                    yield ReadFailure(where, f"{where}: {problem}")
+                    yield ReadFailure(where, f"{where}: {problem}", whole=isinstance(problem, _FileProblem))
                     continue
                 try:
                     article = record_article(record, where, fields, stem, line, when, lang)
@@ -130,10 +149,29 @@ def read_records(source: str, fields: Fields | None = None, seen: set[str] | Non
     except (OSError, EOFError, zlib.error) as exc:  # a truncated or corrupt .gz, a read error mid-file
         where = f"{shown} line {line + 1}"
         yield ReadFailure(where, f"{where}: cannot read further ({exc}); the rest of the file is skipped")
+    count = _REPLACED[0] - replaced
+    if count and on_note:
+        lines = f" in {bad.lines} record(s), the first at line {bad.first}" if bad.lines else ""
+        on_note(f"{shown}: {count} invalid UTF-8 byte sequence(s){lines} read as U+FFFD, the replacement character")
 
 
-def _json_records(raw: IO[bytes], shown: str) -> Iterator[tuple[int, Mapping | None, str | None]]:
-    """(line number, record, problem) for each non-blank line of a JSON Lines stream."""
+class _FileProblem(str):
+    """A problem that skips the whole file (its CSV header): no record of it is read."""
+
+    __slots__ = ()
+
+
+@dataclass
+class _BadBytes:
+    """The JSON lines that held bytes that are not UTF-8: how many, and the first."""
+
+    lines: int = 0
+    first: int = 0
+
+
+def _json_records(raw: IO[bytes], shown: str, bad: _BadBytes | None = None) -> Iterator[tuple[int, Mapping | None, str | None]]:
+    """(line number, record, problem) for each non-blank line of a JSON Lines stream; ``bad``
+    counts the lines with bytes that are not UTF-8."""
     for number, line in _lines(raw, MAX_RECORD_BYTES):
         if line is None:
             yield number, None, f"longer than {MAX_RECORD_BYTES // 2**20} MB, not one article"
@@ -144,7 +182,10 @@ def _json_records(raw: IO[bytes], shown: str) -> Iterator[tuple[int, Mapping | N
             text = line.decode("utf-8")
         except UnicodeDecodeError:
             # JSON is UTF-8 (RFC 8259); a stray byte should not cost the whole record.
-            text = line.decode("utf-8", "replace")
+            text = line.decode("utf-8", "stance-count-replace")
+            if bad is not None:
+                bad.lines += 1
+                bad.first = bad.first or number
         if number == 1:
             text = text.removeprefix("\ufeff")
         try:
@@ -184,19 +225,19 @@ def _csv_records(raw: IO[bytes], shown: str, fields: Fields) -> Iterator[tuple[i
         csv.field_size_limit(CSV_FIELD_LIMIT)
     # utf-8-sig: a spreadsheet's UTF-8 export starts with a byte-order mark. newline="" so
     # that line breaks inside quoted fields reach the csv module as they are.
-    handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+    handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="stance-count-replace", newline="")
     reader = csv.reader(handle)
     try:
         header = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:
-        yield 1, None, f"not a valid CSV header ({exc}); the file is skipped"
+        yield 1, None, _FileProblem(f"not a valid CSV header ({exc}); the file is skipped")
         return
     if fields.text not in header:
         found = ", ".join(header[:12]) or "nothing"
-        yield 1, None, f"no {fields.text!r} column in the header (found: {found}); give --text-field"
+        yield 1, None, _FileProblem(f"no {fields.text!r} column in the header (found: {found}); give --text-field")
         return
     if len(set(header)) != len(header):
-        yield 1, None, "a column name appears twice in the header; the file is skipped"
+        yield 1, None, _FileProblem("a column name appears twice in the header; the file is skipped")
         return
     while True:
         start = reader.line_num + 1  # a quoted field can span lines: report where the record starts

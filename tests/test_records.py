@@ -105,6 +105,40 @@ def test_csv_without_the_text_column_is_one_failure(tmp_path):
     assert "no 'text' column" in failure.reason and "--text-field" in failure.reason
 
 
+def test_a_header_problem_skips_the_whole_file(tmp_path):
+    path = write_csv(tmp_path / "c.csv", ["id", "content"], [["a", "Chile rejected it."]])
+    (failure,) = read_records(str(path))
+    assert failure.whole
+    path = write_jsonl(tmp_path / "c.jsonl", [{"id": "a"}])
+    (failure,) = read_records(str(path))
+    assert not failure.whole  # one record's problem: the file goes on
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv", "csv.gz"])
+def test_bytes_that_are_not_utf8_are_replaced_and_counted_once(tmp_path, kind):
+    """Bad bytes keep their record (read as U+FFFD, as errors="replace" gives) and give one
+    note at the end of the file, with the count, not one per record."""
+    texts = [b"Chile rejected the \xff result.", b"Peru agreed.", b"Mexico \xe9\xe9 asked \xc3 twice."]
+    if kind == "jsonl":
+        data = b"".join(b'{"id": "a%d", "text": "%s"}\n' % (i, t) for i, t in enumerate(texts))
+    else:
+        data = b"id,text\n" + b"".join(b"a%d,%s\n" % (i, t) for i, t in enumerate(texts))
+    path = tmp_path / f"c.{kind}"
+    path.write_bytes(gzip.compress(data) if kind.endswith(".gz") else data)
+    notes: list[str] = []
+    items = list(read_records(str(path), on_note=notes.append))
+    assert [a.text for a in items] == [t.decode("utf-8", "replace") for t in texts]
+    assert "Chile rejected the \ufffd result." in items[0].text
+    (note,) = notes
+    assert note.startswith(f"{path}: 4 invalid UTF-8 byte sequence(s)") and "U+FFFD" in note
+    if kind == "jsonl":  # lines are decoded one by one: the note can name them
+        assert "in 2 record(s), the first at line 1" in note
+    assert list(read_records(str(path))) == items  # without on_note: the same articles, silently
+    notes.clear()
+    list(read_records(str(write_jsonl(tmp_path / "fine.jsonl", [{"text": "Peru agreed."}])), on_note=notes.append))
+    assert notes == []
+
+
 def test_a_record_without_an_id_is_named_by_its_line(tmp_path):
     path = write_jsonl(tmp_path / "feed.jsonl.gz", [{"text": "Chile rejected it."}, {"text": "Peru rejected it."}])
     assert [a.id for a in read_records(str(path))] == ["feed-1", "feed-2"]
@@ -188,6 +222,14 @@ class TestRecordsCli:
         code, _, err = run("classify", path, "-o", out, "--strict")
         assert code == 2 and err.strip().splitlines()[-1].startswith(f"stance: error: {path} line 2: malformed JSON")
         assert "Traceback" not in err
+
+    def test_bad_bytes_are_noted_once_on_stderr(self, run, tmp_path):
+        path = tmp_path / "c.jsonl"
+        path.write_bytes(b'{"id": "a", "text": "Chile rejected the \xff result."}\n{"id": "b", "text": "Peru \xfe."}\n')
+        code, _, err = run("classify", path, "-o", tmp_path / "m.csv")
+        assert code == 0, err
+        assert err.count("invalid UTF-8") == 1
+        assert f"stance: {path}: 2 invalid UTF-8 byte sequence(s) in 2 record(s), the first at line 1" in err
 
     def test_renamed_fields_and_metadata_reach_long_rows_and_json(self, run, tmp_path):
         (name, text), *_ = sample_articles()

@@ -182,7 +182,8 @@ def with_run_options(without: tuple[str, ...] = ()) -> Callable[[Callable[..., N
     return decorate
 
 
-def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], keep_sentences: bool, on_start=None):
+def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], keep_sentences: bool, on_start=None,
+              keep_results: bool = True):
     """What `classify`, `report`, `network` and `timeline` share: check inputs, outputs and
     model before any work, then classify every source with notes, skips and a progress bar
     on stderr.
@@ -192,7 +193,8 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
     is handed each result as it comes, dated and filtered (see
     :func:`~pipeline.batch.classify_sources`). Returns the target configuration, the
     pipeline, the :class:`~pipeline.batch.BatchResult` and the :class:`~pipeline.api.Result`
-    (the same results: dates decided, in date order, filtered).
+    (the same results: dates decided, in date order, filtered). With ``keep_results=False``
+    only the sink gets the results: the batch and the Result hold none, so that memory stays flat.
     """
     from pipeline import export
     from pipeline.api import finish, make_filters
@@ -219,10 +221,20 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
     pipeline.dates = ArticleDates(metadata.dates if metadata else {}, o.when)
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
     sink = on_start(config) if on_start else None
+    unknown: dict[str, int] = {}
+    matched: list[bool] = [False]  # whether any article id is in the metadata
+
+    def tally(results) -> None:
+        for article in results:
+            for name, count in getattr(article.cells, "unknown", {}).items():
+                unknown[name] = unknown.get(name, 0) + count
+            matched[0] = matched[0] or bool(metadata and article.article.id in metadata.rows)
 
     def on_result(result) -> None:  # what the rest of the run gets in `finish`, for a streamed output
         pipeline.dates.redate([result])
         filters.apply([result], pipeline.dictionary)
+        if not keep_results:  # nothing is kept to tally at the end
+            tally([result])
         sink(result)
 
     quiet = o.quiet
@@ -233,25 +245,21 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
             on_note=None if quiet else lambda note: say(f"stance: {note}"),
             on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
             keep_sentences=keep_sentences, jobs=o.jobs, scheduler=o.scheduler, on_progress=advance, fields=o.fields,
-            on_result=on_result if sink else None,
+            on_result=on_result if sink else None, keep_results=keep_results or not sink,
         )
     if batch.off_language:
         counts = ", ".join(f"{code} {n}" for code, n in batch.off_language.most_common())
         typer.echo(f"stance: note: {batch.off_language.total()} article(s) skipped: not in {', '.join(config.languages)} "
                    f"({counts})", err=True)
-    if not batch.results:
+    if not batch.count:
         fail("no readable article among the inputs")
     result = finish(batch, pipeline, o.level.value, metadata, filters)
     batch.results = result.results
-    if not quiet:
-        unknown: dict[str, int] = {}
-        for article in result.results:
-            for name, count in getattr(article.cells, "unknown", {}).items():
-                unknown[name] = unknown.get(name, 0) + count
-        if unknown:
-            typer.echo(f"stance: {sum(unknown.values())} mentions of {len(unknown)} unknown names "
-                       "(see `stance actors suggest`)", err=True)
-    if metadata and not quiet and not any(r.article.id in metadata.rows for r in result.results):
+    tally(result.results)
+    if not quiet and unknown:
+        typer.echo(f"stance: {sum(unknown.values())} mentions of {len(unknown)} unknown names "
+                   "(see `stance actors suggest`)", err=True)
+    if metadata and not quiet and not matched[0]:
         typer.echo(f"stance: note: no article id of {o.meta} matches the inputs (ids are file names without .txt)", err=True)
     return config, pipeline, batch, result
 
@@ -313,6 +321,8 @@ def classify(
     quiet = options.quiet
     if writer.streamed:
         return classify_json(options, output, plot)
+    if fmt in (Format.wide, Format.long) and not plot:
+        return classify_spooled(options, output, fmt)
     config, _, batch, result = run_batch(options, (output, plot), keep_sentences=False)
     cells = batch.cells
     text = writer.render(batch, result)
@@ -336,6 +346,55 @@ def classify(
         raise typer.Exit(EXIT_SKIPPED)
 
 
+def classify_spooled(options: RunOptions, output: str | None, fmt: Format) -> None:
+    """`classify` to a wide or long CSV in bounded memory: each article's cells go to a
+    temporary database (:class:`pipeline.spool.CellSpool`) as they come, and the CSV is
+    written from it at the end, to the output's temporary file (or a temporary file for
+    stdout), published only once complete. The bytes are those of the in-memory rendering."""
+    import shutil
+    import tempfile
+
+    from pipeline import export
+    from pipeline.spool import CellSpool, write_rows
+
+    state: dict = {}
+
+    def start(_config):
+        state["spool"] = CellSpool()
+        return state["spool"].add
+
+    staged: export.Output | None = None
+    try:
+        _, pipeline, batch, result = run_batch(options, (output,), keep_sentences=False, on_start=start,
+                                               keep_results=False)
+        spool = state["spool"]
+        rows = spool.wide_rows() if fmt == Format.wide else spool.long_rows(pipeline.dictionary, result.meta)
+        if output:
+            staged = export.Output(output)
+            write_rows(staged.handle, rows)
+            staged.commit()
+        else:  # stdout gets the table once it is complete, never half of it
+            with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spooled:
+                write_rows(spooled, rows)
+                spooled.seek(0)
+                shutil.copyfileobj(spooled, sys.stdout)
+    except OSError as exc:
+        from pipeline.cli import _is_stdout_error  # defined after this module is imported
+
+        if not output and (isinstance(exc, BrokenPipeError) or _is_stdout_error(exc)):
+            raise  # writing to stdout: main() reports it
+        raise StanceError(f"cannot write {shown(output or '')} ({exc.strerror or exc})") from None
+    finally:
+        if staged is not None:
+            staged.discard()
+        if "spool" in state:
+            state["spool"].close()
+    if output and not options.quiet:
+        typer.echo(f"stance: wrote {shown(output)} ({len(spool.actors)} actors x {spool.count} articles)", err=True)
+    if batch.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
 def classify_json(options: RunOptions, output: str | None, plot: str | None) -> None:
     """`classify --format json`: each article's document is written as soon as it is
     classified (to the output's temporary file, or a temporary file for stdout), so that
@@ -355,11 +414,18 @@ def classify_json(options: RunOptions, output: str | None, plot: str | None) -> 
             handle = staged[0].handle
         else:  # stdout gets the document once it is complete, never half of it
             handle = state["spool"] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
-        state["stream"] = export.JsonStream(handle, config, options.level.value)
-        return state["stream"].write
+        state["stream"] = stream = export.JsonStream(handle, config, options.level.value)
+        seen = state["actors"] = set()  # for the closing line: the batch keeps no cells without a plot
+
+        def write(result) -> None:
+            seen.update(c.actor for c in result.cells)
+            stream.write(result)
+
+        return write
 
     try:
-        config, _, batch, _ = run_batch(options, (output, plot), keep_sentences=True, on_start=start)
+        config, _, batch, _ = run_batch(options, (output, plot), keep_sentences=True, on_start=start,
+                                        keep_results=bool(plot))
         state["stream"].close()
         if plot:  # drawn before anything is published: if it fails, no output has changed
             from pipeline.plot import render_plot
@@ -385,8 +451,7 @@ def classify_json(options: RunOptions, output: str | None, plot: str | None) -> 
             state["spool"].close()
     if not options.quiet:
         if output:
-            actors = len({c.actor for c in batch.cells})
-            typer.echo(f"stance: wrote {shown(output)} ({actors} actors x {len(batch.articles)} articles)", err=True)
+            typer.echo(f"stance: wrote {shown(output)} ({len(state['actors'])} actors x {batch.count} articles)", err=True)
         if plot:
             typer.echo(f"stance: wrote {shown(plot)}", err=True)
 
