@@ -34,13 +34,14 @@ from itertools import product
 
 import numpy as np
 
-from pipeline.actors import ActorDictionary, Mention, fold
+from pipeline.actors import ActorDictionary, Mention
 from pipeline.coreference import mention_runs
 from pipeline.description import CUE_CODES, ROLE_LITERALS, describe
 from pipeline.feature_keys import MIX_CUBED, NONE, PREFIXES, feature_key
 from pipeline.feature_keys import _TokenTable as _TokenTable  # re-exported: the tests reach it here
 from pipeline.lang import FeatureWords, LanguagePack, english
 from pipeline.lang.regex import trie_regex
+from pipeline.text import fold
 
 CHAIN_GAP = 3  # words between a cue and the cue it acts on ("condemned the new sanctions")
 
