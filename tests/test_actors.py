@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.actors import ActorDictionary, AliasTrie, _after_former, _fold_table, coordinated_lists, fold
+from pipeline.actors import ActorDictionary, AliasTrie, _after_former, coordinated_lists, fold
 from pipeline.errors import StanceError
 from pipeline.segment import SentenceSplitter
+from pipeline.text import _fold_table
 
 
 def names(matcher, text):
