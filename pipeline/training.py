@@ -203,7 +203,52 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
     trained.manifest["train_seconds"] = round(time.perf_counter() - started, 1)
     save_model(trained, config.model_dir, card=model_card(configs, corpora, cv, gold_runs, swaps, trained.manifest))
     log(f"saved {config.model_dir} in {trained.manifest['train_seconds']} s")
+    figures = project_root() / "docs" / "accuracy.md"
+    if write_figures(figures, trained.manifest, evaluation_table(cv, gold_runs, swaps)):
+        log(f"wrote the figures of {figures}")
     return trained
+
+
+def evaluation_table(cv: dict[str, Scores], gold_runs: list[GoldRun], swaps: dict[str, SwapReport]) -> list[str]:
+    """Every evaluation as the lines of a Markdown table (the model card's and docs/accuracy.md's)."""
+    lines = ["| evaluation | system | n | accuracy | macro-F1 (support, oppose, neutral) |",
+             "| --- | --- | ---: | ---: | ---: |"]
+    lines += [f"| cross-validation | {name} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for name, s in cv.items()]
+    for run in gold_runs:
+        lines += [f"| {run.name} | {who} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for who, s in run.scores.items()]
+    for name, report in swaps.items():
+        lines.append(f"| actor-swap suite {name} | model | {len(report.cases)} | {report.accuracy:.3f} | "
+                     f"worst label × camp {report.worst_cell:.3f}, flip rate {report.flip_rate:.3f} |")
+    return lines
+
+
+# docs/accuracy.md holds the latest training's figures between these markers (issue 20:
+# accuracy generated from the manifest by `make train`).
+FIGURES_START, FIGURES_END = "<!-- figures: written by `make train`, do not edit -->", "<!-- end of figures -->"
+
+
+def write_figures(path: Path, manifest: dict, table: list[str]) -> bool:
+    """Replace the generated block of ``path`` (between :data:`FIGURES_START` and
+    :data:`FIGURES_END`) with this training's table; False (and nothing written) when the
+    file or its markers are absent, as in a project of one's own."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    start, end = text.find(FIGURES_START), text.find(FIGURES_END)
+    if start < 0 or end < start:
+        return False
+    pairs = manifest.get("examples", 0)
+    block = [FIGURES_START, "",
+             f"Written by `make train` on {manifest.get('trained_at', '')} ({pairs:,} training pairs of "
+             f"{', '.join(manifest.get('targets', []))}; training took {manifest.get('train_seconds', 0)} s).", "",
+             *table, ""]
+    new = text[:start] + "\n".join(block) + text[end:]
+    if new != text:
+        from pipeline.export import write_atomic
+
+        write_atomic(path, lambda handle: handle.write(new))
+    return True
 
 
 def format_table(cv: dict[str, Scores], gold_runs: list[GoldRun], swaps: dict[str, SwapReport]) -> str:
@@ -280,12 +325,7 @@ def model_card(configs: list[TargetConfig], corpora: list[Corpus], cv: dict[str,
               f"model trained on the other targets only. `{PRIOR_ROW}` is the same model with the optional principal "
               "prior (`principal_prior` in the target file, off by default): a principal's cell without a stance read "
               "in the text takes the principal's side.", "",
-              "| evaluation | system | n | accuracy | macro-F1 (support, oppose, neutral) |",
-              "| --- | --- | ---: | ---: | ---: |"]
-    lines += [f"| cross-validation | {name} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for name, s in cv.items()]
-    for run in gold_runs:
-        lines += [f"| {run.name} | {who} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} |" for who, s in run.scores.items()]
-    lines.append("")
+              *evaluation_table(cv, gold_runs, swaps), ""]
     model_cv = cv.get("model")
     if model_cv:
         lines += ["Per class (model, cross-validation):", "", "| class | precision | recall | F1 | n |",
