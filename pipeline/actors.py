@@ -28,7 +28,7 @@ __all__ = ["CAMPS", "KINDS", "SINGULAR", "Actor", "ActorDictionary", "ActorMatch
            "fold"]
 
 
-def _after_former(text: str, start: int, rules: ActorRules | None = None) -> bool:
+def after_former(text: str, start: int, rules: ActorRules | None = None) -> bool:
     """Whether "former", "ex-", "then-" or "late" (the pack's ``former``) comes right before
     ``start`` (spaces between allowed). Only the few characters before it are searched, not
     the whole text before each mention."""
@@ -124,7 +124,7 @@ class ActorMatcher:
             if name is None:
                 continue
             kind = self.dictionary[name].kind
-            if kind in ("country", "organisation") and _after_former(folded, start, rules):
+            if kind in ("country", "organisation") and after_former(folded, start, rules):
                 continue
             if kind == "person" and (_COMPOUND.match(text, end) or (
                     " " not in alias and _inside_other_name(text, start, end, rules))):

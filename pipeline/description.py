@@ -45,7 +45,7 @@ from pipeline.feature_keys import (
     G,
     L,
     R,
-    _TokenTable,
+    TokenTable,
 )
 
 if TYPE_CHECKING:  # annotations only: pipeline.features imports this module
@@ -58,15 +58,15 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
     """The features of the pairs ``X`` as token indices and literal numbers.
 
     ``features`` gives the templates of the sentences (:meth:`PairFeatures._template`)
-    and numbers the literal features (:meth:`PairFeatures._literal_id`).
+    and numbers the literal features (:meth:`PairFeatures.literal_id`).
 
     Every pair's token sequence (its sentence's template with ``TGT`` at the target's
     slots, or ``["TGT", ":", *tokens]`` when only a heading names the target) is laid out
     in one array of positions, each holding the number of its token in the process's
-    :class:`~pipeline.feature_keys._TokenTable`. Clauses, segments, windows and roles are then found for every
+    :class:`~pipeline.feature_keys.TokenTable`. Clauses, segments, windows and roles are then found for every
     target position at once with NumPy; only cue matches are walked in Python.
     """
-    table = _TokenTable.current(features.lang)
+    table = TokenTable.current(features.lang)
     # Templates are keyed by the identity of the pairs' mentions, kept alive beside them:
     # an id can only be reused once its object is gone, so a key never means another sentence.
     templates: dict[int, tuple[tuple, _Template, int]] = {}
@@ -80,7 +80,7 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
     shifted: list[bool] = []
     pair_literals: list[list[int]] = []
     flagged: list[tuple[int, int]] = []  # (row, literal) for role:heading and role:list
-    literal_ids, known_literals = features._literal_id, features._pair_literal_ids
+    literal_ids, known_literals = features.literal_id, features._pair_literal_ids
     for row, pair in enumerate(X):
         entry = templates.get(id(pair.mentions))
         if entry is None:
@@ -257,8 +257,8 @@ class Grams:
 @dataclass(slots=True)
 class Description:
     """The features of a batch of pairs (see :func:`describe`): n-grams of
-    tokens, each token its number in the :class:`~pipeline.feature_keys._TokenTable`, and literal features as rows
-    and literal numbers (see :meth:`PairFeatures._literal_id`)."""
+    tokens, each token its number in the :class:`~pipeline.feature_keys.TokenTable`, and literal features as rows
+    and literal numbers (see :meth:`PairFeatures.literal_id`)."""
 
     tokens: list[str | None]  # of the token table, by number
     codes: np.ndarray  # of the token table, times MIX**0, MIX**1, MIX**2: shape (3, n_tokens), uint64

@@ -83,7 +83,7 @@ def token_flags(token: str, words: FeatureWords | None = None) -> int:
     ) if holds)
 
 
-class _TokenTable:
+class TokenTable:
     """Every token met so far in this process, numbered, with its code and flags in arrays
     that the numbers index: a template's tokens become numbers with one dict lookup each,
     and everything else is read off the arrays.
@@ -95,7 +95,7 @@ class _TokenTable:
     table it started with. Flags depend on the language: each pack has its own table.
     """
 
-    _current: dict[str, _TokenTable] | None = None  # per language code
+    _current: dict[str, TokenTable] | None = None  # per language code
     _lock = threading.Lock()
     LIMIT = 1 << 20  # tokens, to bound the memory of a long-running worker
 
@@ -109,7 +109,7 @@ class _TokenTable:
             self._add(token)
 
     @classmethod
-    def current(cls, lang: LanguagePack | None = None) -> _TokenTable:
+    def current(cls, lang: LanguagePack | None = None) -> TokenTable:
         lang = lang or english()
         table = (cls._current or {}).get(lang.code)
         if table is None or len(table.tokens) > cls.LIMIT:

@@ -38,7 +38,7 @@ from pipeline.actors import ActorDictionary, Mention
 from pipeline.coreference import mention_runs
 from pipeline.description import CUE_CODES, ROLE_LITERALS, describe
 from pipeline.feature_keys import MIX_CUBED, NONE, PREFIXES, feature_key
-from pipeline.feature_keys import _TokenTable as _TokenTable  # re-exported: the tests reach it here
+from pipeline.feature_keys import TokenTable as TokenTable  # re-exported: the tests reach it here
 from pipeline.lang import FeatureWords, LanguagePack, english
 from pipeline.lang.regex import trie_regex
 from pipeline.text import fold
@@ -135,7 +135,7 @@ class PairFeatures:
     share the work on the sentence: it is tokenised, masked and searched for cues once.
     """
 
-    _literals_lock = threading.Lock()  # on the class, as _TokenTable's: instances are pickled
+    _literals_lock = threading.Lock()  # on the class, as TokenTable's: instances are pickled
 
     def __init__(self, cues: dict[str, Sequence[str]] | None = None, lang: LanguagePack | None = None) -> None:
         self.cues = cues
@@ -151,33 +151,33 @@ class PairFeatures:
         # are all found): one scan instead of one per label.
         self._cue_starts = re.compile(r"\b(?=" + trie_regex(
             _cue_text(c) for phrases in (self.cues or {}).values() for c in phrases) + ")")
-        self._literal_ids: dict[str, int] = {}
-        self._literal_names: list[str] = []
-        self._literal_key_list: list[int] = []
+        self.literal_ids: dict[str, int] = {}
+        self.literal_names: list[str] = []
+        self.literal_key_list: list[int] = []
         self._literal_key_array = np.zeros(0, dtype=np.uint64)
         self._pair_literal_ids: dict[tuple, list[int]] = {}
-        self._role_ids = np.array([self._literal_id(name) for name in ROLE_LITERALS], dtype=np.int64)
-        self._others_ids = np.array([self._literal_id(name) for name in OTHERS], dtype=np.int64)
+        self._role_ids = np.array([self.literal_id(name) for name in ROLE_LITERALS], dtype=np.int64)
+        self._others_ids = np.array([self.literal_id(name) for name in OTHERS], dtype=np.int64)
         self._cond_id, self._quote_id, self._heading_id, self._list_id, self._off_topic_id = map(
-            self._literal_id, ("cond", "has_quote", "role:heading", "role:list", "off_topic"))
+            self.literal_id, ("cond", "has_quote", "role:heading", "role:list", "off_topic"))
         # The literals of a cue match, by the number of what they say (see ``_cue_code``),
         # padded with -1: label, side, negation, distance, segment, condition.
         self._cue_literal_table = np.full((len(self.cue_patterns_) * CUE_CODES, 5), -1, dtype=np.int64)
         for code, (label, *rest) in enumerate(product(range(len(self.cue_patterns_)), (False, True), (False, True),
                                                       (1, 2, 3), (False, True), (False, True))):
-            ids = [self._literal_id(name) for name in _cue_literals(self.cue_patterns_[label][0], *rest)]
+            ids = [self.literal_id(name) for name in _cue_literals(self.cue_patterns_[label][0], *rest)]
             self._cue_literal_table[code, :len(ids)] = ids
 
-    def _literal_id(self, name: str) -> int:
+    def literal_id(self, name: str) -> int:
         """The number of a literal feature (its name and key are stored once)."""
-        number = self._literal_ids.get(name)
+        number = self.literal_ids.get(name)
         if number is None:
             with self._literals_lock:  # a Dask worker's threads share the pipeline: numbers must not collide
-                number = self._literal_ids.get(name)
+                number = self.literal_ids.get(name)
                 if number is None:
-                    self._literal_names.append(name)
-                    self._literal_key_list.append(feature_key(name))
-                    number = self._literal_ids[name] = len(self._literal_names) - 1
+                    self.literal_names.append(name)
+                    self.literal_key_list.append(feature_key(name))
+                    number = self.literal_ids[name] = len(self.literal_names) - 1
         return number
 
     def transform(self, X: Iterable[Pair]) -> list[list[str]]:
@@ -187,7 +187,7 @@ class PairFeatures:
             return names
         description = describe(self, X)
         for row, literal in zip(description.literal_rows.tolist(), description.literals.tolist(), strict=True):
-            names[row].append(self._literal_names[literal])
+            names[row].append(self.literal_names[literal])
         pool = description.tokens
         for grams in description.grams:
             rows, families = grams.rows, grams.families
@@ -212,8 +212,8 @@ class PairFeatures:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
         description = describe(self, X)
         literal_keys = self._literal_key_array
-        if len(literal_keys) != len(self._literal_key_list):  # taken after the description's literals were numbered
-            literal_keys = self._literal_key_array = np.array(self._literal_key_list, dtype=np.uint64)
+        if len(literal_keys) != len(self.literal_key_list):  # taken after the description's literals were numbered
+            literal_keys = self._literal_key_array = np.array(self.literal_key_list, dtype=np.uint64)
         codes = description.codes
         all_rows, all_keys = [description.literal_rows], [literal_keys[description.literals]]
         for grams in description.grams:
@@ -269,8 +269,8 @@ class PairFeatures:
                     positions.append(position)
             if len(actors) > 1:
                 listed.update(actors)
-        plain, tokens = tokens, _negate(tokens, words)
-        cues = self._cue_matches(plain, tokens)
+        plain, tokens = tokens, negate(tokens, words)
+        cues = self.cue_matches(plain, tokens)
         return _Template(tokens, slots, listed, heading, len(members), not words.quotes.isdisjoint(tokens), cues,
                          self._cue_chains(cues, tokens))
 
@@ -286,11 +286,11 @@ class PairFeatures:
                 gap = tokens[last + 1:other_first]
                 if 0 <= other_first - last - 1 <= CHAIN_GAP and not any(t in breaks or t in TAGS for t in gap):
                     labels = self.cue_patterns_[label][0], self.cue_patterns_[other_label][0]
-                    chains.append((first, self._literal_id(f"cues:{labels[0]}{':neg' if negated else ''}>{labels[1]}")))
+                    chains.append((first, self.literal_id(f"cues:{labels[0]}{':neg' if negated else ''}>{labels[1]}")))
                     break
         return chains
 
-    def _cue_matches(self, plain: list[str], tokens: list[str]) -> list[tuple[int, int, int, bool]]:
+    def cue_matches(self, plain: list[str], tokens: list[str]) -> list[tuple[int, int, int, bool]]:
         """(first token, last token, label, negated) of each cue phrase in the sentence
         (``plain``: its tokens before negation marking; ``tokens``: after); ``label`` is the
         number of the label in ``cue_patterns_``."""
@@ -329,7 +329,7 @@ class _Template:
     heading: set[str]  # actors named by a heading governing the sentence
     n_slots: int
     has_quote: bool
-    cues: list[tuple[int, int, int, bool]]  # (first, last, label number, negated), see PairFeatures._cue_matches
+    cues: list[tuple[int, int, int, bool]]  # (first, last, label number, negated), see PairFeatures.cue_matches
     chains: list[tuple[int, int]]  # (position, literal number), see PairFeatures._cue_chains
 
 
@@ -358,7 +358,7 @@ def passthrough(features: list[str]) -> list[str]:
 TAGS = frozenset({"TGT", "PRO", "ANTI", "ACT"})
 
 
-def _negate(seq: list[str], words: FeatureWords | None = None) -> list[str]:
+def negate(seq: list[str], words: FeatureWords | None = None) -> list[str]:
     """Prefix up to three words after a negator with ``not_``, stopping at punctuation."""
     w = words or english().features
     negators, suffix = w.negators, w.negation_suffix

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.actors import Actor, ActorDictionary, Mention, Role, _after_former, fold
+from pipeline.actors import Actor, ActorDictionary, Mention, Role, after_former, fold
 from pipeline.lang import LanguagePack, OpenWorldRules, english
 from pipeline.segment import Sentence
 
@@ -219,7 +219,7 @@ class ActorInference:
             if extension is None and _last_words(m.text, self.rules) not in self.rules.title_head_words:
                 continue
             end = extension.end() if extension else m.end
-            affiliation = m.actor if not _after_former(text, m.start, self.lang.actors) else None
+            affiliation = m.actor if not after_former(text, m.start, self.lang.actors) else None
             cue = text[m.start:end]
             before = self.rules.name_before.search(text, max(0, m.start - 80), m.start)
             if before:

@@ -26,7 +26,7 @@ def _fold_character(match: re.Match) -> str:
     return _FOLD_CHARACTERS[match[0]]
 
 
-def _fold_table() -> dict[int, str]:
+def fold_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for code in range(0xA0, 0x2050):
         char = chr(code)
@@ -39,6 +39,6 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
-_FOLD_CHARACTERS = {chr(code): base for code, base in _fold_table().items()}
+_FOLD_CHARACTERS = {chr(code): base for code, base in fold_table().items()}
 _FOLDED = re.compile("[" + "".join(map(re.escape, sorted(_FOLD_CHARACTERS))) + "]")
 _ASCII_FOLDED = re.compile("[" + "".join(re.escape(c) for c in _FOLD_CHARACTERS if c.isascii()) + "]")

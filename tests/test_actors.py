@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.actors import ActorDictionary, AliasTrie, _after_former, coordinated_lists, fold
+from pipeline.actors import ActorDictionary, AliasTrie, after_former, coordinated_lists, fold
 from pipeline.errors import StanceError
 from pipeline.segment import SentenceSplitter
-from pipeline.text import _fold_table
+from pipeline.text import fold_table
 
 
 def names(matcher, text):
@@ -55,7 +55,7 @@ def test_fold_keeps_length():
 @settings(max_examples=300)
 @given(st.text(alphabet=st.sampled_from("aZ .,'`´’‘\t\u00a0\u2011–—“éÉñçøßłŁ€中\U0001f600")))
 def test_fold_replaces_each_character_through_the_table(text):
-    assert fold(text) == text.translate(_fold_table())
+    assert fold(text) == text.translate(fold_table())
 
 
 def resolve(matcher, coreference, text):
@@ -190,7 +190,7 @@ def test_alias_trie_finds_what_one_regex_of_all_phrases_finds(data):
 def test_former_looks_back_as_a_search_of_the_whole_text_before(text):
     whole_prefix = re.compile(r"(?:\b[Ff]ormer|\bex-|\bthen-|\blate)\s*$")
     for start in range(len(text) + 1):
-        assert _after_former(text, start) == (whole_prefix.search(text, 0, start) is not None)
+        assert after_former(text, start) == (whole_prefix.search(text, 0, start) is not None)
 
 
 # --- issue 17: the world base, compound names, venues, actors beyond the dictionary ----------

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.features import Pair, PairFeatures, _negate, _TokenTable, feature_key, sentence_pairs, tokenize_with_mentions
+from pipeline.features import Pair, PairFeatures, TokenTable, feature_key, negate, sentence_pairs, tokenize_with_mentions
 from pipeline.segment import Sentence
 
 
@@ -113,15 +113,15 @@ def test_keys_survive_the_token_table_growing_and_being_replaced(matcher, corefe
     features = PairFeatures(config.cues)
     pairs = [p for text in TRICKY for p in pairs_of(text, matcher, coreference, dictionary).values()]
     rows, keys = features.encode(pairs)
-    monkeypatch.setattr(_TokenTable, "_current", None)
-    monkeypatch.setattr(_TokenTable, "LIMIT", 4_100)
-    table = _TokenTable.current()
+    monkeypatch.setattr(TokenTable, "_current", None)
+    monkeypatch.setattr(TokenTable, "LIMIT", 4_100)
+    table = TokenTable.current()
     table.ids_of([f"filler{n}" for n in range(4_090 - len(table.tokens))])
-    assert _TokenTable.current() is table and len(table.flags) == 4_096
+    assert TokenTable.current() is table and len(table.flags) == 4_096
     for _ in range(2):  # the table grows while encoding, then is past the limit and replaced
         again_rows, again_keys = features.encode(pairs)
         assert np.array_equal(again_rows, rows) and np.array_equal(again_keys, keys)
-    assert len(table.flags) == 8_192 and _TokenTable.current() is not table
+    assert len(table.flags) == 8_192 and TokenTable.current() is not table
 
 
 def test_literal_numbers_do_not_collide_across_threads():
@@ -133,17 +133,17 @@ def test_literal_numbers_do_not_collide_across_threads():
         for trial in range(5):
             features = PairFeatures()
             names = [f"literal:{trial}:{n}" for n in range(2_000)]
-            threads = [threading.Thread(target=list, args=(map(features._literal_id, order),))
+            threads = [threading.Thread(target=list, args=(map(features.literal_id, order),))
                        for order in (names, names[::-1], names, names[::-1])]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
-            assert len(features._literal_names) == len(features._literal_ids)
+            assert len(features.literal_names) == len(features.literal_ids)
             for name in names:
-                number = features._literal_ids[name]
-                assert features._literal_names[number] == name
-                assert features._literal_key_list[number] == feature_key(name)
+                number = features.literal_ids[name]
+                assert features.literal_names[number] == name
+                assert features.literal_key_list[number] == feature_key(name)
     finally:
         sys.setswitchinterval(interval)
 
@@ -195,14 +195,14 @@ def test_cue_search_finds_what_finditer_per_label_finds(config, chunks):
     matches must be those of each label's pattern scanning the whole sentence."""
     features = PairFeatures(config.cues)
     words = " ".join(chunks).split()
-    tokens = _negate(words)
+    tokens = negate(words)
     text = " ".join(words)
     expected = []
     for label, (_, pattern) in enumerate(features.cue_patterns_):
         expected += [(label, m.start(), m.end()) for m in pattern.finditer(text)]
     starts = [0, *accumulate(len(w) + 1 for w in words)]
     found = [(label, starts[first], starts[last] + len(words[last])) for first, last, label, _ in
-             features._cue_matches(words, tokens)]
+             features.cue_matches(words, tokens)]
     # A match may end inside its last token (cues are word prefixes): compare by token span.
     assert [(label, bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1) for label, s, e in expected] == \
         [(label, bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1) for label, s, e in found]
