@@ -90,7 +90,7 @@ def explain_actor(pipeline: StancePipeline, article: Article, actor: str, level:
     """
     result = pipeline.analyze(article, level=level, when=when)
     day = when or article.date
-    dictionary = pipeline.dictionary
+    dictionary = result.dictionary  # the article's: with the actors it introduced by title or affiliation
 
     def counts_for(name: str) -> str:
         return dictionary.roll_up(name, day) if level == "country" else name
@@ -102,7 +102,7 @@ def explain_actor(pipeline: StancePipeline, article: Article, actor: str, level:
             continue
         sentence, mentions = sentences[prediction.sentence]
         # The runner does not keep its pairs; rebuilding the sentence's pairs is cheap.
-        pair = next(p for p in pipeline.pairs(sentence, mentions) if p.actor == prediction.actor)
+        pair = next(p for p in pipeline.pairs(sentence, mentions, dictionary) if p.actor == prediction.actor)
         explained.append(SentenceExplanation(prediction, pipeline.model.explain(pair, prediction.label, top)))
     cell = next((c for c in result.cells if c.actor == actor), None)
     return ActorExplanation(article, actor, explained, cell)

@@ -85,3 +85,13 @@ def test_explain_command(stance_pipeline, tmp_path, capsys):
     assert main(["explain", str(path), "--actor", "Atlantis"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("stance: error: --actor 'Atlantis'") and len(err.strip().splitlines()) == 1
+
+
+def test_country_level_includes_people_the_article_introduced(stance_pipeline):
+    """A person found by title (no dictionary entry) speaks for their country in `explain`
+    as in the matrix, instead of failing on a name the dictionary lacks."""
+    text = "U.S. Treasury Secretary Scott Bessent announced new sanctions on Maduro's government on Friday."
+    article = Article("bessent", text, "bessent.txt", date(2025, 3, 7))
+    explanation = explain_actor(stance_pipeline, article, "United States", level="country")
+    assert "Scott Bessent" in {s.prediction.actor for s in explanation.sentences}
+    assert explanation.cell is not None and explanation.cell.actor == "United States"
