@@ -350,18 +350,11 @@ BENCH_START, BENCH_END = "<!-- bench: written by `make bench`, do not edit -->",
 
 def write_docs(path: Path, results: dict, text: str) -> bool:
     """Put this run's summary between the markers of ``path``; False when they are absent."""
-    try:
-        page = path.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    start, end = page.find(BENCH_START), page.find(BENCH_END)
-    if start < 0 or end < start:
-        return False
+    from pipeline.export import replace_block
+
     when = results.get("date") or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     command = " ".join(["python bench/run.py", *sys.argv[1:]])
-    block = f"{BENCH_START}\n\nThe latest benchmark ({when}), `{command}`:\n\n```\n{text}\n```\n"
-    path.write_text(page[:start] + block + page[end:], encoding="utf-8")
-    return True
+    return replace_block(path, BENCH_START, BENCH_END, [f"The latest benchmark ({when}), `{command}`:", "", "```", text, "```"])
 
 
 def save(results: dict, output: Path) -> None:

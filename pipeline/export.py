@@ -230,6 +230,23 @@ def write_atomic(path: Path | str, write: Callable[[IO], None], encoding: str = 
     write_all([(path, write, binary)], encoding)
 
 
+
+def replace_block(path: Path | str, start: str, end: str, lines: list[str]) -> bool:
+    """Put ``lines`` between the markers ``start`` and ``end`` of a text file (a page of docs
+    that a command writes part of), atomically; the rest of the file is kept. Returns False,
+    writing nothing, when the file or its markers are absent."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return False
+    first, last = text.find(start), text.find(end)
+    if first < 0 or last < first:
+        return False
+    new = text[:first] + "\n".join([start, "", *lines, ""]) + text[last:]
+    if new != text:
+        write_atomic(path, lambda handle: handle.write(new))
+    return True
+
 def write_all(outputs: Sequence[tuple[Path | str, Callable[[IO], None], bool]], encoding: str = "utf-8") -> None:
     """Write every ``(path, write, binary)`` to its temporary file, then commit them all:
     a failure while writing any of them leaves every destination as it was."""

@@ -231,24 +231,12 @@ def write_figures(path: Path, manifest: dict, table: list[str]) -> bool:
     """Replace the generated block of ``path`` (between :data:`FIGURES_START` and
     :data:`FIGURES_END`) with this training's table; False (and nothing written) when the
     file or its markers are absent, as in a project of one's own."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    start, end = text.find(FIGURES_START), text.find(FIGURES_END)
-    if start < 0 or end < start:
-        return False
-    pairs = manifest.get("examples", 0)
-    block = [FIGURES_START, "",
-             f"Written by `make train` on {manifest.get('trained_at', '')} ({pairs:,} training pairs of "
-             f"{', '.join(manifest.get('targets', []))}; training took {manifest.get('train_seconds', 0)} s).", "",
-             *table, ""]
-    new = text[:start] + "\n".join(block) + text[end:]
-    if new != text:
-        from pipeline.export import write_atomic
+    from pipeline.export import replace_block
 
-        write_atomic(path, lambda handle: handle.write(new))
-    return True
+    pairs = manifest.get("examples", 0)
+    return replace_block(path, FIGURES_START, FIGURES_END, [
+        f"Written by `make train` on {manifest.get('trained_at', '')} ({pairs:,} training pairs of "
+        f"{', '.join(manifest.get('targets', []))}; training took {manifest.get('train_seconds', 0)} s).", "", *table])
 
 
 def format_table(cv: dict[str, Scores], gold_runs: list[GoldRun], swaps: dict[str, SwapReport]) -> str:
