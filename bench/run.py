@@ -282,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.runner import StancePipeline
 
     config = TargetConfig.load()
-    results: dict = {"machine": machine(), "load_average_before": os.getloadavg(), "sizes": {}}
+    results: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                     "load_average_before": os.getloadavg(), "sizes": {}}
     work = Path(tempfile.mkdtemp(prefix="stance-bench-"))
     try:
         model_dir = work / "model"
