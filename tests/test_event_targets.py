@@ -1,0 +1,67 @@
+"""The shipped events beyond Maduro's that no real articles score (Lukashenko's re-election
+of 2020, Georgian Dream's victory of 2024): their files load, they train the shared model,
+their corpora are clean, and their dictionaries resolve each event's own phrases (bare
+"Belarus" and "Georgia" are places; "official Minsk" and "official Tbilisi" name the
+governments)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.actors import ActorDictionary, ActorMatcher
+from pipeline.config import TargetConfig
+from pipeline.corpus_check import check
+
+# target -> (home government, the principals of the incumbent's camp)
+EVENTS = {
+    "belarus-2020": ("Government of Belarus", {"Alexander Lukashenko"}),
+    "georgia-2024": ("Government of Georgia", {"Georgian Dream", "Irakli Kobakhidze", "Bidzina Ivanishvili"}),
+}
+PHRASES = [
+    ("belarus-2020", "Tikhanovskaya said the vote was rigged.", {"Sviatlana Tsikhanouskaya"}),
+    ("belarus-2020", "Riot police detained protesters in Belarus.", {"Belarusian security forces"}),
+    ("belarus-2020", "Official Minsk rejected the Moscow Mechanism report.", {"Government of Belarus"}),
+    ("belarus-2020", "The Seimas recognised her as the elected leader.", {"Lithuania"}),
+    ("belarus-2020", "Russian state television sent crews to Minsk.", {"Government of Belarus"}),
+    ("georgia-2024", "Zurabishvili said the vote was rigged.", {"Salome Zourabichvili"}),
+    ("georgia-2024", "Riot police detained protesters in Georgia.", {"Georgian police"}),
+    ("georgia-2024", "Official Tbilisi rejected the European Parliament resolution.",
+     {"Government of Georgia", "European Parliament"}),
+    ("georgia-2024", "The Seimas recognised her as the legitimate president.", {"Lithuania"}),
+    ("georgia-2024", "The new president thanked the electoral college.", {"Mikheil Kavelashvili"}),
+    ("georgia-2024", "The OSCE/ODIHR published its final report.", {"OSCE"}),
+    ("georgia-2024", "Dinamo Tbilisi won at home.", set()),
+]
+
+
+@pytest.fixture(scope="module", params=sorted(EVENTS))
+def event(request) -> tuple[TargetConfig, ActorDictionary]:
+    target = TargetConfig.load(request.param)
+    return target, ActorDictionary.load(target.actors_path)
+
+
+def test_target_trains_the_shared_model(event, config):
+    target, _ = event
+    assert target.model_dir == config.model_dir
+    assert target.home_government == EVENTS[target.name][0]
+    assert target.cues and target.cues != config.cues
+    for path in (target.actors_path, target.train_path, target.samples_path, target.samples_gold):
+        assert path.exists(), path
+
+
+def test_principals_have_their_camps(event):
+    target, dictionary = event
+    incumbent = EVENTS[target.name][1]
+    camps = {name: dictionary.actors[name].camp for name in target.principals}
+    assert {camps[n] for n in incumbent} == {"pro"}
+    assert {camps[n] for n in target.principals if n not in incumbent} == {"anti"}
+
+
+def test_corpus_is_clean(event):
+    assert check(event[0]) == []
+
+
+@pytest.mark.parametrize("name, text, expected", PHRASES)
+def test_event_phrases_resolve(name, text, expected):
+    dictionary = ActorDictionary.load(TargetConfig.load(name).actors_path)
+    assert {m.actor for m in ActorMatcher(dictionary).find(text)} == expected
