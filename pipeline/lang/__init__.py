@@ -164,6 +164,9 @@ class LanguagePack:
         The rules of each stage (see their classes).
     sentiment_baseline : str or None
         The lexicon baseline :mod:`pipeline.evaluate` reports ("vader"), or None.
+    coreference_rules : tuple of str
+        The names of the coreference rules to run, in order (``pipeline.coreference.RULES``);
+        empty for the default list.
     """
 
     code: str
@@ -177,6 +180,8 @@ class LanguagePack:
     features: FeatureWords
     open_world: OpenWorldRules
     sentiment_baseline: str | None = None
+    # Names, not rule objects: pipeline.coreference imports this module.
+    coreference_rules: tuple[str, ...] = ()
 
 
 _PACKS: dict[str, LanguagePack] = {}
