@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,12 +34,17 @@ class Scores:
     macro_f1: float
     per_class: dict[str, tuple[float, float, float, int]]
     confusion: list[list[int]]
+    # Cell scores only: (gold actors with a stance that got a row, gold actors with a stance).
+    actors_found: tuple[int, int] | None = None
 
     def as_dict(self) -> dict:
-        return {"n": self.n, "accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4),
-                "per_class": {k: {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": s}
-                              for k, (p, r, f, s) in self.per_class.items()},
-                "confusion": self.confusion, "labels": list(LABELS)}
+        out = {"n": self.n, "accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4),
+               "per_class": {k: {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": s}
+                             for k, (p, r, f, s) in self.per_class.items()},
+               "confusion": self.confusion, "labels": list(LABELS)}
+        if self.actors_found is not None:
+            out["actors_found"] = list(self.actors_found)
+        return out
 
 
 def score(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
@@ -68,8 +73,11 @@ def score(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
 
 def format_scores(title: str, scores: Scores) -> str:
     """A plain-text block: headline figures, per-class table, confusion matrix."""
-    lines = [f"{title}: n={scores.n}  accuracy={scores.accuracy:.3f}  macro-F1(support,oppose,neutral)={scores.macro_f1:.3f}",
-             f"  {'class':<8} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>5}"]
+    lines = [f"{title}: n={scores.n}  accuracy={scores.accuracy:.3f}  macro-F1(support,oppose,neutral)={scores.macro_f1:.3f}"]
+    if scores.actors_found is not None and scores.actors_found[1]:
+        found, total = scores.actors_found
+        lines.append(f"  actor recall (gold actors with a stance that get a row): {found / total:.3f} ({found}/{total})")
+    lines.append(f"  {'class':<8} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>5}")
     for label, (p, r, f, n) in scores.per_class.items():
         lines.append(f"  {label:<8} {p:>6.3f} {r:>6.3f} {f:>6.3f} {n:>5}")
     lines.append("  confusion (rows gold, columns predicted): " + " ".join(f"{label:>7}" for label in LABELS))
@@ -111,7 +119,9 @@ def read_gold(path: Path) -> dict[tuple[str, str], str]:
 def score_cells(gold: dict[tuple[str, str], str], cells: dict[tuple[str, str], str]) -> Scores:
     """Cell scores over the gold rows; an actor the system did not output counts as ``none``."""
     keys = sorted(gold)
-    return score([gold[k] for k in keys], [cells.get(k, "none") for k in keys])
+    scores = score([gold[k] for k in keys], [cells.get(k, "none") for k in keys])
+    with_stance = [k for k in keys if gold[k] != "none"]
+    return replace(scores, actors_found=(sum(k in cells for k in with_stance), len(with_stance)))
 
 
 def cohen_kappa(scores: Scores) -> float:

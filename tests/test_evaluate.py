@@ -3,7 +3,7 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
 from pipeline.corpus import LABELS
 from pipeline.errors import StanceError
-from pipeline.evaluate import agreement, cohen_kappa, read_gold, score, score_cells
+from pipeline.evaluate import agreement, cohen_kappa, format_scores, read_gold, score, score_cells
 
 
 def test_score_agrees_with_scikit_learn():
@@ -86,3 +86,12 @@ def test_cross_validation_also_scores_the_pairs_against_each_actors_usual_label(
     assert scores["model"].accuracy == 0.75  # right on the six usual pairs, wrong on the two others
     against = scores["model" + AGAINST_USUAL]
     assert against.n == 2 and against.accuracy == 0.0
+
+
+def test_cell_scores_count_the_gold_actors_that_get_a_row():
+    gold = {("a", "Chile"): "oppose", ("a", "Peru"): "neutral", ("a", "Qatar"): "none", ("b", "Chile"): "support"}
+    cells = {("a", "Chile"): "oppose", ("a", "Peru"): "none", ("a", "Qatar"): "none"}  # no row for Chile in b
+    scores = score_cells(gold, cells)
+    assert scores.actors_found == (2, 3)  # Peru has a row (a wrong one); Qatar's gold is none: not counted
+    assert scores.accuracy == 0.5 and scores.as_dict()["actors_found"] == [2, 3]
+    assert "actor recall (gold actors with a stance that get a row): 0.667 (2/3)" in format_scores("set", scores)
