@@ -485,7 +485,12 @@ def label_command(config: TargetConfig, paths: list[str], model: Path | None = N
             move = "" if before is None else f" (was {before[0]:.3f} / {before[1]:.3f})"
             lines = [f"  3-fold CV on {config.name}'s corpus: accuracy {now[0]:.3f}, macro-F1 {now[1]:.3f}{move}"]
         # The user's own gold (eval_sets of the target): what retraining would give now.
-        for name, accuracy, macro_f1 in gold_scores(config):
+        try:
+            scored = gold_scores(config)
+        except StanceError as exc:  # e.g. a label with no example yet: say it and go on
+            scored = []
+            lines.append(f"  gold sets not scored: {exc}")
+        for name, accuracy, macro_f1 in scored:
             was = last_gold.get(name)
             last_gold[name] = (accuracy, macro_f1)
             move = "" if was is None else f" (was {was[0]:.3f} / {was[1]:.3f})"
