@@ -183,15 +183,20 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
         if target.swap is not None and target.swap.is_file():
             swaps[target.name] = run_swap(StancePipeline(target, model=model), target.swap)
     if len(configs) > 1:  # each event scored by a model that never saw it
-        for held in configs:
-            rest = [c for c in configs if c is not held]
-            others = fit(Corpus.combine([p for c, p in zip(configs, corpora, strict=True) if c is not held]), rest,
-                         C_kind, kind, weight)
-            model = others.linear_for(held)
-            model.name = "model trained on the other events"
-            for run in gold_runs:
-                if run.name.startswith(held.name + " "):
-                    run.scores.update(evaluate_gold(held, run.articles, run.gold, [model]))
+        from joblib import Parallel, delayed
+
+        # The fits are independent: one per core (loky processes), as cross-validation's folds.
+        held_out = Parallel(n_jobs=2)(
+            delayed(_held_out_scores)(
+                held, [c for c in configs if c is not held],
+                Corpus.combine([p for c, p in zip(configs, corpora, strict=True) if c is not held]),
+                [(run.name, run.articles, run.gold) for run in gold_runs if run.name.startswith(held.name + " ")],
+                C_kind, kind, weight)
+            for held in configs)
+        by_name = {name: scores for result in held_out for name, scores in result.items()}
+        for run in gold_runs:
+            if run.name in by_name:
+                run.scores.update(by_name[run.name])
     log(format_table(cv, gold_runs, swaps))
     keyword = cv.get(KeywordBaseline.name)
     if keyword is not None and cv["model"].macro_f1 < keyword.macro_f1 and not force:
@@ -207,6 +212,18 @@ def train(config: TargetConfig, C: float = DEFAULT_C, folds: int = 5, log: Calla
     if write_figures(figures, trained.manifest, evaluation_table(cv, gold_runs, swaps)):
         log(f"wrote the figures of {figures}")
     return trained
+
+
+def _held_out_scores(held: TargetConfig, rest: list[TargetConfig], corpus: Corpus,
+                     runs: list[tuple[str, Path, Path]], C: float, kind: str, vector_weight: float
+                     ) -> dict[str, dict[str, Scores]]:
+    """Scores, on ``held``'s gold sets ``runs`` (``(name, articles, gold)``), of a model fitted
+    on ``corpus``, the corpora of the other targets ``rest`` only."""
+    if not runs:
+        return {}
+    model = fit(corpus, rest, C, kind, vector_weight).linear_for(held)
+    model.name = "model trained on the other events"
+    return {name: evaluate_gold(held, articles, gold, [model]) for name, articles, gold in runs}
 
 
 def evaluation_table(cv: dict[str, Scores], gold_runs: list[GoldRun], swaps: dict[str, SwapReport]) -> list[str]:
