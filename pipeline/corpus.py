@@ -18,7 +18,7 @@ from pipeline.actors import ActorDictionary, ActorMatcher
 from pipeline.config import TargetConfig
 from pipeline.coreference import Coreference
 from pipeline.errors import StanceError
-from pipeline.features import Pair, sentence_pairs
+from pipeline.features import Pair, article_pairs
 from pipeline.labels import LABELS, STANCES
 from pipeline.lang import LanguagePack
 from pipeline.segment import Sentence
@@ -187,8 +187,7 @@ def doc_pairs(texts: Sequence[str], when: date | None, dictionary: ActorDictiona
     one article dated ``when``, so that "he" and "both countries" resolve as at run time."""
     sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
     resolved = coref.resolve(sentences, [matcher.find(t) for t in texts], when)
-    return {text: sentence_pairs(text, mentions, dictionary, principals, coref.lang)
-            for text, mentions in zip(texts, resolved, strict=True)}
+    return dict(zip(texts, article_pairs(texts, resolved, dictionary, principals, coref.lang), strict=True))
 
 
 def corpus_stats(corpus: Corpus) -> dict:

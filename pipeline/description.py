@@ -106,6 +106,8 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
             flagged.append((row, features._heading_id))
         if template.listed and pair.actor in template.listed:
             flagged.append((row, features._list_id))
+        for literal in template.votes.get(pair.actor, ()):
+            flagged.append((row, literal))
 
     codes, token_flags_, tokens = table.snapshot()
     n_tokens, n_slots, n_cues, has_quote, off_topic = np.array(template_info, dtype=np.int64).reshape(-1, 5).T

@@ -95,14 +95,14 @@ def explain_actor(pipeline: StancePipeline, article: Article, actor: str, level:
     def counts_for(name: str) -> str:
         return dictionary.roll_up(name, day) if level == "country" else name
 
-    sentences = {s.index: (s, m) for s, m in zip(result.sentences, result.mentions, strict=True)}
+    # The runner does not keep its pairs; rebuilding the article's pairs is cheap.
+    pairs_of = {s.index: found for s, found in
+                zip(result.sentences, pipeline.pairs(result.sentences, result.mentions, dictionary), strict=True)}
     explained = []
     for prediction in result.predictions:
         if counts_for(prediction.actor) != actor:
             continue
-        sentence, mentions = sentences[prediction.sentence]
-        # The runner does not keep its pairs; rebuilding the sentence's pairs is cheap.
-        pair = next(p for p in pipeline.pairs(sentence, mentions, dictionary) if p.actor == prediction.actor)
+        pair = next(p for p in pairs_of[prediction.sentence] if p.actor == prediction.actor)
         explained.append(SentenceExplanation(prediction, pipeline.model.explain(pair, prediction.label, top)))
     cell = next((c for c in result.cells if c.actor == actor), None)
     return ActorExplanation(article, actor, explained, cell)

@@ -44,6 +44,7 @@ from pipeline.lang.regex import trie_regex
 from pipeline.text import fold
 
 CHAIN_GAP = 3  # words between a cue and the cue it acts on ("condemned the new sanctions")
+INVERTED_VOTE_GAP = 4  # at most so far from a vote before it, an actor casts it ("voting in favour were TGT")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ class Pair:
     target : str
         The name of the contested event whose corpus the pair comes from (training only:
         it picks the pair's cue phrases when one model learns from several events).
+    motions : tuple of (text, mentions)
+        The latest earlier sentences of the article that name something voted on ("the
+        resolution", "the draft"), most recent first, with their mentions as in ``mentions``:
+        what "voted for it" is a vote for, when the sentence does not say (see
+        :func:`article_pairs`).
     """
 
     text: str
@@ -80,6 +86,7 @@ class Pair:
     kind: str = "country"
     via: tuple[str, ...] = ("name",)
     target: str = ""
+    motions: tuple[tuple[str, tuple], ...] = ()
 
 
 def tokenize_with_mentions(text: str, mentions: Sequence[tuple], lang: LanguagePack | None = None) -> list[str]:
@@ -158,6 +165,9 @@ class PairFeatures:
         self._pair_literal_ids: dict[tuple, list[int]] = {}
         self._role_ids = np.array([self.literal_id(name) for name in ROLE_LITERALS], dtype=np.int64)
         self._others_ids = np.array([self.literal_id(name) for name in OTHERS], dtype=np.int64)
+        words = self.lang.features
+        self._vote_words = words.vote_verbs | words.abstentions | words.sponsorships
+        self._motion_labels: dict[str, str] = {}
         self._cond_id, self._quote_id, self._heading_id, self._list_id, self._off_topic_id = map(
             self.literal_id, ("cond", "has_quote", "role:heading", "role:list", "off_topic"))
         # The literals of a cue match, by the number of what they say (see ``_cue_code``),
@@ -271,8 +281,82 @@ class PairFeatures:
                 listed.update(actors)
         plain, tokens = tokens, negate(tokens, words)
         cues = self.cue_matches(plain, tokens)
+        votes = self.votes(tokens, slots, cues, pair.motions) if not self._vote_words.isdisjoint(tokens) else {}
         return _Template(tokens, slots, listed, heading, len(members), not words.quotes.isdisjoint(tokens), cues,
-                         self._cue_chains(cues, tokens))
+                         self._cue_chains(cues, tokens), votes)
+
+    def votes(self, tokens: list[str], slots: dict[str, list[int]], cues: list[tuple[int, int, int, bool]],
+              motions: Sequence[tuple[str, tuple]] = ()) -> dict[str, tuple[int, ...]]:
+        """The literal numbers of each actor's vote in a roll call: ``vote:for``,
+        ``vote:against`` or ``vote:abstain``, and with the stance of what was voted on,
+        ``vote:for:oppose`` ("voted for a resolution rejecting the result").
+
+        A vote is that of the actor just before it ("Peru voted against") or, with none,
+        just after it ("Abstaining were Brazil and Colombia"), with no other actor between.
+        What was voted on takes the label of the first cue after the vote, else after a
+        motion noun of the sentence, else of the article's latest motion (``motions``).
+        """
+        words = self.lang.features
+        phrases: list[tuple[int, str]] = []
+        for i, token in enumerate(tokens):
+            if token in words.abstentions:
+                phrases.append((i, "abstain"))
+            elif token in words.sponsorships:
+                phrases.append((i, "for"))
+            elif token in words.vote_verbs:
+                for following in tokens[i + 1:i + 3]:
+                    if following in words.vote_for or following in words.vote_against:
+                        phrases.append((i, "for" if following in words.vote_for else "against"))
+                        break
+        if not phrases:
+            return {}
+        taken = sorted({p for positions in slots.values() for p in positions})
+        votes = {}
+        for actor, positions in slots.items():
+            at = positions[0]
+            others = [p for p in taken if p not in positions]
+            after = next((v for v in phrases if v[0] > at), None)
+            if after is not None and any(at < p < after[0] for p in others):
+                after = None
+            before = next((v for v in reversed(phrases) if v[0] < at), None)
+            if before is not None and (at - before[0] > INVERTED_VOTE_GAP or any(before[0] < p < at for p in others)):
+                before = None  # not "Abstaining were TGT" but, say, "voted for a text recognising TGT"
+            vote = after or before
+            if vote is None:
+                continue
+            # What this sentence says was voted on lies between the vote and the next actor or clause.
+            limit = next((i for i in range(vote[0] + 1, len(tokens))
+                          if i in others or tokens[i] in words.clause_breaks), len(tokens))
+            label = self._motion_in(tokens, cues, vote[0], limit) or next(
+                (found for found in (self._motion_label(text, mentions) for text, mentions in motions) if found), "")
+            names = (f"vote:{vote[1]}", *([f"vote:{vote[1]}:{label}"] if label else []))
+            votes[actor] = tuple(self.literal_id(name) for name in names)
+        return votes
+
+    def _motion_in(self, tokens: list[str], cues: list[tuple[int, int, int, bool]], after: int = -1,
+                   limit: int | None = None) -> str:
+        """The label of the first cue between positions ``after`` and ``limit``, else after the
+        first motion noun there ("the resolution, which recognised ANTI"), else ""."""
+        limit = len(tokens) if limit is None else limit
+        # Cue matches come label by label: the first is the nearest.
+        first = min((c for c in cues if after < c[0] < limit), default=None)
+        if first is None:
+            nouns = self.lang.features.motion_nouns
+            noun = next((i for i in range(after + 1, limit) if tokens[i] in nouns), None)
+            first = None if noun is None else min((c for c in cues if noun < c[0] < limit), default=None)
+        return "" if first is None else self.cue_patterns_[first[2]][0]
+
+    def _motion_label(self, text: str, mentions: tuple) -> str:
+        """The stance of what an earlier sentence says was voted on (see :meth:`_motion_in`)."""
+        label = self._motion_labels.get(text)
+        if label is None:
+            template = self._template(Pair(text, "", mentions))
+            nouns = self.lang.features.motion_nouns
+            label = self._motion_in(template.tokens, template.cues) if not nouns.isdisjoint(template.tokens) else ""
+            if len(self._motion_labels) > 4096:  # articles come and go: keep the latest
+                self._motion_labels.clear()
+            self._motion_labels[text] = label
+        return label
 
     def _cue_chains(self, cues: list[tuple[int, int, int, bool]], tokens: list[str]) -> list[tuple[int, int]]:
         """(position, literal number) of each cue acting on the cue just after it: "condemned
@@ -331,6 +415,7 @@ class _Template:
     has_quote: bool
     cues: list[tuple[int, int, int, bool]]  # (first, last, label number, negated), see PairFeatures.cue_matches
     chains: list[tuple[int, int]]  # (position, literal number), see PairFeatures._cue_chains
+    votes: dict[str, tuple[int, ...]]  # actor -> literal numbers of its vote, see PairFeatures.votes
 
 
 OTHERS = tuple(f"others:{n}" for n in range(4))  # how many other actors the sentence names, at most 3
@@ -382,8 +467,37 @@ def negate(seq: list[str], words: FeatureWords | None = None) -> list[str]:
     return out
 
 
+def article_pairs(texts: Sequence[str], mentions: Sequence[Sequence[Mention]], dictionary: ActorDictionary,
+                  principals: Collection[str] = (), lang: LanguagePack | None = None) -> list[list[Pair]]:
+    """The pairs of each sentence of one article (``texts`` in order, ``mentions`` of each),
+    as :func:`sentence_pairs`, each carrying the article's latest sentences that name
+    something voted on (:attr:`Pair.motions`), so that "Peru voted for it" can read what
+    "it" demanded two sentences earlier.
+    """
+    names_motion = _motion_pattern((lang or english()).features.motion_nouns)
+    motions: tuple[tuple[str, tuple], ...] = ()
+    out = []
+    for text, found in zip(texts, mentions, strict=True):
+        pairs = sentence_pairs(text, found, dictionary, principals, lang, motions)
+        out.append(pairs)
+        if names_motion is not None and names_motion.search(text):
+            shared = pairs[0].mentions if pairs else ()
+            motions = ((text, shared), *motions)[:MOTIONS_KEPT]
+    return out
+
+
+MOTIONS_KEPT = 2  # earlier sentences naming a motion that a vote may refer to
+
+
+@lru_cache(maxsize=8)
+def _motion_pattern(nouns: frozenset[str]) -> re.Pattern[str] | None:
+    """Finds a sentence that names something voted on (one search, not a tokenisation)."""
+    return re.compile(r"\b(?:" + trie_regex(nouns) + r")\b", re.IGNORECASE) if nouns else None
+
+
 def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDictionary,
-                   principals: Collection[str] = (), lang: LanguagePack | None = None) -> list[Pair]:
+                   principals: Collection[str] = (), lang: LanguagePack | None = None,
+                   motions: tuple[tuple[str, tuple], ...] = ()) -> list[Pair]:
     """One :class:`Pair` per actor mentioned in a sentence.
 
     Parameters
@@ -399,6 +513,8 @@ def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDict
         carry their own side.
     lang : LanguagePack, optional
         What joins a coordinated list ("and", "or"); English by default.
+    motions : tuple of (text, mentions), optional
+        See :attr:`Pair.motions` and :func:`article_pairs`.
     """
     # Mentions of one coordinated list, or of one span (a group phrase), share a run id.
     run_of: dict[tuple[int, int], int] = {}
@@ -413,6 +529,6 @@ def sentence_pairs(text: str, mentions: Sequence[Mention], dictionary: ActorDict
         by_actor.setdefault(m.actor, []).append(m.via)
     return [
         Pair(text, actor, shared, dictionary[actor].camp if actor in principals else None, dictionary[actor].kind,
-             tuple(dict.fromkeys(vias)))
+             tuple(dict.fromkeys(vias)), motions=motions)
         for actor, vias in by_actor.items()
     ]

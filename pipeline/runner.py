@@ -18,7 +18,7 @@ from pipeline.aggregate import Cell, SentencePrediction, aggregate
 from pipeline.config import TargetConfig
 from pipeline.coreference import Coreference
 from pipeline.corpus import check_principals
-from pipeline.features import Pair, sentence_pairs
+from pipeline.features import Pair, article_pairs
 from pipeline.model import StanceClassifier, load_model
 from pipeline.open_world import ActorInference, ArticleActors
 from pipeline.read import Article
@@ -117,10 +117,13 @@ class StancePipeline:
         found = self.inference.infer(sentences, [self.matcher.find(s.text) for s in sentences])
         return self.coreference.resolve(sentences, found.mentions, when, found.dictionary), found
 
-    def pairs(self, sentence: Sentence, mentions: list[Mention], dictionary: ActorDictionary | None = None) -> list[Pair]:
-        """The (sentence, actor) pairs of one sentence and its resolved mentions (``dictionary``:
-        the article's, with the actors it introduced; by default the target's)."""
-        return sentence_pairs(sentence.text, mentions, dictionary or self.dictionary, self.config.principals, self.lang)
+    def pairs(self, sentences: list[Sentence], mentions: list[list[Mention]], dictionary: ActorDictionary | None = None
+              ) -> list[list[Pair]]:
+        """The (sentence, actor) pairs of each sentence of one article, from its resolved
+        mentions (``dictionary``: the article's, with the actors it introduced; by default the
+        target's); see :func:`~pipeline.features.article_pairs`."""
+        return article_pairs([s.text for s in sentences], mentions, dictionary or self.dictionary,
+                             self.config.principals, self.lang)
 
     def analyze(self, article: Article, level: str = "actor", when: date | None = None) -> ArticleResult:
         """Sentences, mentions, sentence predictions and cells of one article.
@@ -139,12 +142,13 @@ class StancePipeline:
         pairs: list[Pair] = []
         owners: list[Sentence] = []
         spans: list[tuple[tuple[int, int], ...]] = []  # each pair's actor's mentions, for highlighting
-        for sentence, found in zip(sentences, mentions, strict=True):
+        for sentence, found, found_pairs in zip(sentences, mentions, self.pairs(sentences, mentions, dictionary),
+                                                   strict=True):
             spans_of: dict[str, list[tuple[int, int]]] = {}
             for m in found:
                 if m.start < m.end:
                     spans_of.setdefault(m.actor, []).append((m.start, m.end))
-            for pair in self.pairs(sentence, found, dictionary):
+            for pair in found_pairs:
                 pairs.append(pair)
                 owners.append(sentence)
                 spans.append(tuple(spans_of.get(pair.actor, ())))

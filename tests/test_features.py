@@ -10,7 +10,16 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.features import Pair, PairFeatures, TokenTable, feature_key, negate, sentence_pairs, tokenize_with_mentions
+from pipeline.features import (
+    Pair,
+    PairFeatures,
+    TokenTable,
+    article_pairs,
+    feature_key,
+    negate,
+    sentence_pairs,
+    tokenize_with_mentions,
+)
 from pipeline.segment import Sentence
 
 
@@ -227,3 +236,38 @@ def test_a_sentence_with_no_cue_and_neither_side_is_off_topic(matcher, coreferen
     assert "off_topic" in features.transform([trade])[0]
     for text in ("Russia congratulated Maduro.", "Russia asked for the tally sheets."):
         assert "off_topic" not in features.transform([pairs_of(text, matcher, coreference, dictionary)["Russia"]])[0]
+
+
+def votes_of(texts, matcher, coreference, dictionary, config):
+    """Each actor's ``vote:`` features, sentence by sentence, the article read as one."""
+    sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
+    mentions = coreference.resolve(sentences, [matcher.find(t) for t in texts])
+    features = PairFeatures(config.cues)
+    return [{p.actor: sorted(f for f in features.transform([p])[0] if f.startswith("vote:")) for p in pairs}
+            for pairs in article_pairs(texts, mentions, dictionary)]
+
+
+def test_a_vote_takes_the_stance_of_what_was_voted_on(matcher, coreference, dictionary, config):
+    texts = ["The council debated a resolution that rejected the official result and called for talks.",
+             "Argentina and Peru voted in favour of it, while Brazil abstained.",
+             "Bolivia voted against the text.",
+             "Abstaining were Mexico and Colombia.",
+             "Canada voted for a draft that recognised González as the winner.",
+             "Chile voted against a motion calling for talks."]
+    votes = votes_of(texts, matcher, coreference, dictionary, config)
+    # The resolution of the first sentence (its first cue: "rejected"): "it" and "the text" are votes on it.
+    assert votes[1]["Argentina"] == votes[1]["Peru"] == ["vote:for", "vote:for:oppose"]
+    assert votes[1]["Brazil"] == ["vote:abstain", "vote:abstain:oppose"]
+    assert votes[2]["Bolivia"] == ["vote:against", "vote:against:oppose"]
+    assert votes[3]["Mexico"] == votes[3]["Colombia"] == ["vote:abstain", "vote:abstain:oppose"]
+    # What the sentence itself says was voted on comes first; the actor voted on casts no vote.
+    assert votes[4]["Canada"] == ["vote:for", "vote:for:oppose"] and votes[4]["Edmundo González"] == []
+    assert votes[5]["Chile"] == ["vote:against", "vote:against:neutral"]
+
+
+def test_a_vote_without_a_known_motion_is_still_a_vote(matcher, coreference, dictionary, config):
+    texts = ["Peru voted for the text, and Brazil said nothing."]
+    votes = votes_of(texts, matcher, coreference, dictionary, config)[0]
+    assert votes == {"Peru": ["vote:for"], "Brazil": []}
+    # No roll call, no vote features: they cannot change a sentence that casts no vote.
+    assert votes_of(["Peru rejected the result."], matcher, coreference, dictionary, config) == [{"Peru": []}]

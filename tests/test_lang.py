@@ -70,9 +70,8 @@ def test_a_new_pack_changes_the_public_pipeline(test_pack):
     assert len(english_result.sentences) == 3 and len(other_result.sentences) == 2
     # The features: "Chile quipped" makes Chile the speaker only where "quipped" is a speech verb.
     def speaker_features(pipe: StancePipeline, result) -> set[str]:
-        sentence = next(s for s in result.sentences if "quipped" in s.text)
-        mentions = result.mentions[result.sentences.index(sentence)]
-        pair = next(p for p in pipe.pairs(sentence, mentions) if p.actor == "Chile")
+        index = next(i for i, s in enumerate(result.sentences) if "quipped" in s.text)
+        pair = next(p for p in pipe.pairs(result.sentences, result.mentions)[index] if p.actor == "Chile")
         return set(pipe.model.features.transform([pair])[0])
 
     assert "role:speaker" not in speaker_features(english, english_result)

@@ -108,6 +108,16 @@ class FeatureWords:
     to: str
     according: str
     possessive: str
+    # Roll-call votes (see PairFeatures.votes): a verb of voting, then the word giving its
+    # direction ("voted in favour", "voted against"); words that are a vote by themselves
+    # ("abstained", "co-sponsored"); and the nouns naming what is voted on, whose stance an
+    # earlier sentence of the article may give ("The resolution ... Peru voted for it").
+    vote_verbs: frozenset[str] = frozenset()
+    vote_for: frozenset[str] = frozenset()
+    vote_against: frozenset[str] = frozenset()
+    abstentions: frozenset[str] = frozenset()
+    sponsorships: frozenset[str] = frozenset()
+    motion_nouns: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)

@@ -183,6 +183,14 @@ QUOTES = frozenset({'"', "“", "”", "«", "»"})
 PUNCT = frozenset(",.;:!?()[]\"“”«»—-")
 LEFT_FILLERS = PUNCT | {"and", "the", "however", "meanwhile", "also"}
 SPEAKER_BEFORE = QUOTES | {","}
+VOTE_VERBS = frozenset({"voted", "voting", "vote", "votes"})
+VOTE_FOR = frozenset({"for", "favour", "favor"})
+VOTE_AGAINST = frozenset({"against"})
+ABSTENTIONS = frozenset({"abstained", "abstaining", "abstain", "abstains", "abstention", "abstentions"})
+SPONSORSHIPS = frozenset({"co-sponsored", "cosponsored", "sponsored", "co-sponsor", "co-sponsors", "co-signed",
+                          "cosigned", "signatories", "signatory"})
+MOTION_NOUNS = frozenset({"resolution", "resolutions", "motion", "draft", "declaration", "text", "measure",
+                          "proposal", "bill", "amendment"})
 
 # --- Actors beyond the dictionary -------------------------------------------------------
 
@@ -317,6 +325,8 @@ PACK = LanguagePack(
         token=TOKEN, negators=NEGATORS, negation_suffix="n't", clause_breaks=CLAUSE_BREAKS, conditions=CONDITIONS,
         prepositions=PREPOSITIONS, speech=SPEECH, quotes=QUOTES, punct=PUNCT, left_fillers=LEFT_FILLERS,
         speaker_before=SPEAKER_BEFORE, by="by", to="to", according="according", possessive="'s",
+        vote_verbs=VOTE_VERBS, vote_for=VOTE_FOR, vote_against=VOTE_AGAINST, abstentions=ABSTENTIONS,
+        sponsorships=SPONSORSHIPS, motion_nouns=MOTION_NOUNS,
     ),
     open_world=OpenWorldRules(
         title_head_words=TITLE_HEAD_WORDS, title_head=TITLE_HEAD, title_name=TITLE_NAME, name_speaks=NAME_SPEAKS,
