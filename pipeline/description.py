@@ -106,7 +106,7 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
             flagged.append((row, features._heading_id))
         if template.listed and pair.actor in template.listed:
             flagged.append((row, features._list_id))
-        for literal in template.votes.get(pair.actor, ()):
+        for literal in template.marks.get(pair.actor, ()):
             flagged.append((row, literal))
 
     codes, token_flags_, tokens = table.snapshot()

@@ -168,8 +168,8 @@ class PairFeatures:
         words = self.lang.features
         self._vote_words = words.vote_verbs | words.abstentions | words.sponsorships
         self._motion_labels: dict[str, str] = {}
-        self._cond_id, self._quote_id, self._heading_id, self._list_id, self._off_topic_id = map(
-            self.literal_id, ("cond", "has_quote", "role:heading", "role:list", "off_topic"))
+        self._cond_id, self._quote_id, self._heading_id, self._list_id, self._off_topic_id, self._urged_id = map(
+            self.literal_id, ("cond", "has_quote", "role:heading", "role:list", "off_topic", "role:urged"))
         # The literals of a cue match, by the number of what they say (see ``_cue_code``),
         # padded with -1: label, side, negation, distance, segment, condition.
         self._cue_literal_table = np.full((len(self.cue_patterns_) * CUE_CODES, 5), -1, dtype=np.int64)
@@ -281,9 +281,27 @@ class PairFeatures:
                 listed.update(actors)
         plain, tokens = tokens, negate(tokens, words)
         cues = self.cue_matches(plain, tokens)
-        votes = self.votes(tokens, slots, cues, pair.motions) if not self._vote_words.isdisjoint(tokens) else {}
+        marks = self.votes(tokens, slots, cues, pair.motions) if not self._vote_words.isdisjoint(tokens) else {}
+        if not words.urging_verbs.isdisjoint(tokens):
+            for actor in self._urged(tokens, slots):
+                marks[actor] = (*marks.get(actor, ()), self._urged_id)
         return _Template(tokens, slots, listed, heading, len(members), not words.quotes.isdisjoint(tokens), cues,
-                         self._cue_chains(cues, tokens), votes)
+                         self._cue_chains(cues, tokens), marks)
+
+    def _urged(self, tokens: list[str], slots: dict[str, list[int]]) -> list[str]:
+        """The actors asked or hoped to act by someone else ("Washington urged TGT to", "called
+        on TGT to", "hopes TGT will"): the verb just before one of their slots, with a subject."""
+        words = self.lang.features
+        urged = []
+        for actor, positions in slots.items():
+            for at in positions:
+                before = at - 1
+                if before > 0 and tokens[before] in words.urging_particles:
+                    before -= 1
+                if before > 0 and tokens[before] in words.urging_verbs:
+                    urged.append(actor)
+                    break
+        return urged
 
     def votes(self, tokens: list[str], slots: dict[str, list[int]], cues: list[tuple[int, int, int, bool]],
               motions: Sequence[tuple[str, tuple]] = ()) -> dict[str, tuple[int, ...]]:
@@ -415,7 +433,9 @@ class _Template:
     has_quote: bool
     cues: list[tuple[int, int, int, bool]]  # (first, last, label number, negated), see PairFeatures.cue_matches
     chains: list[tuple[int, int]]  # (position, literal number), see PairFeatures._cue_chains
-    votes: dict[str, tuple[int, ...]]  # actor -> literal numbers of its vote, see PairFeatures.votes
+    # actor -> literal numbers of what the sentence makes of it: its vote (PairFeatures.votes),
+    # "role:urged" (PairFeatures._urged)
+    marks: dict[str, tuple[int, ...]]
 
 
 OTHERS = tuple(f"others:{n}" for n in range(4))  # how many other actors the sentence names, at most 3

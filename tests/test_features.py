@@ -271,3 +271,18 @@ def test_a_vote_without_a_known_motion_is_still_a_vote(matcher, coreference, dic
     assert votes == {"Peru": ["vote:for"], "Brazil": []}
     # No roll call, no vote features: they cannot change a sentence that casts no vote.
     assert votes_of(["Peru rejected the result."], matcher, coreference, dictionary, config) == [{"Peru": []}]
+
+
+def test_an_actor_asked_to_act_is_marked_as_such(matcher, coreference, dictionary, config):
+    """"X urged Y to ...": what follows is X's wish, not Y's stance (the label rules: an actor
+    that is only the object of someone else's action gets nothing from the sentence)."""
+    features = PairFeatures(config.cues)
+
+    def urged(text):
+        return {actor for actor, pair in pairs_of(text, matcher, coreference, dictionary).items()
+                if "role:urged" in features.transform([pair])[0]}
+
+    assert urged("The United States urged Brazil to demand the tally sheets.") == {"Brazil"}
+    assert urged("Chile called on Mexico and Colombia to recognise González.") == {"Mexico", "Colombia"}
+    assert urged("Washington hopes Argentina will press for new elections.") == {"Argentina"}
+    assert urged("Brazil urged calm and asked for the records.") == set()

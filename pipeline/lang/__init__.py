@@ -118,6 +118,11 @@ class FeatureWords:
     abstentions: frozenset[str] = frozenset()
     sponsorships: frozenset[str] = frozenset()
     motion_nouns: frozenset[str] = frozenset()
+    # Verbs whose object is asked or hoped to act ("urged TGT to", "called on TGT to", "hopes
+    # TGT will"): what follows is the asker's wish, not the object's stance; and the
+    # prepositions that may stand between ("called on", "appealed to").
+    urging_verbs: frozenset[str] = frozenset()
+    urging_particles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)

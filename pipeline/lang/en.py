@@ -189,6 +189,12 @@ VOTE_AGAINST = frozenset({"against"})
 ABSTENTIONS = frozenset({"abstained", "abstaining", "abstain", "abstains", "abstention", "abstentions"})
 SPONSORSHIPS = frozenset({"co-sponsored", "cosponsored", "sponsored", "co-sponsor", "co-sponsors", "co-signed",
                           "cosigned", "signatories", "signatory"})
+URGING_VERBS = frozenset({"urged", "urges", "urging", "urge", "called", "calls", "calling", "call", "asked", "asks",
+                          "asking", "pressed", "presses", "pressing", "pushed", "pushes", "pushing", "hopes", "hoped",
+                          "hope", "hoping", "wants", "wanted", "expects", "expected", "encouraged", "encourages",
+                          "encouraging", "invited", "invites", "appealed", "appeals", "requested", "requests",
+                          "exhorted", "implored", "pressured", "pressuring", "begged", "challenged", "told"})
+URGING_PARTICLES = frozenset({"on", "upon", "to"})
 MOTION_NOUNS = frozenset({"resolution", "resolutions", "motion", "draft", "declaration", "text", "measure",
                           "proposal", "bill", "amendment"})
 
@@ -326,7 +332,8 @@ PACK = LanguagePack(
         prepositions=PREPOSITIONS, speech=SPEECH, quotes=QUOTES, punct=PUNCT, left_fillers=LEFT_FILLERS,
         speaker_before=SPEAKER_BEFORE, by="by", to="to", according="according", possessive="'s",
         vote_verbs=VOTE_VERBS, vote_for=VOTE_FOR, vote_against=VOTE_AGAINST, abstentions=ABSTENTIONS,
-        sponsorships=SPONSORSHIPS, motion_nouns=MOTION_NOUNS,
+        sponsorships=SPONSORSHIPS, motion_nouns=MOTION_NOUNS, urging_verbs=URGING_VERBS,
+        urging_particles=URGING_PARTICLES,
     ),
     open_world=OpenWorldRules(
         title_head_words=TITLE_HEAD_WORDS, title_head=TITLE_HEAD, title_name=TITLE_NAME, name_speaks=NAME_SPEAKS,
