@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml
 
 # One model learns from every target naming models/general. Retrain when the training data,
 # the actor dictionaries, the targets, the swap suite or the code that reads them (language packs too) changes.
-TRAIN_CODE := $(addprefix pipeline/,actor_dictionary.py actors.py classifiers.py config.py coreference.py corpus.py description.py feature_keys.py features.py model.py model_files.py segment.py sklearn_features.py text.py training.py vectors.py) $(wildcard pipeline/lang/*.py)
+# (pipeline/actors/open_world.py is left out: the training corpora are read with the dictionary's actors only.)
+TRAIN_CODE := $(addprefix pipeline/,classifiers.py config.py corpus.py model.py model_files.py segment.py training.py vectors.py) \
+	$(filter-out pipeline/actors/open_world.py,$(wildcard pipeline/actors/*.py)) $(wildcard pipeline/features/*.py pipeline/lang/*.py)
 $(MODEL)/manifest.json: $(STAMP) $(wildcard data/train/*/*.csv) $(wildcard data/actors/*.toml) $(wildcard targets/*.toml) $(wildcard data/swap/*) $(TRAIN_CODE)
 	$(BIN)/stance train --target $(TARGET)
 

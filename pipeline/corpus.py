@@ -14,9 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from pipeline.actors import ActorDictionary, ActorMatcher
+from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
 from pipeline.config import TargetConfig
-from pipeline.coreference import Coreference
 from pipeline.errors import StanceError
 from pipeline.features import Pair, article_pairs
 from pipeline.labels import LABELS, STANCES

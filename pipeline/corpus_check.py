@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.actors import ActorDictionary, ActorMatcher
+from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
 from pipeline.config import TargetConfig, project_root
-from pipeline.coreference import Coreference
 from pipeline.corpus import COLUMNS, LABELS, doc_pairs
 from pipeline.errors import StanceError
 from pipeline.lang import LanguagePack

@@ -11,10 +11,10 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pipeline.actor_dictionary import Actor, ActorDictionary, _check_role_cycles, _parse_actor, _with_includes
-from pipeline.actors import _variants
+from pipeline.actors.dictionary import Actor, ActorDictionary, _check_role_cycles, _parse_actor, _with_includes
+from pipeline.actors.matcher import _variants
+from pipeline.actors.text import fold
 from pipeline.errors import StanceError
-from pipeline.text import fold
 
 
 def dictionary_errors(path: Path) -> list[str]:

@@ -25,9 +25,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.actors import ActorMatcher
+from pipeline.actors import ActorMatcher, Coreference
 from pipeline.config import TargetConfig
-from pipeline.coreference import Coreference
 from pipeline.corpus import LABELS, doc_pairs
 from pipeline.errors import StanceError
 from pipeline.export import render_csv, write_atomic

@@ -102,7 +102,7 @@ def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import Pipeline
 
-    from pipeline.sklearn_features import PairFeaturizer
+    from pipeline.features.featurizer import PairFeaturizer
 
     if kind == "logistic":
         from sklearn.linear_model import LogisticRegression

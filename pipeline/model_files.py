@@ -251,7 +251,7 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    from pipeline.sklearn_features import PairFeaturizer
+    from pipeline.features.featurizer import PairFeaturizer
 
     model = load_model(directory, trust)
     if model.kind != "logistic":  # rebuilding a CalibratedClassifierCV from arrays is not written yet

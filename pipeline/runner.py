@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipeline.actors import ActorDictionary, ActorMatcher, Mention
+from pipeline.actors import ActorDictionary, ActorInference, ActorMatcher, ArticleActors, Coreference, Mention
 from pipeline.aggregate import Cell, SentencePrediction, aggregate
 from pipeline.config import TargetConfig
-from pipeline.coreference import Coreference
 from pipeline.corpus import check_principals
 from pipeline.features import Pair, article_pairs
 from pipeline.model import StanceClassifier, load_model
-from pipeline.open_world import ActorInference, ArticleActors
 from pipeline.read import Article
 from pipeline.segment import Sentence, SentenceSplitter
 

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.actors import ActorDictionary, AliasTrie, after_former, coordinated_lists, fold
+from pipeline.actors.text import fold_table
 from pipeline.errors import StanceError
 from pipeline.segment import SentenceSplitter
-from pipeline.text import fold_table
 
 
 def names(matcher, text):

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from pipeline.actors import Mention
-from pipeline.coreference import (
+from pipeline.actors.coreference import (
     DEFAULT_RULES,
     RULES,
     Context,

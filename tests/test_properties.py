@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import coreference, read
-from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
+from pipeline import read
+from pipeline.actors import ActorDictionary, ActorMatcher, Coreference, coreference
 from pipeline.config import TargetConfig
 from pipeline.errors import StanceError
 from pipeline.export import long_rows, matrix_rows, render_csv

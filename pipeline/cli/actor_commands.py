@@ -43,8 +43,7 @@ def actors_resolve(
     when: Annotated[Optional[str], typer.Option("--date", help="Date YYYY-MM-DD for dated roles.")] = None,
 ) -> None:
     """Show which actors a text mentions, and how (alias, pronoun, group, heading)."""
-    from pipeline.actors import ActorDictionary, ActorMatcher
-    from pipeline.coreference import Coreference
+    from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
     from pipeline.read import find_date
     from pipeline.segment import SentenceSplitter
 
@@ -78,8 +77,7 @@ def actors_suggest(
     toml: Annotated[bool, typer.Option("--toml", help="Print dictionary entries ready to paste.")] = False,
 ) -> None:
     """List the names the articles introduce that the dictionary lacks: count, kind, affiliation, a sentence."""
-    from pipeline.actors import ActorDictionary, ActorMatcher
-    from pipeline.open_world import ActorInference, suggest, suggestion_toml
+    from pipeline.actors import ActorDictionary, ActorInference, ActorMatcher, suggest, suggestion_toml
     from pipeline.read import ReadFailure, list_sources, read_articles
     from pipeline.segment import SentenceSplitter
 

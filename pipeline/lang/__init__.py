@@ -127,7 +127,7 @@ class FeatureWords:
 
 @dataclass(frozen=True, eq=False)
 class OpenWorldRules:
-    """How an article introduces actors no dictionary lists (see :mod:`pipeline.open_world`)."""
+    """How an article introduces actors no dictionary lists (see :mod:`pipeline.actors.open_world`)."""
 
     title_head_words: frozenset[str]
     title_head: re.Pattern[str]
@@ -180,7 +180,7 @@ class LanguagePack:
     sentiment_baseline : str or None
         The lexicon baseline :mod:`pipeline.evaluate` reports ("vader"), or None.
     coreference_rules : tuple of str
-        The names of the coreference rules to run, in order (``pipeline.coreference.RULES``);
+        The names of the coreference rules to run, in order (``pipeline.actors.coreference.RULES``);
         empty for the default list.
     """
 
@@ -195,7 +195,7 @@ class LanguagePack:
     features: FeatureWords
     open_world: OpenWorldRules
     sentiment_baseline: str | None = None
-    # Names, not rule objects: pipeline.coreference imports this module.
+    # Names, not rule objects: pipeline.actors.coreference imports this module.
     coreference_rules: tuple[str, ...] = ()
 
 

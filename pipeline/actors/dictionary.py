@@ -1,8 +1,8 @@
 """The actor dictionary: loading and validating its TOML, dated roles and roll-up.
 
 :class:`ActorDictionary` holds the :class:`Actor` entries of a target; finding their
-mentions in text is :mod:`pipeline.actors` (:class:`~pipeline.actors.ActorMatcher`),
-which re-exports these names. This module changes when the dictionary's format or its
+mentions in text is :mod:`pipeline.actors.matcher` (:class:`~pipeline.actors.matcher.ActorMatcher`);
+:mod:`pipeline.actors` exports the public names of both. This module changes when the dictionary's format or its
 checks do.
 """
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from pipeline.actors.text import fold
 from pipeline.errors import StanceError
 from pipeline.lang import ActorRules, english
-from pipeline.text import fold
 
 KINDS = ("country", "organisation", "institution", "person", "group")
 CAMPS = ("pro", "anti")
@@ -51,7 +51,7 @@ class Actor:
     roles: tuple[Role, ...] = ()
     references: tuple[str, ...] = ()
     # Not in the dictionary: found in an article from a title or an affiliation
-    # ("Uruguayan Foreign Minister Omar Paganini"), see :mod:`pipeline.open_world`.
+    # ("Uruguayan Foreign Minister Omar Paganini"), see :mod:`pipeline.actors.open_world`.
     inferred: bool = False
 
     def speaks_for(self, when: date | None, lenient: bool = False) -> str:
@@ -124,7 +124,7 @@ class ActorDictionary:
         """This dictionary plus ``actors`` (inferred from one article), as a new dictionary.
 
         Nothing is validated nor copied but the name table: the overlay is built per
-        article, and its new actors were made by :mod:`pipeline.open_world`.
+        article, and its new actors were made by :mod:`pipeline.actors.open_world`.
         """
         added = {a.name: a for a in actors if a.name not in self.actors}
         if not added:

@@ -11,7 +11,7 @@ that take positions are named by capitalised phrases ending in an institution's 
 returns the actors so introduced (``inferred=True``, camp None, an undated role for the
 country or organisation of the phrase, so that ``--level country`` counts them for it),
 their mentions (with later bare surnames: "Vieira said"), and the article's dictionary
-extended with them, for :class:`~pipeline.coreference.Coreference` and the pairs.
+extended with them, for :class:`~pipeline.actors.coreference.Coreference` and the pairs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.actors import Actor, ActorDictionary, Mention, Role, after_former, fold
+from pipeline.actors.dictionary import Actor, ActorDictionary, Role
+from pipeline.actors.matcher import Mention, after_former
+from pipeline.actors.text import fold
 from pipeline.lang import LanguagePack, OpenWorldRules, english
 from pipeline.segment import Sentence
 

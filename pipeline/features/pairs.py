@@ -1,26 +1,11 @@
-"""Stage 4: features of one (sentence, actor) pair.
+"""Pairs and their features: :class:`Pair`, :func:`sentence_pairs` and :class:`PairFeatures`.
 
-A sentence is tokenised once, with every actor mention replaced by a placeholder. For
-each actor of the sentence the placeholders become ``TGT`` (the actor whose stance we
-want), ``PRO`` / ``ANTI`` (the two sides of the dispute, from the dictionary's ``camp``)
-or ``ACT`` (any other actor), so "Chile backed González" and "Peru backed González" look
-alike, while "backed Maduro" and "backed González" do not. Coordinated lists that contain
-the target collapse into one ``TGT`` ("Mexico, Colombia and Brazil asked" gives each of the
-three "TGT asked", and the feature ``role:list``).
-
-The features then say what surrounds the target: words of its clause, words just before
-and after it, its role (agent of a "by" passive, source of "according to", speaker of a
-quote, possessor, object of a preposition), negation scope ("did not NOT_recognize"),
-conditions ("until", "unless") and target-specific cue words per stance, with their side
-and negation. The classifier learns their weights.
-
-The features never say who the target actor is, nor which side it usually takes: the
-stance must come from what the sentence says, so that an actor breaking with its usual
-side is seen doing so ("Argentina congratulated Maduro" reads as support whoever the
-country is). The one exception defines the target rather than an actor's habits: the
-target's *principals* (the incumbent whose hold on power is at stake and his rivals,
-named in the target configuration) get a ``principal:pro`` / ``principal:anti`` literal,
-because "TGT claimed victory" is support from the incumbent and opposition from his rival.
+:class:`PairFeatures` names the features of a batch of pairs (``transform``) or gives
+their keys (``encode``), both from one :func:`~pipeline.features.description.describe`
+of the batch; it finds the target's cue phrases in each sentence's template
+(:mod:`pipeline.features.template`) and numbers the literal features. This module changes
+when pairs are made differently or a cue or literal feature is added; the overview of the
+features is the package's (:mod:`pipeline.features`).
 """
 
 from __future__ import annotations
@@ -34,14 +19,15 @@ from itertools import product
 
 import numpy as np
 
-from pipeline.actors import ActorDictionary, Mention
-from pipeline.coreference import mention_runs
-from pipeline.description import CUE_CODES, ROLE_LITERALS, describe
-from pipeline.feature_keys import MIX_CUBED, NONE, PREFIXES, feature_key
-from pipeline.feature_keys import TokenTable as TokenTable  # re-exported: the tests reach it here
-from pipeline.lang import FeatureWords, LanguagePack, english
+from pipeline.actors.coreference import mention_runs
+from pipeline.actors.dictionary import ActorDictionary
+from pipeline.actors.matcher import Mention
+from pipeline.actors.text import fold
+from pipeline.features.description import CUE_CODES, ROLE_LITERALS, describe
+from pipeline.features.keys import MIX_CUBED, NONE, PREFIXES, feature_key
+from pipeline.features.template import TAGS, Template, mask
+from pipeline.lang import LanguagePack, english
 from pipeline.lang.regex import trie_regex
-from pipeline.text import fold
 
 CHAIN_GAP = 3  # words between a cue and the cue it acts on ("condemned the new sanctions")
 INVERTED_VOTE_GAP = 4  # at most so far from a vote before it, an actor casts it ("voting in favour were TGT")
@@ -87,31 +73,6 @@ class Pair:
     via: tuple[str, ...] = ("name",)
     target: str = ""
     motions: tuple[tuple[str, tuple], ...] = ()
-
-
-def tokenize_with_mentions(text: str, mentions: Sequence[tuple], lang: LanguagePack | None = None) -> list[str]:
-    """Lower-case tokens of ``text`` with mention ``i`` replaced by the token ``"\\x00i\\x00"``.
-
-    Mentions that share a span (a group phrase standing for several actors) share one
-    placeholder per actor, adjacent in the token list. ``lang`` gives the tokeniser and the
-    dateline pattern (English by default).
-    """
-    lang = lang or english()
-    dateline = lang.coreference.dateline.match(text)
-    if dateline and all(start >= dateline.end() for start, *_ in mentions):
-        # "CARACAS, Aug 3 (Reuters) -" says where and when, not who holds which stance.
-        text = " " * dateline.end() + text[dateline.end():]
-    pieces = []
-    cursor = 0
-    for i, (start, end, *_) in enumerate(mentions):
-        if start < cursor:  # same or overlapping span as the previous mention
-            pieces.append(f"\x00{i}\x00")
-            continue
-        pieces.append(text[cursor:start])
-        pieces.append(f" \x00{i}\x00 ")
-        cursor = max(cursor, end)
-    pieces.append(text[cursor:])
-    return lang.features.token.findall(fold("".join(pieces)).lower())
 
 
 class PairFeatures:
@@ -240,53 +201,20 @@ class PairFeatures:
             all_keys.append(keys)
         return np.concatenate(all_rows), np.concatenate(all_keys)
 
-    def _template(self, pair: Pair) -> _Template:
-        """The sentence masked for no target in particular: each list or group one slot,
-        tagged with its members' camp; negation scopes marked; cue matches found."""
-        tokens: list[str] = []
-        slots: dict[str, list[int]] = {}
-        members: list[tuple[int, list[str], list[str]]] = []  # (position, tags, actors) per slot
-        heading: set[str] = set()
-        run = None
-        raw = tokenize_with_mentions(pair.text, pair.mentions, self.lang)
-        words = self.lang.features
-        done = 0  # raw tokens copied so far
-        for i, (start, end, actor, camp, mention_run) in enumerate(pair.mentions):
-            # Placeholders come in the order of the mentions: find each, copy the words before it.
-            at = raw.index(f"\x00{i}\x00", done)
-            tokens += raw[done:at]
-            done = at + 1
-            if start == end:
-                heading.add(actor)
-                continue
-            tag = camp.upper() if camp else "ACT"
-            if members and mention_run == run:
-                position, tags, actors = members[-1]
-                del tokens[position + 1:]  # the commas and "and" between members
-                tags.append(tag)
-                actors.append(actor)
-                continue
-            members.append((len(tokens), [tag], [actor]))
-            tokens.append(tag)
-            run = mention_run
-        tokens += raw[done:]
-        listed = set()
-        for position, tags, actors in members:
-            tokens[position] = tags[0] if len(set(tags)) == 1 else "ACT"
-            for actor in actors:
-                positions = slots.setdefault(actor, [])
-                if position not in positions:
-                    positions.append(position)
-            if len(actors) > 1:
-                listed.update(actors)
-        plain, tokens = tokens, negate(tokens, words)
-        cues = self.cue_matches(plain, tokens)
+    def _template(self, pair: Pair) -> Template:
+        """The sentence masked for no target in particular (:func:`~pipeline.features.template.mask`),
+        with its cue matches and chains found, and what it makes of some of its actors (their
+        votes, being asked to act: ``marks``)."""
+        plain, template = mask(pair, self.lang)
+        tokens, slots = template.tokens, template.slots
+        template.cues = cues = self.cue_matches(plain, tokens)
+        template.chains = self._cue_chains(cues, tokens)
         marks = self.votes(tokens, slots, cues, pair.motions) if not self._vote_words.isdisjoint(tokens) else {}
-        if not words.urging_verbs.isdisjoint(tokens):
+        if not self.lang.features.urging_verbs.isdisjoint(tokens):
             for actor in self._urged(tokens, slots):
                 marks[actor] = (*marks.get(actor, ()), self._urged_id)
-        return _Template(tokens, slots, listed, heading, len(members), not words.quotes.isdisjoint(tokens), cues,
-                         self._cue_chains(cues, tokens), marks)
+        template.marks = marks
+        return template
 
     def _urged(self, tokens: list[str], slots: dict[str, list[int]]) -> list[str]:
         """The actors asked or hoped to act by someone else ("Washington urged TGT to", "called
@@ -370,7 +298,8 @@ class PairFeatures:
         if label is None:
             template = self._template(Pair(text, "", mentions))
             nouns = self.lang.features.motion_nouns
-            label = self._motion_in(template.tokens, template.cues) if not nouns.isdisjoint(template.tokens) else ""
+            noun = next((i for i, token in enumerate(template.tokens) if token in nouns), None)
+            label = "" if noun is None else self._motion_in(template.tokens, template.cues, noun)
             if len(self._motion_labels) > 4096:  # articles come and go: keep the latest
                 self._motion_labels.clear()
             self._motion_labels[text] = label
@@ -421,23 +350,6 @@ class PairFeatures:
         return matches
 
 
-@dataclass(slots=True)
-class _Template:
-    """A sentence masked for no target in particular (see :meth:`PairFeatures._template`)."""
-
-    tokens: list[str]
-    slots: dict[str, list[int]]  # actor -> positions of the slots it is in
-    listed: set[str]  # actors sharing a slot with others (a list or a group phrase)
-    heading: set[str]  # actors named by a heading governing the sentence
-    n_slots: int
-    has_quote: bool
-    cues: list[tuple[int, int, int, bool]]  # (first, last, label number, negated), see PairFeatures.cue_matches
-    chains: list[tuple[int, int]]  # (position, literal number), see PairFeatures._cue_chains
-    # actor -> literal numbers of what the sentence makes of it: its vote (PairFeatures.votes),
-    # "role:urged" (PairFeatures._urged)
-    marks: dict[str, tuple[int, ...]]
-
-
 OTHERS = tuple(f"others:{n}" for n in range(4))  # how many other actors the sentence names, at most 3
 
 
@@ -458,33 +370,6 @@ def _cue_text(cue: str) -> str:
 def passthrough(features: list[str]) -> list[str]:
     """Analyzer for a scikit-learn vectorizer whose documents are already feature lists."""
     return features
-
-
-TAGS = frozenset({"TGT", "PRO", "ANTI", "ACT"})
-
-
-def negate(seq: list[str], words: FeatureWords | None = None) -> list[str]:
-    """Prefix up to three words after a negator with ``not_``, stopping at punctuation."""
-    w = words or english().features
-    negators, suffix = w.negators, w.negation_suffix
-    if negators.isdisjoint(seq) and suffix not in "\x01".join(seq):  # most sentences
-        return seq
-    punct, breaks = w.punct, w.clause_breaks
-    out = []
-    scope = 0
-    for token in seq:
-        if token in punct or token in breaks:
-            scope = 0
-            out.append(token)
-        elif token in negators or token.endswith(suffix):
-            scope = 3
-            out.append(token)
-        elif scope and token not in TAGS:
-            out.append("not_" + token)
-            scope -= 1
-        else:
-            out.append(token)
-    return out
 
 
 def article_pairs(texts: Sequence[str], mentions: Sequence[Sequence[Mention]], dictionary: ActorDictionary,

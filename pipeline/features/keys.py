@@ -1,6 +1,6 @@
 """Feature keys: the 64-bit number of each feature name, and the process's token table.
 
-:func:`feature_key` gives a feature name's key; :class:`~pipeline.features.PairFeatures`
+:func:`feature_key` gives a feature name's key; :class:`~pipeline.features.pairs.PairFeatures`
 computes the same keys with NumPy from the token table (each token's code times the
 powers of :data:`MIX`, and its flags), so classifying never builds the names. The flags
 say what a token is in the language of a pack (a speech verb, a negator, ...).

@@ -4,7 +4,7 @@ names (:meth:`PairFeatures.transform`) and their keys (:meth:`PairFeatures.encod
 Every pair's masked token sequence is laid out in one array of positions; clauses,
 comma segments, windows, the target's role, cue matches and n-gram ranges are then found
 for every pair at once. This module changes when a feature family is added or computed
-differently; what the words and templates are is :mod:`pipeline.features`.
+differently; what the words and templates are is :mod:`pipeline.features.template`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.feature_keys import (
+from pipeline.features.keys import (
     ACCORDING,
     BEFORE_SPEAKER,
     BREAK,
@@ -48,8 +48,9 @@ from pipeline.feature_keys import (
     TokenTable,
 )
 
-if TYPE_CHECKING:  # annotations only: pipeline.features imports this module
-    from pipeline.features import Pair, PairFeatures, _Template
+if TYPE_CHECKING:  # annotations only: pipeline.features.pairs imports this module
+    from pipeline.features.pairs import Pair, PairFeatures
+    from pipeline.features.template import Template
 
 WINDOW_LEFT, WINDOW_RIGHT = 6, 10
 
@@ -63,13 +64,13 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
     Every pair's token sequence (its sentence's template with ``TGT`` at the target's
     slots, or ``["TGT", ":", *tokens]`` when only a heading names the target) is laid out
     in one array of positions, each holding the number of its token in the process's
-    :class:`~pipeline.feature_keys.TokenTable`. Clauses, segments, windows and roles are then found for every
+    :class:`~pipeline.features.keys.TokenTable`. Clauses, segments, windows and roles are then found for every
     target position at once with NumPy; only cue matches are walked in Python.
     """
     table = TokenTable.current(features.lang)
     # Templates are keyed by the identity of the pairs' mentions, kept alive beside them:
     # an id can only be reused once its object is gone, so a key never means another sentence.
-    templates: dict[int, tuple[tuple, _Template, int]] = {}
+    templates: dict[int, tuple[tuple, Template, int]] = {}
     # Per template (sentence): its token numbers, and what its pairs read off it.
     template_ids: list[list[int]] = []
     template_info: list[tuple[int, int, int, bool]] = []  # tokens, slots, cue matches, has a quote
@@ -259,7 +260,7 @@ class Grams:
 @dataclass(slots=True)
 class Description:
     """The features of a batch of pairs (see :func:`describe`): n-grams of
-    tokens, each token its number in the :class:`~pipeline.feature_keys.TokenTable`, and literal features as rows
+    tokens, each token its number in the :class:`~pipeline.features.keys.TokenTable`, and literal features as rows
     and literal numbers (see :meth:`PairFeatures.literal_id`)."""
 
     tokens: list[str | None]  # of the token table, by number
@@ -287,7 +288,7 @@ CUE_CODES = 2 * 2 * 3 * 2 * 2  # what a cue match may say, for each label
 def _cue_code(label: np.ndarray, right: np.ndarray, negated: np.ndarray, near: np.ndarray, in_segment: np.ndarray,
               conditional: np.ndarray) -> np.ndarray:
     """The row of ``PairFeatures._cue_literal_table`` holding the literals of cue matches:
-    the arguments of :func:`pipeline.features._cue_literals` (``near`` 1 to 3), numbered in the order of
+    the arguments of :func:`pipeline.features.pairs._cue_literals` (``near`` 1 to 3), numbered in the order of
     ``itertools.product``."""
     return ((((label * 2 + right) * 2 + negated) * 3 + near - 1) * 2 + in_segment) * 2 + conditional
 

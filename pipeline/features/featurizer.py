@@ -1,6 +1,6 @@
-"""The scikit-learn face of :class:`~pipeline.features.PairFeatures`, for training.
+"""The scikit-learn face of :class:`~pipeline.features.pairs.PairFeatures`, for training.
 
-Kept apart from ``features.py`` so that classifying never imports scikit-learn.
+Not imported by the package's ``__init__``, so that classifying never imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pipeline.features import Pair, PairFeatures
+from pipeline.features.pairs import Pair, PairFeatures
 from pipeline.lang import get_pack
 
 

@@ -1,13 +1,10 @@
-"""Stage 3: find the actors of each sentence.
+"""Named mentions: :class:`ActorMatcher` finds the dictionary's actors in text.
 
-Three small components, each with one job:
-
-* :class:`ActorDictionary` loads and validates the actor dictionary (TOML), in
-  :mod:`pipeline.actor_dictionary`, its names importable from here;
-* :class:`ActorMatcher` finds named mentions (aliases, demonym phrases, capitals) in text;
-* :class:`~pipeline.coreference.Coreference` (in :mod:`pipeline.coreference`) adds
-  mentions made by pronouns, group phrases and list headings, resolved to the most recent
-  compatible actors of the same article.
+It matches aliases, demonym phrases and capitals (:class:`AliasTrie`), and tells a
+country named as a venue from one that acts. :class:`Mention` is what every later stage
+reads. This module changes when matching names does; the dictionary is
+:mod:`pipeline.actors.dictionary`, mentions made without a name
+:mod:`pipeline.actors.coreference`.
 """
 
 from __future__ import annotations
@@ -17,15 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 
-from pipeline.actor_dictionary import CAMPS, KINDS, SINGULAR, Actor, ActorDictionary, Role
+from pipeline.actors.dictionary import ActorDictionary
+from pipeline.actors.text import fold
 from pipeline.lang import ActorRules, LanguagePack, english
 from pipeline.lang.regex import trie_regex
-from pipeline.text import fold
-
-# The dictionary moved to pipeline.actor_dictionary and fold to pipeline.text; callers
-# still import them from here.
-__all__ = ["CAMPS", "KINDS", "SINGULAR", "Actor", "ActorDictionary", "ActorMatcher", "AliasTrie", "Mention", "Role",
-           "fold"]
 
 
 def after_former(text: str, start: int, rules: ActorRules | None = None) -> bool:
@@ -296,14 +288,3 @@ def _variants(form: str) -> list[str]:
         return [form, form[0].upper() + form[1:]]
     return [form]
 
-
-# Coreference moved to pipeline.coreference; its names stay importable from here.
-_MOVED = frozenset({"Coreference", "coordinated_lists", "mention_runs", "LOOKBACK", "HEADING_SPAN"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _MOVED:  # imported lazily: pipeline.coreference imports this module
-        from pipeline import coreference
-
-        return getattr(coreference, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """Stage 3, second half: mentions made without a name.
 
-:class:`Coreference` adds to the named mentions of :class:`~pipeline.actors.ActorMatcher`
+:class:`Coreference` adds to the named mentions of :class:`~pipeline.actors.matcher.ActorMatcher`
 those made by pronouns, group phrases ("both countries"), "the government" and list
 headings, each resolved to the most recent compatible actors of the same article, with
 the words of a language pack (:mod:`pipeline.lang`). Each of these is a :class:`Rule`
@@ -20,7 +20,9 @@ from datetime import date
 from itertools import pairwise
 from typing import ClassVar
 
-from pipeline.actors import ActorDictionary, Mention, _variants, fold
+from pipeline.actors.dictionary import ActorDictionary
+from pipeline.actors.matcher import Mention, _variants
+from pipeline.actors.text import fold
 from pipeline.errors import StanceError
 from pipeline.lang import CoreferenceRules, LanguagePack, english
 from pipeline.segment import Sentence
