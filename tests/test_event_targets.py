@@ -16,6 +16,8 @@ from pipeline.corpus_check import check
 EVENTS = {
     "belarus-2020": ("Government of Belarus", {"Alexander Lukashenko"}),
     "georgia-2024": ("Government of Georgia", {"Georgian Dream", "Irakli Kobakhidze", "Bidzina Ivanishvili"}),
+    # Here the "pro" camp is the winner of the run-off, not an incumbent.
+    "peru-2021": ("Government of Peru", {"Pedro Castillo", "Perú Libre"}),
 }
 PHRASES = [
     ("belarus-2020", "Tikhanovskaya said the vote was rigged.", {"Sviatlana Tsikhanouskaya"}),
@@ -31,6 +33,14 @@ PHRASES = [
     ("georgia-2024", "The new president thanked the electoral college.", {"Mikheil Kavelashvili"}),
     ("georgia-2024", "The OSCE/ODIHR published its final report.", {"OSCE"}),
     ("georgia-2024", "Dinamo Tbilisi won at home.", set()),
+    ("peru-2021", "Keiko said the count was rigged.", {"Keiko Fujimori"}),
+    ("peru-2021", "The JNE proclaimed the rural schoolteacher.", {"National Jury of Elections", "Pedro Castillo"}),
+    ("peru-2021", "Alberto Fujimori was not allowed to vote.", {"Alberto Fujimori"}),
+    ("peru-2021", "Arce Córdova resigned; Luis Arce congratulated Castillo.",
+     {"Luis Arce Córdova", "Luis Arce", "Pedro Castillo"}),
+    ("peru-2021", "Retired officers wrote to the joint command.", {"Retired officers", "Peruvian armed forces"}),
+    ("peru-2021", "The caretaker government asked for patience.", {"Government of Peru"}),
+    ("peru-2021", "Voters queued in Lima and across Peru.", set()),
 ]
 
 
