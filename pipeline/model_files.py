@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pipeline.classifiers import DEFAULT_C, KINDS, CalibratedSvmModel, LinearStanceModel
+from pipeline.classifiers import DEFAULT_C, DEFAULT_SVM_C, KINDS, CalibratedSvmModel, LinearStanceModel
 from pipeline.config import project_root
 from pipeline.errors import StanceError
 from pipeline.export import process_alive
@@ -243,9 +243,26 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     """The trained model as a fitted scikit-learn Pipeline, for inspection and research.
 
     It is rebuilt from the verified arrays of ``weights.npz`` (vocabulary, idf,
-    coefficients) and the cue phrases of the manifest, so no pickle is ever loaded: a model
-    folder cannot run code, whoever wrote it. Its probabilities are those of the run-time
-    model (a test checks it). Its featuriser classifies with the first training target's cues.
+    coefficients, and for the SVM each calibration fold's sigmoid parameters) and the cue
+    phrases of the manifest, so no pickle is ever loaded: a model folder cannot run code,
+    whoever wrote it. Its last step is the classifier of the manifest's ``kind``: a
+    ``LogisticRegression``, or a ``CalibratedClassifierCV`` over ``LinearSVC`` (see
+    :func:`_calibrated_svm`). Its probabilities are those of the run-time model (tests
+    check both kinds). Its featuriser classifies with the first training target's cues.
+    When word vectors are blended in (``vector_weight``), it is the n-gram model alone.
+
+    Parameters
+    ----------
+    directory : Path
+        The model folder.
+    trust : bool, default False
+        Load a folder outside ``models/`` (see :func:`read_manifest`).
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Steps ``features`` (:class:`~pipeline.features.featurizer.PairFeaturizer`),
+        ``vectorize`` (``TfidfVectorizer``) and ``classify``.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -253,19 +270,57 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
 
     from pipeline.features.featurizer import PairFeaturizer
 
-    model = load_model(directory, trust)
-    if model.kind != "logistic":  # rebuilding a CalibratedClassifierCV from arrays is not written yet
-        raise StanceError(f"load_pipeline rebuilds logistic models only; this one is {model.kind!r}")
+    loaded = load_model(directory, trust)
+    # Word vectors blended in have no step here: the Pipeline is the n-gram model alone.
+    model = loaded.base if isinstance(loaded, BlendedModel) else loaded
     terms = model.terms
     vectorize = TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, dtype=np.float64)
     vectorize.vocabulary_ = {term: column for column, term in enumerate(terms)}
     vectorize.idf_ = model.idf
-    classify = LogisticRegression(C=model.manifest.get("params", {}).get("C", DEFAULT_C))
-    classify.coef_, classify.intercept_ = model.coef, model.intercept
-    classify.classes_, classify.n_features_in_ = np.array(model.labels), len(terms)
+    if isinstance(model, CalibratedSvmModel):
+        classify = _calibrated_svm(model)
+    else:
+        classify = LogisticRegression(C=model.manifest.get("params", {}).get("C", DEFAULT_C))
+        classify.coef_, classify.intercept_ = model.coef, model.intercept
+        classify.classes_, classify.n_features_in_ = np.array(model.labels), len(terms)
     cues = model.manifest.get("cues") or {"": dict(model.features.cues or {})}
     featurizer = PairFeaturizer(cues, str(model.manifest.get("language", "en"))).fit([])
     return Pipeline([("features", featurizer), ("vectorize", vectorize), ("classify", classify)])
+
+
+def _calibrated_svm(model: CalibratedSvmModel) -> Any:
+    """A fitted ``CalibratedClassifierCV(LinearSVC, method="sigmoid")`` holding the arrays of
+    ``model``: per calibration fold, a ``LinearSVC`` with the fold's one-vs-rest coefficients
+    and intercepts, and one sigmoid calibrator per label with its ``a`` and ``b``.
+
+    It is what ``CalibratedClassifierCV.fit`` leaves, so its ``predict_proba`` is scikit-learn's
+    own (the mean over the folds of the normalised sigmoids), and its folds can be read as
+    after training (``calibrated_classifiers_[f].estimator.coef_``).
+    """
+    # scikit-learn has no public constructor for a fitted fold: _CalibratedClassifier and
+    # _SigmoidCalibration, private, are what ``fit`` builds. The version is pinned (PINNED,
+    # recorded in the manifest), and a test checks the rebuilt probabilities against the
+    # run-time model's.
+    from sklearn.calibration import CalibratedClassifierCV, _CalibratedClassifier, _SigmoidCalibration
+    from sklearn.svm import LinearSVC
+
+    C = model.manifest.get("params", {}).get("C", DEFAULT_SVM_C)
+    classes = np.array(model.labels)
+    n_features = len(model.idf)
+    folds = []
+    for coef, intercept, a, b in zip(model.fold_coef, model.fold_intercept, model.sigmoid_a, model.sigmoid_b,
+                                     strict=True):
+        svm = LinearSVC(C=C)
+        svm.coef_, svm.intercept_, svm.classes_, svm.n_features_in_ = coef, intercept, classes, n_features
+        calibrators = []
+        for a_label, b_label in zip(a.tolist(), b.tolist(), strict=True):
+            sigmoid = _SigmoidCalibration()
+            sigmoid.a_, sigmoid.b_ = a_label, b_label
+            calibrators.append(sigmoid)
+        folds.append(_CalibratedClassifier(svm, calibrators, classes=classes, method="sigmoid"))
+    calibrated = CalibratedClassifierCV(LinearSVC(C=C), method="sigmoid", cv=len(folds))
+    calibrated.calibrated_classifiers_, calibrated.classes_, calibrated.n_features_in_ = folds, classes, n_features
+    return calibrated
 
 
 def _sha256(path: Path) -> str:

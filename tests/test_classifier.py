@@ -59,11 +59,29 @@ def test_svm_saved_as_arrays_and_loaded_without_pickle(svm, tmp_path, config):
     np.testing.assert_allclose(loaded.predict_proba(corpus.pairs), trained.pipeline.predict_proba(corpus.pairs),
                                rtol=0, atol=1e-9)
     assert loaded.explain(corpus.pairs[0], "oppose", top=3)
-    with pytest.raises(StanceError, match="logistic models only"):
-        load_pipeline(tmp_path / "m", trust=True)
     # The runtime takes any StanceClassifier.
     pipeline = StancePipeline(config, model=loaded)
     assert pipeline.model is loaded and isinstance(loaded, StanceClassifier)
+
+
+def test_svm_pipeline_is_rebuilt_without_pickle(svm, tmp_path):
+    """load_pipeline rebuilds the calibrated SVM as a fitted CalibratedClassifierCV whose
+    probabilities are the run-time model's (and the trained Pipeline's)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import LinearSVC
+
+    corpus, trained = svm
+    save_model(trained, tmp_path / "m")
+    loaded = load_model(tmp_path / "m", trust=True)
+    pipeline = load_pipeline(tmp_path / "m", trust=True)
+    classify = pipeline.named_steps["classify"]
+    assert isinstance(classify, CalibratedClassifierCV) and len(classify.calibrated_classifiers_) == 3
+    assert all(isinstance(fold.estimator, LinearSVC) for fold in classify.calibrated_classifiers_)
+    assert pipeline.classes_.tolist() == list(loaded.labels)
+    ours = pipeline.predict_proba(corpus.pairs)
+    np.testing.assert_allclose(ours, loaded.predict_proba(corpus.pairs), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours, trained.pipeline.predict_proba(corpus.pairs), rtol=0, atol=1e-9)
+    assert pipeline.predict(corpus.pairs).tolist() == trained.pipeline.predict(corpus.pairs).tolist()
 
 
 def test_logistic_manifest_records_its_kind(svm, tmp_path, config):
