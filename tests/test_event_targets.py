@@ -1,9 +1,8 @@
 """The shipped events beyond Maduro's that no real articles score (Lukashenko's re-election
 of 2020, Georgian Dream's victory of 2024, Ortega's re-election of 2021): their files load,
 they train the shared model, their corpora are clean, and their dictionaries resolve each
-event's own phrases (bare
-"Belarus", "Georgia" and "Nicaragua" are places; "official Minsk", "official Tbilisi" and
-"official Managua" name the governments)."""
+event's own phrases (bare "Belarus", "Georgia" and "Nicaragua" are places; "official Minsk",
+"official Tbilisi" and "official Managua" name the governments)."""
 
 from __future__ import annotations
 
