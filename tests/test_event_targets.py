@@ -1,8 +1,8 @@
 """The shipped events beyond Maduro's that no real articles score (Lukashenko's re-election
-of 2020, Georgian Dream's victory of 2024): their files load, they train the shared model,
-their corpora are clean, and their dictionaries resolve each event's own phrases (bare
-"Belarus" and "Georgia" are places; "official Minsk" and "official Tbilisi" name the
-governments)."""
+of 2020, Georgian Dream's victory of 2024, Ortega's re-election of 2021): their files load,
+they train the shared model, their corpora are clean, and their dictionaries resolve each
+event's own phrases (bare "Belarus", "Georgia" and "Nicaragua" are places; "official Minsk",
+"official Tbilisi" and "official Managua" name the governments)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ EVENTS = {
     "georgia-2024": ("Government of Georgia", {"Georgian Dream", "Irakli Kobakhidze", "Bidzina Ivanishvili"}),
     # Here the "pro" camp is the winner of the run-off, not an incumbent.
     "peru-2021": ("Government of Peru", {"Pedro Castillo", "Perú Libre"}),
+    "nicaragua-2021": ("Government of Nicaragua", {"Daniel Ortega", "Rosario Murillo", "Government of Nicaragua",
+                                                   "Sandinista National Liberation Front"}),
 }
 PHRASES = [
     ("belarus-2020", "Tikhanovskaya said the vote was rigged.", {"Sviatlana Tsikhanouskaya"}),
@@ -41,6 +43,18 @@ PHRASES = [
     ("peru-2021", "Retired officers wrote to the joint command.", {"Retired officers", "Peruvian armed forces"}),
     ("peru-2021", "The caretaker government asked for patience.", {"Government of Peru"}),
     ("peru-2021", "Voters queued in Lima and across Peru.", set()),
+    ("nicaragua-2021", "Official Managua rejected the OAS resolution.",
+     {"Government of Nicaragua", "Organization of American States"}),
+    ("nicaragua-2021", "The Ortega-Murillo regime jailed Cristiana Chamorro.",
+     {"Government of Nicaragua", "Cristiana Chamorro"}),
+    ("nicaragua-2021", "The CSE proclaimed the FSLN the winner.",
+     {"Supreme Electoral Council", "Sandinista National Liberation Front"}),
+    ("nicaragua-2021", "Nicaragua's vice president thanked the Sandinista Youth.",
+     {"Rosario Murillo", "Sandinista National Liberation Front"}),
+    ("nicaragua-2021", "Urnas Abiertas put abstention above 80 percent.", {"Urnas Abiertas"}),
+    ("nicaragua-2021", "Bishop Álvarez refused to board the plane.", {"Rolando Álvarez"}),
+    # Bare "Nicaragua" is the place; a lake named after the capital and the former president are no one.
+    ("nicaragua-2021", "Violeta Chamorro sailed on Lake Managua in Nicaragua.", set()),
 ]
 
 
