@@ -221,7 +221,7 @@ def test_a_missing_included_file_is_one_error(tmp_path):
 def test_every_target_uses_the_world_base():
     from pipeline.config import TargetConfig
 
-    for target in ("maduro-2024", "bolivia-2019", "belarus-2020", "georgia-2024"):
+    for target in ("maduro-2024", "bolivia-2019", "belarus-2020", "georgia-2024", "ivory-coast-2010"):
         dictionary = ActorDictionary.load(TargetConfig.load(target).actors_path)
         assert {"Sweden", "Holy See", "African Union", "Pope Francis", "United States"} <= set(dictionary.actors)
 

@@ -1,8 +1,8 @@
 """The shipped events beyond Maduro's that no real articles score (Lukashenko's re-election
-of 2020, Georgian Dream's victory of 2024): their files load, they train the shared model,
+of 2020, Georgian Dream's victory of 2024, Gbagbo's claimed re-election of 2010): their files load, they train the shared model,
 their corpora are clean, and their dictionaries resolve each event's own phrases (bare
-"Belarus" and "Georgia" are places; "official Minsk" and "official Tbilisi" name the
-governments)."""
+"Belarus", "Georgia" and "Côte d'Ivoire" are places; "official Minsk" and "official Tbilisi" name the
+governments; "the Golf Hotel" and Abidjan are venues)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pipeline.corpus_check import check
 EVENTS = {
     "belarus-2020": ("Government of Belarus", {"Alexander Lukashenko"}),
     "georgia-2024": ("Government of Georgia", {"Georgian Dream", "Irakli Kobakhidze", "Bidzina Ivanishvili"}),
+    "ivory-coast-2010": ("Government of Ivory Coast", {"Laurent Gbagbo", "Government of Ivory Coast"}),
 }
 PHRASES = [
     ("belarus-2020", "Tikhanovskaya said the vote was rigged.", {"Sviatlana Tsikhanouskaya"}),
@@ -31,6 +32,12 @@ PHRASES = [
     ("georgia-2024", "The new president thanked the electoral college.", {"Mikheil Kavelashvili"}),
     ("georgia-2024", "The OSCE/ODIHR published its final report.", {"OSCE"}),
     ("georgia-2024", "Dinamo Tbilisi won at home.", set()),
+    ("ivory-coast-2010", "Paul Yao N'Dre proclaimed Gbagbo the winner.", {"Paul Yao N'Dré", "Laurent Gbagbo"}),
+    ("ivory-coast-2010", "The CEI said ADO had won.", {"Independent Electoral Commission", "Alassane Ouattara"}),
+    ("ivory-coast-2010", "Forces loyal to Ouattara entered Yamoussoukro.", {"Republican Forces"}),
+    ("ivory-coast-2010", "The Jeunes Patriotes marched on the UNOCI base.", {"Young Patriots", "UNOCI"}),
+    ("ivory-coast-2010", "ECOWAS leaders met the AU panel.", {"ECOWAS", "African Union"}),
+    ("ivory-coast-2010", "Voters in Côte d'Ivoire queued at the Golf Hotel in Abidjan.", set()),
 ]
 
 
