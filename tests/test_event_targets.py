@@ -1,8 +1,9 @@
 """The shipped events beyond Maduro's that no real articles score (Lukashenko's re-election
-of 2020, Georgian Dream's victory of 2024, Ortega's re-election of 2021): their files load,
-they train the shared model, their corpora are clean, and their dictionaries resolve each
-event's own phrases (bare "Belarus", "Georgia" and "Nicaragua" are places; "official Minsk",
-"official Tbilisi" and "official Managua" name the governments)."""
+of 2020, Georgian Dream's victory of 2024, Castillo's victory of 2021, Ortega's re-election of
+2021, Gbagbo's claimed re-election of 2010): their files load, they train the shared model,
+their corpora are clean, and their dictionaries resolve each event's own phrases (bare
+"Belarus", "Georgia", "Nicaragua" and "Côte d'Ivoire" are places; "official Minsk", "official
+Tbilisi" and "official Managua" name the governments; "the Golf Hotel" and Abidjan are venues)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ EVENTS = {
     "peru-2021": ("Government of Peru", {"Pedro Castillo", "Perú Libre"}),
     "nicaragua-2021": ("Government of Nicaragua", {"Daniel Ortega", "Rosario Murillo", "Government of Nicaragua",
                                                    "Sandinista National Liberation Front"}),
+    "ivory-coast-2010": ("Government of Ivory Coast", {"Laurent Gbagbo", "Government of Ivory Coast"}),
 }
 PHRASES = [
     ("belarus-2020", "Tikhanovskaya said the vote was rigged.", {"Sviatlana Tsikhanouskaya"}),
@@ -55,6 +57,12 @@ PHRASES = [
     ("nicaragua-2021", "Bishop Álvarez refused to board the plane.", {"Rolando Álvarez"}),
     # Bare "Nicaragua" is the place; a lake named after the capital and the former president are no one.
     ("nicaragua-2021", "Violeta Chamorro sailed on Lake Managua in Nicaragua.", set()),
+    ("ivory-coast-2010", "Paul Yao N'Dre proclaimed Gbagbo the winner.", {"Paul Yao N'Dré", "Laurent Gbagbo"}),
+    ("ivory-coast-2010", "The CEI said ADO had won.", {"Independent Electoral Commission", "Alassane Ouattara"}),
+    ("ivory-coast-2010", "Forces loyal to Ouattara entered Yamoussoukro.", {"Republican Forces"}),
+    ("ivory-coast-2010", "The Jeunes Patriotes marched on the UNOCI base.", {"Young Patriots", "UNOCI"}),
+    ("ivory-coast-2010", "ECOWAS leaders met the AU panel.", {"ECOWAS", "African Union"}),
+    ("ivory-coast-2010", "Voters in Côte d'Ivoire queued at the Golf Hotel in Abidjan.", set()),
 ]
 
 
