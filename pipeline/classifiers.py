@@ -79,6 +79,9 @@ class LinearStanceModel:
         Cue phrases for :class:`PairFeatures`.
     lang : LanguagePack, optional
         The language of :class:`PairFeatures` (English by default).
+    event : str, optional
+        The target whose copies of the n-grams are read (see :class:`PairFeatures`); none
+        for a target the model was not trained on.
     """
 
     kind = "logistic"
@@ -86,12 +89,12 @@ class LinearStanceModel:
     def __init__(self, vocabulary: Sequence[str] | Callable[[], Sequence[str]], idf: np.ndarray, coef: np.ndarray,
                  intercept: np.ndarray, labels: Sequence[str], cues: dict[str, Sequence[str]] | None = None,
                  manifest: dict | None = None, keys: np.ndarray | None = None,
-                 lang: LanguagePack | None = None) -> None:
+                 lang: LanguagePack | None = None, event: str = "") -> None:
         idf = np.asarray(idf, dtype=np.float64)
         coef = np.asarray(coef, dtype=np.float64)
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.labels = tuple(labels)
-        self.features = PairFeatures(cues=cues, lang=lang)
+        self.features = PairFeatures(cues=cues, lang=lang, event=event)
         self.manifest = manifest or {}
         self.name = "model"
         if callable(vocabulary):  # names are only read to explain: classifying needs the keys
@@ -134,16 +137,16 @@ class LinearStanceModel:
 
     @classmethod
     def from_pipeline(cls, pipeline: Any, manifest: dict | None = None,
-                      cues: Mapping[str, Sequence[str]] | None = None) -> LinearStanceModel:
+                      cues: Mapping[str, Sequence[str]] | None = None, event: str = "") -> LinearStanceModel:
         """The run-time model of a fitted Pipeline, classifying with ``cues`` (a target's
-        cue phrases; by default those of the first target it was trained on)."""
+        cue phrases; by default those of the first target it was trained on) and the
+        n-gram copies of ``event`` (by default that first target's)."""
         vectorizer = pipeline.named_steps["vectorize"]
         classifier = pipeline.named_steps["classify"]
         terms = vectorizer.get_feature_names_out()
-        if cues is None:
-            cues = next(iter((pipeline.named_steps["features"].cues or {"": None}).values()))
+        cues, event = _target_of(pipeline, cues, event)
         return cls(terms, vectorizer.idf_, classifier.coef_, classifier.intercept_, classifier.classes_, cues, manifest,
-                   lang=_pipeline_lang(pipeline))
+                   lang=_pipeline_lang(pipeline), event=event)
 
     def vectorize(self, rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sparse rows as (row ids, feature ids, tf-idf values before normalisation).
@@ -276,7 +279,7 @@ class CalibratedSvmModel(LinearStanceModel):
     def __init__(self, vocabulary: Sequence[str] | Callable[[], Sequence[str]], idf: np.ndarray, coef: np.ndarray,
                  intercept: np.ndarray, sigmoid_a: np.ndarray, sigmoid_b: np.ndarray, labels: Sequence[str],
                  cues: dict[str, Sequence[str]] | None = None, manifest: dict | None = None,
-                 keys: np.ndarray | None = None, lang: LanguagePack | None = None) -> None:
+                 keys: np.ndarray | None = None, lang: LanguagePack | None = None, event: str = "") -> None:
         coef = np.asarray(coef, dtype=np.float64)
         fold_arrays = [np.asarray(x, dtype=np.float64) for x in (intercept, sigmoid_a, sigmoid_b)]
         if coef.ndim != 3 or any(x.shape != coef.shape[:2] for x in fold_arrays):
@@ -284,7 +287,7 @@ class CalibratedSvmModel(LinearStanceModel):
         # The base class holds the fold-mean weights: its explain() then tells what pushed the
         # (mean) decision of the SVM; its keys, table and vectorize are shared, not copied.
         super().__init__(vocabulary, idf, coef.mean(axis=0), fold_arrays[0].mean(axis=0), labels, cues, manifest, keys,
-                         lang)
+                         lang, event)
         self.fold_coef = coef[:, :, self._order]
         self.fold_intercept, self.sigmoid_a, self.sigmoid_b = fold_arrays
         n_folds, n_classes = coef.shape[:2]
@@ -295,7 +298,7 @@ class CalibratedSvmModel(LinearStanceModel):
 
     @classmethod
     def from_pipeline(cls, pipeline: Any, manifest: dict | None = None,
-                      cues: Mapping[str, Sequence[str]] | None = None) -> CalibratedSvmModel:
+                      cues: Mapping[str, Sequence[str]] | None = None, event: str = "") -> CalibratedSvmModel:
         """The run-time model of a fitted Pipeline whose last step is a CalibratedClassifierCV."""
         vectorizer = pipeline.named_steps["vectorize"]
         classifier = pipeline.named_steps["classify"]
@@ -311,10 +314,9 @@ class CalibratedSvmModel(LinearStanceModel):
             intercept.append(svm.intercept_)
             a.append([c.a_ for c in calibrated.calibrators])
             b.append([c.b_ for c in calibrated.calibrators])
-        if cues is None:
-            cues = next(iter((pipeline.named_steps["features"].cues or {"": None}).values()))
+        cues, event = _target_of(pipeline, cues, event)
         return cls(vectorizer.get_feature_names_out(), vectorizer.idf_, np.array(coef), np.array(intercept),
-                   np.array(a), np.array(b), classes, cues, manifest, lang=_pipeline_lang(pipeline))
+                   np.array(a), np.array(b), classes, cues, manifest, lang=_pipeline_lang(pipeline), event=event)
 
     def predict_proba(self, pairs: Sequence[Pair]) -> np.ndarray:
         """Probabilities, shape (n_pairs, n_classes), columns in the order of ``labels``."""
@@ -351,6 +353,16 @@ def runtime_class(kind: str) -> type[LinearStanceModel]:
     if kind not in KINDS:
         raise StanceError(f"unknown classifier kind {kind!r} (known: {', '.join(KINDS)}): run `make train`")
     return KINDS[kind]
+
+
+def _target_of(pipeline: Any, cues: Mapping[str, Sequence[str]] | None, event: str
+               ) -> tuple[Mapping[str, Sequence[str]] | None, str]:
+    """``cues`` and ``event``, or when no cues are given, those of the first target the
+    Pipeline was trained on."""
+    if cues is not None:
+        return cues, event
+    first, phrases = next(iter((pipeline.named_steps["features"].cues or {"": None}).items()))
+    return phrases, first
 
 
 def _pipeline_lang(pipeline: Any) -> LanguagePack:

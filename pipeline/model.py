@@ -154,7 +154,8 @@ class TrainedModel:
     def linear_for(self, config: TargetConfig) -> LinearStanceModel | BlendedModel:
         """The run-time model classifying with the cue phrases of ``config``'s target, with
         the word-vector classifier blended in when it was trained with one."""
-        return self.blended(runtime_class(self.kind).from_pipeline(self.pipeline, self.manifest, config.cues))
+        return self.blended(runtime_class(self.kind).from_pipeline(self.pipeline, self.manifest, config.cues,
+                                                                   config.name))
 
     def blended(self, base: LinearStanceModel) -> LinearStanceModel | BlendedModel:
         """``base`` with the word-vector classifier blended in, when there is one."""

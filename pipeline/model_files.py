@@ -157,16 +157,17 @@ def _verified(directory: Path, manifest: dict, name: str) -> bytes:
 
 
 def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence[str]] | None = None,
-               lang: LanguagePack | None = None) -> LinearStanceModel | BlendedModel:
+               lang: LanguagePack | None = None, event: str | None = None) -> LinearStanceModel | BlendedModel:
     """Load the classifier used at run time, after checking the manifest and hash.
 
     Its class is the manifest's ``kind`` (:class:`LinearStanceModel` or
     :class:`CalibratedSvmModel`, both :class:`StanceClassifier`), wrapped in a
     :class:`~pipeline.vectors.BlendedModel` when the manifest has ``vectors``.
 
-    ``cues`` are the cue phrases of the target to classify (by default those of the
-    first target the model was trained on); ``lang`` is the language pack of its features
-    (English by default). The file is read once, hashed, and parsed
+    ``cues`` are the cue phrases of the target to classify and ``event`` its name, whose
+    copies of the n-grams it reads (by default those of the first target the model was
+    trained on; an event the model was not trained on reads the shared n-grams only);
+    ``lang`` is the language pack of its features (English by default). The file is read once, hashed, and parsed
     from memory, so what is checked is what is used; the feature names (most of its
     bytes) are only decompressed if asked for.
     """
@@ -177,7 +178,7 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
         raise StanceError(f"{Path(directory) / MANIFEST_FILE}: unknown classifier kind {kind!r}: run `make train`")
     data = _verified(directory, manifest, WEIGHTS_FILE)
     if cues is None:
-        cues = next(iter(manifest.get("cues", {}).values()), None)
+        event, cues = next(iter(manifest.get("cues", {}).items()), ("", None))
     if lang is None:  # models saved before packs existed read English
         lang = get_pack(str(manifest.get("language", "en")))
     try:
@@ -189,10 +190,10 @@ def load_model(directory: Path, trust: bool = False, cues: Mapping[str, Sequence
         if kind == "svm":
             model: LinearStanceModel = CalibratedSvmModel(
                 vocabulary, arrays["idf"], arrays["coef"], arrays["intercept"], arrays["sigmoid_a"], arrays["sigmoid_b"],
-                arrays["labels"].tolist(), cues, manifest, arrays["keys"], lang)
+                arrays["labels"].tolist(), cues, manifest, arrays["keys"], lang, event or "")
         else:
             model = LinearStanceModel(vocabulary, arrays["idf"], arrays["coef"], arrays["intercept"],
-                                      arrays["labels"].tolist(), cues, manifest, arrays["keys"], lang)
+                                      arrays["labels"].tolist(), cues, manifest, arrays["keys"], lang, event or "")
     except (KeyError, ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
         # The hash only says the file is the one the manifest names, not that it is sane.
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

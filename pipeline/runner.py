@@ -99,7 +99,8 @@ class StancePipeline:
     @property
     def model(self) -> StanceClassifier:
         if self._model is None:
-            self._model = load_model(self._model_dir, trust=self._trust_model, cues=self.config.cues, lang=self.lang)
+            self._model = load_model(self._model_dir, trust=self._trust_model, cues=self.config.cues, lang=self.lang,
+                                     event=self.config.name)
         return self._model
 
     def resolve(self, sentences: list[Sentence], when: date | None = None) -> list[list[Mention]]:

@@ -286,3 +286,19 @@ def test_an_actor_asked_to_act_is_marked_as_such(matcher, coreference, dictionar
     assert urged("Chile called on Mexico and Colombia to recognise González.") == {"Mexico", "Colombia"}
     assert urged("Washington hopes Argentina will press for new elections.") == {"Argentina"}
     assert urged("Brazil urged calm and asked for the records.") == set()
+
+
+def test_each_ngram_has_a_copy_for_its_event(matcher, coreference, dictionary, config):
+    """With an event, every n-gram comes twice: shared by all events, and as the event's own
+    copy (where what a word means in that event only is learnt); literals come once. The keys
+    classifying reads are those of the names."""
+    pair = pairs_of("Chile rejected the result, and Cuba called it a coup.", matcher, coreference, dictionary)["Chile"]
+    shared = PairFeatures(config.cues).transform([pair])[0]
+    features = PairFeatures(config.cues, event="maduro-2024")
+    names = features.transform([pair])[0]
+    ngrams = [n for n in shared if n.split(":", 1)[0] in {"c", "c2", "g", "L", "R", "l1", "l2", "r1", "r2", "lr", "r3"}]
+    assert Counter(names) == Counter(shared) + Counter(f"ev:maduro-2024/{n}" for n in ngrams)
+    assert ngrams and len(ngrams) < len(shared)
+    _, keys = features.encode([pair])
+    assert Counter(keys.tolist()) == Counter(map(feature_key, names))
+    assert feature_key("ev:maduro-2024/c:coup") != feature_key("ev:bolivia-2019/c:coup") != feature_key("c:coup")

@@ -303,7 +303,8 @@ def evaluate(
 
         if not paths:
             fail("--gold needs the articles to classify (a folder or files)")
-        linear = load_model(model or config.model_dir, trust=trust_model, cues=config.cues, lang=config.lang)
+        linear = load_model(model or config.model_dir, trust=trust_model, cues=config.cues, lang=config.lang,
+                            event=config.name)
         models = [linear]
         if with_baselines:
             from pipeline.evaluate import baselines

@@ -36,7 +36,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     def fit(self, X: Sequence[Pair], y: object = None) -> PairFeaturizer:
         cues = dict(self.cues or {"": {}})
         lang = get_pack(self.language)
-        self.features_ = {target: PairFeatures(dict(phrases), lang) for target, phrases in cues.items()}
+        # Each n-gram also gets a copy of its target's own ("ev:<target>/c:coup"): what a word means in
+        # one event goes there, and the shared n-gram keeps what holds across events.
+        self.features_ = {target: PairFeatures(dict(phrases), lang, event=target) for target, phrases in cues.items()}
         return self
 
     def transform(self, X: Sequence[Pair]) -> list[list[str]]:

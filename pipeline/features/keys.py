@@ -21,6 +21,8 @@ from pipeline.lang import FeatureWords, LanguagePack, english
 NGRAM_FAMILIES = {"c": 2, "c2": 3, "g": 4, "L": 5, "R": 6, "l1": 7, "l2": 8, "r1": 9, "r2": 10, "lr": 11, "r3": 12}
 C1, C2, G, L, R, L1, L2, R1, R2, LR, R3 = NGRAM_FAMILIES.values()
 LITERAL = 13
+EVENT = 15  # an n-gram's copy for one event (see event_key)
+EVENT_PREFIX = "ev:"  # the name of a copy: "ev:<event>/<n-gram name>"
 PREFIXES = {number: prefix + ":" for prefix, number in NGRAM_FAMILIES.items()}
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd, so multiplying by it modulo 2**64 loses nothing
 MASK = (1 << 64) - 1
@@ -54,11 +56,20 @@ def feature_key(name: str) -> int:
     N-gram names are ``<family>:<token> <token> ...`` (tokens never hold a space); any other
     name is a literal feature, keyed as a whole.
     """
+    if name.startswith(EVENT_PREFIX):
+        event, _, inner = name[len(EVENT_PREFIX):].partition("/")
+        return event_key(feature_key(inner), event)
     prefix, colon, rest = name.partition(":")
     family = NGRAM_FAMILIES.get(prefix) if colon else None
     if family is None:
         return _mix(LITERAL, token_code(name))
     return _mix(family, *map(token_code, rest.split(" ")))
+
+
+def event_key(key: int, event: str) -> int:
+    """The key of an n-gram's copy for one event ("ev:maduro-2024/c:coup"), from the n-gram's
+    key; :meth:`PairFeatures.encode` computes the same over arrays of keys."""
+    return _mix(EVENT, key, token_code(event))
 
 
 # The first numbers of the token table; NONE, whose code is 0, pads n-grams shorter than three.

@@ -24,11 +24,12 @@ from pipeline.actors.dictionary import ActorDictionary
 from pipeline.actors.matcher import Mention
 from pipeline.actors.text import fold
 from pipeline.features.description import CUE_CODES, ROLE_LITERALS, describe
-from pipeline.features.keys import MIX_CUBED, NONE, PREFIXES, feature_key
+from pipeline.features.keys import EVENT, EVENT_PREFIX, MIX, MIX_CUBED, NONE, PREFIXES, feature_key, token_code
 from pipeline.features.template import TAGS, Template, mask
 from pipeline.lang import LanguagePack, english
 from pipeline.lang.regex import trie_regex
 
+EVENT_MIXED = np.uint64(EVENT * int(MIX) & ((1 << 64) - 1))  # EVENT times MIX, the first step of event_key
 CHAIN_GAP = 3  # words between a cue and the cue it acts on ("condemned the new sanctions")
 INVERTED_VOTE_GAP = 4  # at most so far from a vote before it, an actor casts it ("voting in favour were TGT")
 
@@ -105,9 +106,11 @@ class PairFeatures:
 
     _literals_lock = threading.Lock()  # on the class, as TokenTable's: instances are pickled
 
-    def __init__(self, cues: dict[str, Sequence[str]] | None = None, lang: LanguagePack | None = None) -> None:
+    def __init__(self, cues: dict[str, Sequence[str]] | None = None, lang: LanguagePack | None = None,
+                 event: str = "") -> None:
         self.cues = cues
         self.lang = lang or english()
+        self.event = event
         self._compile()
 
     def _compile(self) -> None:
@@ -166,7 +169,10 @@ class PairFeatures:
                 rows, families = np.repeat(rows, grams.counts), np.repeat(families, grams.counts)
             for row, family, *tokens in zip(rows.tolist(), families.tolist(), *(t.tolist() for t in grams.tokens),
                                             strict=True):
-                names[row].append(PREFIXES[family] + " ".join(pool[t] for t in tokens if t != NONE))
+                name = PREFIXES[family] + " ".join(pool[t] for t in tokens if t != NONE)
+                names[row].append(name)
+                if self.event:
+                    names[row].append(f"{EVENT_PREFIX}{self.event}/{name}")
         return names
 
     def encode(self, X: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
@@ -199,6 +205,9 @@ class PairFeatures:
                 keys = keys + codes[power][tokens]
             all_rows.append(rows)
             all_keys.append(keys)
+            if self.event:  # event_key of each: _mix(EVENT, key, code of the event)
+                all_rows.append(rows)
+                all_keys.append(((EVENT_MIXED + keys) * MIX + np.uint64(token_code(self.event))) * MIX)
         return np.concatenate(all_rows), np.concatenate(all_keys)
 
     def _template(self, pair: Pair) -> Template:
