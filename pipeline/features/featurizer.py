@@ -5,12 +5,15 @@ Not imported by the package's ``__init__``, so that classifying never imports sc
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pipeline.features.pairs import Pair, PairFeatures
 from pipeline.lang import get_pack
+
+MIN_EVENT_PAIRS = 100  # training pairs an event needs before its n-grams get their own copies
 
 
 class PairFeaturizer(TransformerMixin, BaseEstimator):
@@ -37,8 +40,12 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         cues = dict(self.cues or {"": {}})
         lang = get_pack(self.language)
         # Each n-gram also gets a copy of its target's own ("ev:<target>/c:coup"): what a word means in
-        # one event goes there, and the shared n-gram keeps what holds across events.
-        self.features_ = {target: PairFeatures(dict(phrases), lang, event=target) for target, phrases in cues.items()}
+        # one event goes there, and the shared n-gram keeps what holds across events. Not for an event
+        # with a few labels yet: copies fitted on 25 pairs read those pairs' words as the event's.
+        sizes = Counter(pair.target for pair in X)
+        self.features_ = {target: PairFeatures(dict(phrases), lang,
+                                               event=target if sizes[target] >= MIN_EVENT_PAIRS else "")
+                          for target, phrases in cues.items()}
         return self
 
     def transform(self, X: Sequence[Pair]) -> list[list[str]]:
