@@ -209,6 +209,8 @@ def fit(corpus: Corpus, configs: TargetConfig | Sequence[TargetConfig], C: float
         "label_distribution": corpus.distribution(),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "params": {"C": C},
+        # The targets whose n-grams have their own copies (see PairFeaturizer).
+        "event_copies": pipeline.named_steps["features"].events_,
     }
     vectors = None
     if vector_weight > 0:

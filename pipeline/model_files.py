@@ -285,7 +285,8 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
         classify.coef_, classify.intercept_ = model.coef, model.intercept
         classify.classes_, classify.n_features_in_ = np.array(model.labels), len(terms)
     cues = model.manifest.get("cues") or {"": dict(model.features.cues or {})}
-    featurizer = PairFeaturizer(cues, str(model.manifest.get("language", "en"))).fit([])
+    featurizer = PairFeaturizer(cues, str(model.manifest.get("language", "en")),
+                                events=model.manifest.get("event_copies", [])).fit([])
     return Pipeline([("features", featurizer), ("vectorize", vectorize), ("classify", classify)])
 
 

@@ -30,11 +30,21 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         key (a pair built at run time has none) takes the first target's cues.
     language : str, default "en"
         The code of the language pack (:func:`pipeline.lang.get_pack`) of the features.
+    events : sequence of str, optional
+        The targets whose n-grams also get their own copies ("ev:<target>/c:coup"); by
+        default those with at least :data:`MIN_EVENT_PAIRS` pairs in ``fit``'s ``X``.
+
+    Attributes
+    ----------
+    events_ : list of str
+        The targets given copies.
     """
 
-    def __init__(self, cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None, language: str = "en") -> None:
+    def __init__(self, cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None, language: str = "en",
+                 events: Sequence[str] | None = None) -> None:
         self.cues = cues
         self.language = language
+        self.events = events
 
     def fit(self, X: Sequence[Pair], y: object = None) -> PairFeaturizer:
         cues = dict(self.cues or {"": {}})
@@ -42,9 +52,13 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         # Each n-gram also gets a copy of its target's own ("ev:<target>/c:coup"): what a word means in
         # one event goes there, and the shared n-gram keeps what holds across events. Not for an event
         # with a few labels yet: copies fitted on 25 pairs read those pairs' words as the event's.
-        sizes = Counter(pair.target for pair in X)
-        self.features_ = {target: PairFeatures(dict(phrases), lang,
-                                               event=target if sizes[target] >= MIN_EVENT_PAIRS else "")
+        if self.events is None:
+            sizes = Counter(pair.target for pair in X)
+            events = {target for target in cues if target and sizes[target] >= MIN_EVENT_PAIRS}
+        else:
+            events = set(self.events)
+        self.events_ = sorted(events)
+        self.features_ = {target: PairFeatures(dict(phrases), lang, event=target if target in events else "")
                           for target, phrases in cues.items()}
         return self
 
