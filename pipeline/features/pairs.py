@@ -24,12 +24,12 @@ from pipeline.actors.dictionary import ActorDictionary
 from pipeline.actors.matcher import Mention
 from pipeline.actors.text import fold
 from pipeline.features.description import CUE_CODES, ROLE_LITERALS, describe
-from pipeline.features.keys import EVENT, EVENT_PREFIX, MIX, MIX_CUBED, NONE, PREFIXES, feature_key, token_code
+from pipeline.features.keys import EVENT, EVENT_PREFIX, MASK, MIX, MIX_CUBED, NONE, PREFIXES, feature_key, token_code
 from pipeline.features.template import TAGS, Template, mask
 from pipeline.lang import LanguagePack, english
 from pipeline.lang.regex import trie_regex
 
-EVENT_MIXED = np.uint64(EVENT * int(MIX) & ((1 << 64) - 1))  # EVENT times MIX, the first step of event_key
+EVENT_MIXED = np.uint64(EVENT * int(MIX) & MASK)  # EVENT times MIX, the first step of event_key
 CHAIN_GAP = 3  # words between a cue and the cue it acts on ("condemned the new sanctions")
 INVERTED_VOTE_GAP = 4  # at most so far from a vote before it, an actor casts it ("voting in favour were TGT")
 
@@ -87,6 +87,10 @@ class PairFeatures:
         matched as word prefixes in the target's clause.
     lang : LanguagePack, optional
         The tokeniser and word classes (negators, speech verbs, ...); English by default.
+    event : str, optional
+        A target name: every n-gram then also comes as that event's own copy
+        (``ev:<event>/<name>``, keyed by :func:`~pipeline.features.keys.event_key`). None by
+        default.
 
     Notes
     -----
