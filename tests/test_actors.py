@@ -46,6 +46,14 @@ def test_former_officials_do_not_speak_for_their_country(matcher):
     assert names(matcher, "a former U.S. ambassador said so.") == []
 
 
+def test_officials_elected_but_not_in_office_do_not_speak_for_their_country(matcher):
+    # A president-elect's words are his own until he takes office (the gold's convention).
+    assert names(matcher, "The incoming Colombian president said so.") == []
+    assert names(matcher, "The newly-elected Colombian President Iván Duque said so.") == ["Iván Duque"]
+    assert names(matcher, "Newly elected Colombian President Iván Duque said so.") == ["Iván Duque"]
+    assert names(matcher, "The outgoing Colombian President Iván Duque said so.") == ["Colombia", "Iván Duque"]
+
+
 def test_fold_keeps_length():
     text = "Nicolás “González” – Brasília’s"
     assert len(fold(text)) == len(text)
@@ -185,10 +193,11 @@ def test_alias_trie_finds_what_one_regex_of_all_phrases_finds(data):
     assert list(AliasTrie(phrases).finditer(text)) == expected
 
 
-@given(st.lists(st.sampled_from(["former", "Former", "ex-", "then-", "late", "x", "informer", " ", "\n", "Chile", "-"]),
+@given(st.lists(st.sampled_from(["former", "Former", "ex-", "then-", "late", "incoming", "newly-elected",
+                                  "newly elected", "x", "informer", " ", "\n", "Chile", "-"]),
                 max_size=8).map("".join))
 def test_former_looks_back_as_a_search_of_the_whole_text_before(text):
-    whole_prefix = re.compile(r"(?:\b[Ff]ormer|\bex-|\bthen-|\blate)\s*$")
+    whole_prefix = re.compile(r"(?:\b[Ff]ormer|\bex-|\bthen-|\blate|\b[Ii]ncoming|\b[Nn]ewly[- ]elected)\s*$")
     for start in range(len(text) + 1):
         assert after_former(text, start) == (whole_prefix.search(text, 0, start) is not None)
 

@@ -21,9 +21,9 @@ from pipeline.lang.regex import trie_regex
 
 
 def after_former(text: str, start: int, rules: ActorRules | None = None) -> bool:
-    """Whether "former", "ex-", "then-" or "late" (the pack's ``former``) comes right before
-    ``start`` (spaces between allowed). Only the few characters before it are searched, not
-    the whole text before each mention."""
+    """Whether "former", "ex-", "then-", "late", "incoming" or "newly elected" (the pack's
+    ``former``) comes right before ``start`` (spaces between allowed). Only the few
+    characters before it are searched, not the whole text before each mention."""
     rules = rules or english().actors
     stop = start
     while stop and text[stop - 1].isspace():
