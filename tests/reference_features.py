@@ -141,7 +141,9 @@ def reference_features(pair: Pair, cues: Mapping[str, Sequence[str]] | None = No
                     continue  # outside the clause, or the target's own words
                 distance = abs(first - at)
                 near = 1 if distance <= 3 else 2 if distance <= 8 else 3
-                names += cue_literals(label, first > at, negated, near, segment_start <= first < segment_end,
+                # After a copula, the cues before the actor are read as if after it.
+                right = first > at or sequence[at - 1] in lang.features.copulas and at - 1 >= left
+                names += cue_literals(label, right, negated, near, segment_start <= first < segment_end,
                                       conditional)
 
         # A cue acting on the next cue, after the first target within its clause.
@@ -187,6 +189,8 @@ def roles(sequence: Sequence[str], at: int, left: int, right: int, lang: Languag
         found.append("role:speaker")
     if sum(token in words.quotes for token in sequence[:at]) % 2 == 1:
         found.append("role:in_quote")  # an odd number of quotation marks before it
+    if prev1 in words.copulas:
+        found.append("role:predicate")  # "countries that reject the result are TGT"
     return found
 
 

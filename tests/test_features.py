@@ -288,6 +288,21 @@ def test_an_actor_asked_to_act_is_marked_as_such(matcher, coreference, dictionar
     assert urged("Brazil urged calm and asked for the records.") == set()
 
 
+def test_the_predicate_of_a_copula_reads_the_cues_before_it_as_its_own(matcher, coreference, dictionary, config):
+    """"Countries that do not recognise Maduro are Chile and Peru": the words before the copula
+    describe the actors after it, as "Chile and Peru do not recognise Maduro" would; an actor
+    with no copula before it keeps its cues on the side where they are."""
+    features = PairFeatures(config.cues)
+
+    def cue_sides(text, actor):
+        names = features.transform([pairs_of(text, matcher, coreference, dictionary)[actor]])[0]
+        return "role:predicate" in names, sorted(n for n in names if n in ("cue:oppose:L", "cue:oppose:R"))
+
+    assert cue_sides("Countries that do not recognise Maduro are Chile and Peru.", "Chile") == (True, ["cue:oppose:R"])
+    assert cue_sides("Those that rejected the result included Peru.", "Peru") == (True, ["cue:oppose:R"])
+    assert cue_sides("After rejecting the result, Peru recalled its envoy.", "Peru") == (False, ["cue:oppose:L"])
+
+
 def test_each_ngram_has_a_copy_for_its_event(matcher, coreference, dictionary, config):
     """With an event, every n-gram comes twice: shared by all events, and as the event's own
     copy (where what a word means in that event only is learnt); literals come once. The keys

@@ -26,6 +26,7 @@ from pipeline.features.keys import (
     COLON,
     COMMA,
     CONDITION,
+    COPULA,
     END,
     L1,
     L2,
@@ -166,6 +167,9 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
     new[1:] = clause[1:] != clause[:-1]
     new[2:] &= clause[2:] != clause[:-2]
     conditional = _marks_between(flags & CONDITION, start, end) > 0
+    # The predicate of a copula ("countries that reject the result are TGT"): the cues
+    # before it are read as the actor's own, as if after it.
+    predicate = (flags_prev1 & COPULA) != 0
     roles = np.stack([
         _marks_between(flags & NON_FILLER, left, at) == 0,  # role:clause_start
         (flags_prev1 & BY) != 0,
@@ -175,6 +179,7 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
         (_marks_between(flags & SPEECH_WORD, at + 1, np.minimum(right, at + 4)) > 0)
         | (((flags_prev1 & SPEECH_WORD) != 0) & ((flags_prev2 & BEFORE_SPEAKER) != 0)),
         _marks_between(flags & QUOTE, low, at) % 2 == 1,  # role:in_quote
+        predicate,
     ])
     which, entries = np.nonzero(roles)
     new_conditional = np.flatnonzero(new & conditional)
@@ -194,7 +199,7 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
                   & (_marks_between(pool_of == TGT, first_at, last_at + 1) == 0))  # no target in the cue
         entry, match, first_at = entry[inside], match[inside], first_at[inside]
         distance = np.abs(first_at - at[entry])
-        code = _cue_code(cue_label[match], first_at > at[entry], cue_negated[match] != 0,
+        code = _cue_code(cue_label[match], (first_at > at[entry]) | predicate[entry], cue_negated[match] != 0,
                          1 + (distance > 3) + (distance > 8),
                          (segment_start[entry] <= first_at) & (first_at < segment_end[entry]), conditional[entry])
         ids = features._cue_literal_table[code]
@@ -273,7 +278,7 @@ class Description:
 # The literal features of a target's role, in the order of the rows of ``roles`` in
 # :func:`describe`.
 ROLE_LITERALS = ("role:clause_start", "role:by_agent", "role:source", "role:prep_object", "role:possessive",
-                 "role:speaker", "role:in_quote")
+                 "role:speaker", "role:in_quote", "role:predicate")
 
 
 def _pair_literals(kind: str, side: str | None, via: tuple[str, ...]) -> tuple[str, ...]:

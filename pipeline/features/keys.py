@@ -78,11 +78,11 @@ NONE, TGT, COLON, START, END = range(len(SPECIAL_TOKENS))
 
 # What the description reads off a token, one bit each.
 (BREAK, COMMA, CONDITION, SPEECH_WORD, NON_FILLER, QUOTE, BY, TO, ACCORDING, PREPOSITION, POSSESSIVE,
- BEFORE_SPEAKER) = (1 << i for i in range(12))
+ BEFORE_SPEAKER, COPULA) = (1 << i for i in range(13))
 
 
 def token_flags(token: str, words: FeatureWords | None = None) -> int:
-    """The flags of a token (see ``BREAK`` ... ``BEFORE_SPEAKER``), from the word classes
+    """The flags of a token (see ``BREAK`` ... ``COPULA``), from the word classes
     of a language pack (English by default)."""
     w = words or english().features
     return sum(flag for flag, holds in (
@@ -90,7 +90,7 @@ def token_flags(token: str, words: FeatureWords | None = None) -> int:
         (SPEECH_WORD, token in w.speech), (NON_FILLER, token not in w.left_fillers), (QUOTE, token in w.quotes),
         (BY, token == w.by), (TO, token == w.to), (ACCORDING, token == w.according),
         (PREPOSITION, token in w.prepositions), (POSSESSIVE, token == w.possessive),
-        (BEFORE_SPEAKER, token in w.speaker_before),
+        (BEFORE_SPEAKER, token in w.speaker_before), (COPULA, token in w.copulas),
     ) if holds)
 
 

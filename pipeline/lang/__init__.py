@@ -123,6 +123,10 @@ class FeatureWords:
     # prepositions that may stand between ("called on", "appealed to").
     urging_verbs: frozenset[str] = frozenset()
     urging_particles: frozenset[str] = frozenset()
+    # Verbs that make what follows the predicate of what precedes ("countries that reject the
+    # result are TGT", "those that recognised ANTI include TGT"): the words before describe
+    # the actor after, as if it had said them.
+    copulas: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)

@@ -185,6 +185,9 @@ QUOTES = frozenset({'"', "“", "”", "«", "»"})
 PUNCT = frozenset(",.;:!?()[]\"“”«»—-")
 LEFT_FILLERS = PUNCT | {"and", "the", "however", "meanwhile", "also"}
 SPEAKER_BEFORE = QUOTES | {","}
+# A copula just before an actor, also as negation marks it after "do not recognise PRO".
+_COPULAS = frozenset({"are", "were", "is", "was", "include", "includes", "included"})
+COPULAS = _COPULAS | {"not_" + word for word in _COPULAS}
 VOTE_VERBS = frozenset({"voted", "voting", "vote", "votes"})
 VOTE_FOR = frozenset({"for", "favour", "favor"})
 VOTE_AGAINST = frozenset({"against"})
@@ -335,7 +338,7 @@ PACK = LanguagePack(
         speaker_before=SPEAKER_BEFORE, by="by", to="to", according="according", possessive="'s",
         vote_verbs=VOTE_VERBS, vote_for=VOTE_FOR, vote_against=VOTE_AGAINST, abstentions=ABSTENTIONS,
         sponsorships=SPONSORSHIPS, motion_nouns=MOTION_NOUNS, urging_verbs=URGING_VERBS,
-        urging_particles=URGING_PARTICLES,
+        urging_particles=URGING_PARTICLES, copulas=COPULAS,
     ),
     open_world=OpenWorldRules(
         title_head_words=TITLE_HEAD_WORDS, title_head=TITLE_HEAD, title_name=TITLE_NAME, name_speaks=NAME_SPEAKS,
