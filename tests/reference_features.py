@@ -142,7 +142,7 @@ def reference_features(pair: Pair, cues: Mapping[str, Sequence[str]] | None = No
                 distance = abs(first - at)
                 near = 1 if distance <= 3 else 2 if distance <= 8 else 3
                 # After a copula, the cues before the actor are read as if after it.
-                right = first > at or sequence[at - 1] in lang.features.copulas and at - 1 >= left
+                right = first > at or (at - 1 >= left and sequence[at - 1] in lang.features.copulas)
                 names += cue_literals(label, right, negated, near, segment_start <= first < segment_end,
                                       conditional)
 
