@@ -41,7 +41,9 @@ WEIGHTS_FILE = "weights.npz"
 VECTORS_FILE = "vectors.npz"  # the word-vector classifier, when the model has one
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
-FORMAT = 3  # 2: feature keys stored beside the names; 3: cue phrases per target (one model, several events)
+# 2: feature keys stored beside the names; 3: cue phrases per target (one model, several events);
+# 4: literal features counted twice (pipeline.features.pairs.LITERAL_COUNT)
+FORMAT = 4
 
 
 def save_model(model: TrainedModel, directory: Path, card: str | None = None) -> dict:

@@ -36,6 +36,7 @@ from pipeline.lang import LanguagePack, english
 TAGS = ("TGT", "PRO", "ANTI", "ACT")
 WINDOW_LEFT, WINDOW_RIGHT = 6, 10  # words before and after the target that its windows hold
 CHAIN_GAP = 3  # at most so many words between a cue and the cue it acts on
+NGRAM_FAMILIES = frozenset({"c", "c2", "g", "L", "R", "l1", "l2", "r1", "r2", "lr", "r3"})  # the rest are literals
 MAX_TARGETS = 3  # a pair is described at its first three slots
 START, END = "<s>", "</s>"  # what a window shows past its edge
 
@@ -151,7 +152,8 @@ def reference_features(pair: Pair, cues: Mapping[str, Sequence[str]] | None = No
             for position, name in cue_chains(matches, tokens, lang):
                 if at < position + origin < end:
                     names.append(name)
-    return names
+    # Literal features count twice (n-grams once), so that they weigh 1 + ln 2 times more.
+    return names + [name for name in names if name.split(":", 1)[0] not in NGRAM_FAMILIES]
 
 
 def stretch(sequence: Sequence[str], at: int, low: int, high: int, marks: set[str] | frozenset[str]

@@ -243,7 +243,7 @@ def votes_of(texts, matcher, coreference, dictionary, config):
     sentences = [Sentence(i, t, 0, len(t), i) for i, t in enumerate(texts)]
     mentions = coreference.resolve(sentences, [matcher.find(t) for t in texts])
     features = PairFeatures(config.cues)
-    return [{p.actor: sorted(f for f in features.transform([p])[0] if f.startswith("vote:")) for p in pairs}
+    return [{p.actor: sorted({f for f in features.transform([p])[0] if f.startswith("vote:")}) for p in pairs}
             for pairs in article_pairs(texts, mentions, dictionary)]
 
 
@@ -296,7 +296,7 @@ def test_the_predicate_of_a_copula_reads_the_cues_before_it_as_its_own(matcher, 
 
     def cue_sides(text, actor):
         names = features.transform([pairs_of(text, matcher, coreference, dictionary)[actor]])[0]
-        return "role:predicate" in names, sorted(n for n in names if n in ("cue:oppose:L", "cue:oppose:R"))
+        return "role:predicate" in names, sorted({n for n in names if n in ("cue:oppose:L", "cue:oppose:R")})
 
     assert cue_sides("Countries that do not recognise Maduro are Chile and Peru.", "Chile") == (True, ["cue:oppose:R"])
     assert cue_sides("Those that rejected the result included Peru.", "Peru") == (True, ["cue:oppose:R"])
