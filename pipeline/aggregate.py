@@ -56,7 +56,7 @@ class SentencePrediction:
             self.label = max(self.probabilities, key=self.probabilities.__getitem__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """A sentence supporting a cell: its index, text, label and the label's probability."""
 
@@ -67,7 +67,7 @@ class Evidence:
     spans: tuple[tuple[int, int], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One cell of the position matrix."""
 

@@ -164,12 +164,14 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
                      on_skip: Callable[[ReadFailure], None] | None = None, keep_sentences: bool = False,
                      jobs: int = 1, scheduler: Any = None, on_progress: Callable[[int], None] | None = None,
                      fields: Any = None, on_result: Callable[[ArticleResult], None] | None = None,
-                     keep_results: bool = True) -> BatchResult:
+                     keep_results: bool = True, keep_evidence: bool = True) -> BatchResult:
     """Classify every source; see :func:`iter_results`.
 
     With ``on_result``, each full result is handed to it (to be written out) and the batch
     keeps only the article's id and cells; with ``keep_results=False`` too, it keeps
-    nothing but the count, so that memory stays flat however many articles are read.
+    nothing but the count, so that memory stays flat however many articles are read. With
+    ``keep_evidence=False`` the kept cells lose their evidence sentences, most of what they
+    weigh, for the outputs that read only stances (the network, the timeline's counts).
     """
     batch = BatchResult()
 
@@ -193,7 +195,8 @@ def classify_sources(pipeline: StancePipeline, sources: Sequence[str], level: st
             if on_result or not keep_sentences:
                 # Only the cells are read from here on: the article's text (most of its memory,
                 # 10,000 articles are 40 MB of it) is dropped once it is analysed.
-                batch.results.append(ArticleResult(replace(item.article, text=""), [], [], [], item.cells))
+                cells = item.cells if keep_evidence else [replace(cell, evidence=()) for cell in item.cells]
+                batch.results.append(ArticleResult(replace(item.article, text=""), [], [], [], cells))
             else:
                 batch.results.append(item)
     return batch

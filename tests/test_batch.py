@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -83,6 +84,16 @@ def test_jobs_2_equals_jobs_1(stance_pipeline, sources, sequential):
     assert snapshot(parallel) == snapshot(sequential)
     assert sum(progress) == len(sources)
     assert batch._worker_pipeline is None  # set only while workers fork: the parent keeps no reference
+
+
+def test_cells_kept_without_evidence_have_the_same_stances(stance_pipeline, sources, sequential):
+    """The network and the timeline keep cells without their sentences: same cells otherwise."""
+    slim = classify_sources(stance_pipeline, sources, keep_evidence=False)
+    full = [cell for r in sequential.results for cell in r.cells]
+    kept = [cell for r in slim.results for cell in r.cells]
+    assert any(cell.evidence for cell in full)
+    assert not any(cell.evidence for cell in kept)
+    assert [replace(cell, evidence=()) for cell in full] == kept
 
 
 def test_the_progress_bar_runs_no_thread_of_its_own(monkeypatch):

@@ -141,7 +141,7 @@ def with_run_options(without: tuple[str, ...] = ()) -> Callable[[Callable[..., N
 
 
 def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], keep_sentences: bool, on_start=None,
-              keep_results: bool = True):
+              keep_results: bool = True, keep_evidence: bool = True):
     """What `classify`, `report`, `network` and `timeline` share: check inputs, outputs and
     model before any work, then classify every source with notes, skips and a progress bar
     on stderr.
@@ -152,7 +152,8 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
     :func:`~pipeline.batch.classify_sources`). Returns the target configuration, the
     pipeline, the :class:`~pipeline.batch.BatchResult` and the :class:`~pipeline.api.Result`
     (the same results: dates decided, in date order, filtered). With ``keep_results=False``
-    only the sink gets the results: the batch and the Result hold none, so that memory stays flat.
+    only the sink gets the results: the batch and the Result hold none, so that memory stays flat;
+    with ``keep_evidence=False`` their cells hold no evidence sentence (a tenth of the memory).
     """
     from pipeline import export
     from pipeline.api import finish, make_filters
@@ -204,6 +205,7 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
             on_skip=lambda failure: say(f"stance: skipped {failure.reason}"),
             keep_sentences=keep_sentences, jobs=o.jobs, scheduler=o.scheduler, on_progress=advance, fields=o.fields,
             on_result=on_result if sink else None, keep_results=keep_results or not sink,
+            keep_evidence=keep_evidence,
         )
     if batch.off_language:
         counts = ", ".join(f"{code} {n}" for code, n in batch.off_language.most_common())
@@ -429,7 +431,7 @@ def network(
     check_destination(output)  # "is a folder" says more than "no network extension"
     check_network_path(output)
     quiet = options.quiet
-    _, _, batch, result = run_batch(options, (output,), keep_sentences=False)
+    _, _, batch, result = run_batch(options, (output,), keep_sentences=False, keep_evidence=False)
     graph = result.network(window.value if window else None)
     write_network(output, graph)
     if not quiet:
@@ -464,7 +466,8 @@ def timeline(
 
     check_plot(plot)
     quiet = options.quiet
-    config, _, batch, result = run_batch(options, (output, plot), keep_sentences=False)
+    # Only the flips quote sentences: without them the cells need no evidence.
+    config, _, batch, result = run_batch(options, (output, plot), keep_sentences=False, keep_evidence=flips)
     groups, undated = group_by_window(result.cells, result.dates, window.value)
     if undated and not quiet:
         typer.echo(f"stance: note: {undated} cell(s) of undated articles left out (date them with --meta or "
