@@ -122,5 +122,13 @@ def test_classify_plot_option(stance_pipeline, tmp_path, capsys):
     image = imread(png)
     assert has_colour(image, COLORS["oppose"]) and has_colour(image, COLORS["support"])
     assert "Chile" in csv.read_text()
+    # Drawn beside it, the matrix is the one written without a heatmap (its cells keep no sentences).
+    alone = tmp_path / "alone.csv"
+    assert main(["classify", str(articles), "-o", str(alone)]) == 0
+    assert csv.read_bytes() == alone.read_bytes()
+    long_plotted, long_alone = tmp_path / "long-plotted.csv", tmp_path / "long.csv"
+    assert main(["classify", str(articles), "-o", str(long_plotted), "-f", "long", "--plot", str(png)]) == 0
+    assert main(["classify", str(articles), "-o", str(long_alone), "-f", "long"]) == 0
+    assert "Chile rejected" in long_plotted.read_text() and long_plotted.read_bytes() == long_alone.read_bytes()
     assert main(["classify", str(articles), "--plot", str(tmp_path / "no" / "m.png")]) == 2
     assert "does not exist" in capsys.readouterr().err

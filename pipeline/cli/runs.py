@@ -251,7 +251,9 @@ def classify(
         return classify_json(options, output, plot)
     if fmt in (Format.wide, Format.long) and not plot:
         return classify_spooled(options, output, fmt)
-    config, _, batch, result = run_batch(options, (output, plot), keep_sentences=False)
+    # The wide matrix and the heatmap show no sentence: with them alone, cells keep no evidence.
+    config, _, batch, result = run_batch(options, (output, plot), keep_sentences=False,
+                                         keep_evidence=fmt is not Format.wide)
     cells = batch.cells
     text = writer.render(batch, result)
     # The heatmap is drawn before anything is written: if it fails, no output has changed.
