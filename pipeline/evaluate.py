@@ -404,6 +404,24 @@ class SwapReport:
     def mistakes(self) -> list[tuple[SwapCase, str]]:
         return [(c, p) for c, p in zip(self.cases, self.predicted, strict=True) if c.label != p]
 
+    def format_mistakes(self) -> str:
+        """The templates read wrong, most fills wrong first: the gold label, what the fills
+        got (with how many), and the template. What a reader needs to see what the model
+        misreads, one line per template rather than one per actor."""
+        got: dict[str, Counter] = {}
+        gold: dict[str, str] = {}
+        for case, predicted in zip(self.cases, self.predicted, strict=True):
+            got.setdefault(case.template, Counter())[predicted] += 1
+            gold[case.template] = case.label
+        wrong = [(sum(n for label, n in counts.items() if label != gold[template]), template)
+                 for template, counts in got.items()]
+        wrong = sorted(((n, template) for n, template in wrong if n), key=lambda item: (-item[0], item[1]))
+        lines = [f"  templates read wrong: {len(wrong)} of {len(got)}"]
+        for n, template in wrong:
+            counts = ", ".join(f"{label} {k}" for label, k in got[template].most_common())
+            lines.append(f"  {gold[template]:<8} got {counts} (of {sum(got[template].values())}): {template}")
+        return "\n".join(lines)
+
 
 def swap_cases(path: Path, resolve: Callable[[str], str]) -> list[SwapCase]:
     """The filled templates of a swap suite: ``path`` is a CSV with ``frame,label,template``

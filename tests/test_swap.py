@@ -46,6 +46,8 @@ def test_flip_rate_and_cells():
     assert report.flip_rate == 0.5 and report.accuracy == 0.75
     assert report.cells() == {("support", "a"): (1, 1), ("support", "b"): (0, 1), ("none", "a"): (1, 1), ("none", "b"): (1, 1)}
     assert report.action_accuracy == 0.5  # actor b got its support variant wrong
+    assert report.format_mistakes().splitlines() == ["  templates read wrong: 1 of 2",
+                                                     "  support  got support 1, oppose 1 (of 2): t1"]
 
 
 def test_shipped_model_reads_the_sentence_not_the_actor(stance_pipeline, config):
@@ -61,3 +63,4 @@ def test_cli_swap(capsys, stance_pipeline):
     assert main(["evaluate", "--swap"]) == 0
     out = capsys.readouterr().out
     assert "flip rate" in out and "supporters" in out and "no_usual_side" in out
+    assert "templates read wrong: " in out and "{actor}" in out

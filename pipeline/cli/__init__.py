@@ -297,6 +297,7 @@ def evaluate(
             fail(f"target {config.name} has no actor-swap suite (`swap` in its configuration)")
         report = run_swap(StancePipeline(config, model_dir=model, trust_model=trust_model), config.swap)
         typer.echo(f"actor-swap suite {config.name} (accuracy per label x usual camp of the actor):\n{report.format()}")
+        typer.echo(report.format_mistakes())
     if gold is not None:
         from pipeline.model import load_model
         from pipeline.training import evaluate_gold
