@@ -413,11 +413,10 @@ class SwapReport:
         for case, predicted in zip(self.cases, self.predicted, strict=True):
             got.setdefault(case.template, Counter())[predicted] += 1
             gold[case.template] = case.label
-        wrong = [(sum(n for label, n in counts.items() if label != gold[template]), template)
-                 for template, counts in got.items()]
-        wrong = sorted(((n, template) for n, template in wrong if n), key=lambda item: (-item[0], item[1]))
+        misread = {template: counts.total() - counts[gold[template]] for template, counts in got.items()}
+        wrong = sorted((template for template, n in misread.items() if n), key=lambda t: (-misread[t], t))
         lines = [f"  templates read wrong: {len(wrong)} of {len(got)}"]
-        for n, template in wrong:
+        for template in wrong:
             counts = ", ".join(f"{label} {k}" for label, k in got[template].most_common())
             lines.append(f"  {gold[template]:<8} got {counts} (of {sum(got[template].values())}): {template}")
         return "\n".join(lines)
