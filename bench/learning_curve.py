@@ -30,7 +30,13 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the pipeline is imported once STANCE_HOME points at the replayed project
+    from pipeline.config import TargetConfig
+    from pipeline.corpus import Corpus
 
 HERE = Path(__file__).resolve().parent / "learning-curve" / "bolivia-2019"
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -122,7 +128,7 @@ def main() -> int:
     return 0
 
 
-def shipped_curve(base, known: list, bolivia) -> int:
+def shipped_curve(base: Corpus, known: list[TargetConfig], bolivia: TargetConfig) -> int:
     """Cell accuracy on the real Bolivia articles of the general model fitted on the other
     events plus random whole documents of the shipped Bolivia corpus (see the module's doc)."""
     from pipeline.actors import ActorDictionary
@@ -133,7 +139,8 @@ def shipped_curve(base, known: list, bolivia) -> int:
     shipped = load_corpus(CHECKOUT / "data" / "train" / "bolivia-2019", ActorDictionary.load(bolivia.actors_path),
                           bolivia.home_government)
     groups = shipped.groups
-    docs = sorted(set(groups))
+    sizes = Counter(groups)
+    docs = sorted(sizes)
     print("pairs\tseed\taccuracy\tmacro-F1")
     for size in (*SHIPPED_SIZES, len(groups)):
         for seed in SHIPPED_SEEDS if 0 < size < len(groups) else (0,):
@@ -145,7 +152,7 @@ def shipped_curve(base, known: list, bolivia) -> int:
                 if taken >= size:
                     break
                 chosen.add(doc)
-                taken += groups.count(doc)
+                taken += sizes[doc]
             subset = shipped.subset([i for i, doc in enumerate(groups) if doc in chosen])
             trained = fit(Corpus.combine([base, subset]), [*known, bolivia]).linear_for(bolivia)
             scores = evaluate_gold(bolivia, DEV / "articles", DEV / "gold.csv", [trained])["model"]

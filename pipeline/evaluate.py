@@ -418,7 +418,7 @@ class SwapReport:
         lines = [f"  templates read wrong: {len(wrong)} of {len(got)}"]
         for template in wrong:
             counts = ", ".join(f"{label} {k}" for label, k in got[template].most_common())
-            lines.append(f"  {gold[template]:<8} got {counts} (of {sum(got[template].values())}): {template}")
+            lines.append(f"  {gold[template]:<8} got {counts} (of {got[template].total()}): {template}")
         return "\n".join(lines)
 
 

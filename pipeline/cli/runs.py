@@ -153,7 +153,7 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
     pipeline, the :class:`~pipeline.batch.BatchResult` and the :class:`~pipeline.api.Result`
     (the same results: dates decided, in date order, filtered). With ``keep_results=False``
     only the sink gets the results: the batch and the Result hold none, so that memory stays flat;
-    with ``keep_evidence=False`` their cells hold no evidence sentence (a tenth of the memory).
+    with ``keep_evidence=False`` their cells hold no evidence sentence, most of what a cell weighs.
     """
     from pipeline import export
     from pipeline.api import finish, make_filters
