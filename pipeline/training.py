@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -53,11 +54,16 @@ def gold_sets(config: TargetConfig) -> list[tuple[str, Path, Path]]:
 
 
 def _shown(path: Path, root: Path) -> str:
-    """A path as a reader finds it: relative to the project, or to its parent (``shared/...``)."""
-    where = path.resolve()
-    for base in (root, root.parent):
-        if where.is_relative_to(base):
-            return str(where.relative_to(base))
+    """A path as a reader finds it: relative to the project, or to its parent (``shared/...``).
+
+    Read as written first ("../shared/eval" is ``shared/eval`` even when ``../shared`` is a
+    link elsewhere: the name written into docs/accuracy.md must not depend on the machine),
+    then with links followed."""
+    for where, bases in ((Path(os.path.normpath(path.absolute())), (Path(os.path.normpath(root.absolute())),)),
+                         (path.resolve(), (root.resolve(),))):
+        for base in (bases[0], bases[0].parent):
+            if where.is_relative_to(base):
+                return str(where.relative_to(base))
     return str(path)
 
 

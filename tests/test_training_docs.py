@@ -31,3 +31,17 @@ def test_no_markers_no_file_nothing_written(tmp_path: Path) -> None:
     assert not write_figures(doc, {}, ["| x |"])
     assert doc.read_text(encoding="utf-8") == "# Accuracy, written by hand\n"
     assert not write_figures(tmp_path / "missing.md", {}, ["| x |"])
+
+
+def test_a_linked_shared_folder_keeps_its_name_in_the_tables(tmp_path):
+    """CI and users may put ../shared beside the project as a link: the set names written
+    into docs/accuracy.md stay ``shared/...`` rather than the link's target."""
+    from pipeline.training import _shown
+
+    project, elsewhere = tmp_path / "work" / "stance", tmp_path / "mounted" / "shared"
+    (elsewhere / "eval").mkdir(parents=True)
+    project.mkdir(parents=True)
+    (project.parent / "shared").symlink_to(elsewhere)
+    assert _shown(project / ".." / "shared" / "eval", project) == "shared/eval"
+    assert _shown(project / "data" / "samples", project) == "data/samples"
+    assert _shown(elsewhere / "eval", project) == str(elsewhere / "eval")  # outside both: as given
