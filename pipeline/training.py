@@ -59,9 +59,9 @@ def _shown(path: Path, root: Path) -> str:
     Read as written first ("../shared/eval" is ``shared/eval`` even when ``../shared`` is a
     link elsewhere: the name written into docs/accuracy.md must not depend on the machine),
     then with links followed."""
-    for where, bases in ((Path(os.path.normpath(path.absolute())), (Path(os.path.normpath(root.absolute())),)),
-                         (path.resolve(), (root.resolve(),))):
-        for base in (bases[0], bases[0].parent):
+    as_written = (Path(os.path.normpath(path.absolute())), Path(os.path.normpath(root.absolute())))
+    for where, project in (as_written, (path.resolve(), root.resolve())):
+        for base in (project, project.parent):
             if where.is_relative_to(base):
                 return str(where.relative_to(base))
     return str(path)
