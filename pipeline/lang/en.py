@@ -49,7 +49,8 @@ COUNTRY_PHRASES = (
 )
 # Before a mention or title, someone who does not (or not yet) speak for the country: a
 # former official, or one elected but not yet in office ("the incoming Argentine president").
-FORMER = re.compile(r"(?:\b[Ff]ormer|\bex-|\bthen-|\blate|\b[Ii]ncoming|\b[Nn]ewly[- ]elected)$")
+NOT_YET = r"[Ii]ncoming|[Nn]ewly[- ]elected"
+FORMER = re.compile(rf"(?:\b[Ff]ormer|\bex-|\bthen-|\blate|\b(?:{NOT_YET}))$")
 FORMER_REACH = len("newly-elected")
 STOP_ALIASES = frozenset({"us", "union", "he", "she", "they", "it", "we", "the", "a", "an", "government",
                           "of", "and", "or", "in", "on", "to", "for", "by", "at", "as", "with", "from"})
@@ -271,7 +272,7 @@ REGNAL = re.compile(r"(?<![\w-])(?P<name>(?:Pope|King|Queen|Prince|Princess|Shei
 NAME_BEFORE = re.compile(rf"(?<![\w'’-])(?P<name>{NAME}),\s+(?:the\s+|a\s+)?$")
 NAME_AFTER = re.compile(rf",?\s+(?P<name>{NAME})(?=\s*[,.;:)]|\s+[a-z]|\s*$)")
 TITLE_AFTER_MENTION = re.compile(rf"(?:'s)?\s+{_TITLE}\b")
-FORMER_NEAR = re.compile(r"\b(?:[Ff]ormer|[Ee]x-|[Tt]hen-|[Ii]ncoming|[Nn]ewly[- ]elected)\s*(?:[\w'’.-]+\s+){0,3}$")
+FORMER_NEAR = re.compile(rf"\b(?:[Ff]ormer|[Ee]x-|[Tt]hen-|{NOT_YET})\s*(?:[\w'’.-]+\s+){{0,3}}$")
 DEMONYM_BEFORE = re.compile(r"([A-Z][\w-]+)\s+$")
 FEMALE_TITLES = re.compile(r"(?i)\b(?:spokeswoman|congresswoman|chairwoman|queen|mrs|ms)\b")
 MALE_TITLES = re.compile(r"(?i)\b(?:spokesman|congressman|chairman|king|prince|mr|sheikh|emir|pope)\b")
