@@ -317,3 +317,16 @@ def test_each_ngram_has_a_copy_for_its_event(matcher, coreference, dictionary, c
     _, keys = features.encode([pair])
     assert Counter(keys.tolist()) == Counter(map(feature_key, names))
     assert feature_key("ev:maduro-2024/c:coup") != feature_key("ev:bolivia-2019/c:coup") != feature_key("c:coup")
+
+
+def test_an_event_gets_its_copies_only_from_enough_pairs():
+    """A new event with a few hundred labels reads the shared n-grams only: copies fitted on
+    so few pairs would learn those pairs' words as the event's."""
+    from types import SimpleNamespace
+
+    from pipeline.features.featurizer import MIN_EVENT_PAIRS, PairFeaturizer
+
+    pairs = ([SimpleNamespace(target="large")] * MIN_EVENT_PAIRS
+             + [SimpleNamespace(target="small")] * (MIN_EVENT_PAIRS - 1))
+    assert PairFeaturizer({"large": {}, "small": {}}).fit(pairs).events_ == ["large"]
+    assert PairFeaturizer({"large": {}, "small": {}}, events=["small"]).fit(pairs).events_ == ["small"]
