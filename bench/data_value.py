@@ -88,18 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.corpus import Corpus
     from pipeline.training import model_targets, trainable_corpora
 
-    files = {path.resolve() for path in args.files}
     missing = [str(path) for path in args.files if not path.is_file()]
-    if missing or not 0 <= args.drop < 1 or args.seeds < 1:
-        print(f"data_value: {'no such file: ' + ', '.join(missing) if missing else 'need --seeds >= 1 and 0 <= --drop < 1'}",
-              file=sys.stderr)
-        return 2
+    if missing:
+        parser.error(f"no such file: {', '.join(missing)}")
+    if args.seeds < 1 or not 0 <= args.drop < 1:
+        parser.error("need --seeds >= 1 and 0 <= --drop < 1")
+    files = {path.resolve() for path in args.files}
     configs, corpora = trainable_corpora(model_targets(TargetConfig.load()), log=lambda line: None)
     corpus = Corpus.combine(corpora)
     splits = [split_for(corpus, files, seed, args.drop) for seed in range(args.seeds)]
     if all(len(without) == len(with_) for without, with_ in splits):
-        print("data_value: the files are in no target's training folder", file=sys.stderr)
-        return 2
+        parser.error("the files are in no target's training folder")
     jobs = [(seed, which, indices) for seed, (without, with_) in enumerate(splits)
             for which, indices in (("without", without), ("with", with_))]
     results = Parallel(n_jobs=2)(delayed(correct_cells)(corpus, configs, indices) for _, _, indices in jobs)

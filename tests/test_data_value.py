@@ -46,3 +46,12 @@ def test_seeds_drop_different_documents_and_no_drop_keeps_everything(tmp_path):
     assert split_for(corpus, files, 0, 0.25) == split_for(corpus, files, 0, 0.25)
     without, with_ = split_for(corpus, files, 0, 0.0)
     assert len(with_) == len(corpus.examples) and len(without) == len(corpus.examples) - 6
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as stopped:
+        _data_value().main([str(tmp_path / "absent.csv")])
+    assert stopped.value.code == 2
+    assert "no such file" in capsys.readouterr().err
