@@ -3,6 +3,8 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from pipeline.corpus import Corpus, Example
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,8 +51,6 @@ def test_seeds_drop_different_documents_and_no_drop_keeps_everything(tmp_path):
 
 
 def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
-    import pytest
-
     with pytest.raises(SystemExit) as stopped:
         _data_value().main([str(tmp_path / "absent.csv")])
     assert stopped.value.code == 2
