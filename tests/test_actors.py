@@ -296,6 +296,27 @@ def test_inferred_bodies_are_named_after_their_country(config):
     assert [m.actor for m in mentions[2]] == ["European People's Party"]
 
 
+def test_people_named_without_a_title_who_speak_or_act_are_inferred(config):
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(config)
+    text = ("Keiko Fujimori told reporters that the count was flawed.\n"
+            "Luis Galarreta, her running mate, rejected the result.\n"
+            "Fujimori said she would appeal, and Paraguay's Santiago Peña said he would wait.\n"
+            "Opposition Leader Ana Ruiz welcomed it, while Human Rights Watch said little and the White House said nothing.")
+    sentences = pipeline.segmenter.split(text)
+    mentions, found = pipeline.resolve_actors(sentences)
+    inferred = {i.name: (i.kind, i.cue) for i in found.introductions}
+    assert inferred == {"Keiko Fujimori": ("person", "speaks"), "Luis Galarreta": ("person", "speaks"),
+                        "Ana Ruiz": ("person", "Opposition Leader"),  # by its title, not "Opposition Leader Ana Ruiz"
+                        "Human Rights Watch": ("organisation", "Human Rights Watch")}  # a body, not a person
+    person = found.dictionary["Keiko Fujimori"]
+    assert person.inferred and person.kind == "person" and found.dictionary.roll_up("Keiko Fujimori") == "Keiko Fujimori"
+    assert [(m.text, m.actor) for m in mentions[2] if m.via != "name" or m.actor != "Santiago Peña"][:2] == [
+        ("Fujimori", "Keiko Fujimori"), ("she", "Keiko Fujimori")]
+    assert "Santiago Peña" in {m.actor for m in mentions[2]}  # the dictionary's, not "Paraguay's Santiago Peña"
+
+
 def test_venue_only_pairs_are_none_and_inferred_actors_get_cells(config):
     from pipeline.evaluate import MajorityBaseline
     from pipeline.read import Article

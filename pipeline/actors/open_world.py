@@ -5,7 +5,9 @@ place them: a title ("Uruguayan Foreign Minister Omar Paganini", "Treasury Secre
 Bessent", "Chinese foreign ministry spokesperson Mao Ning"), an apposition ("Mauro
 Vieira, Brazil's foreign minister," / "Brazil's foreign minister, Mauro Vieira,"). Bodies
 that take positions are named by capitalised phrases ending in an institution's noun
-("Peru's Congress", "the European People's Party").
+("Peru's Congress", "the European People's Party"). A person named with neither, who speaks or acts
+("Keiko Fujimori told reporters", "Luis Galarreta, her running mate, rejected the
+count"), is taken too, with no affiliation.
 
 :class:`ActorInference` reads one article's sentences with the dictionary's mentions and
 returns the actors so introduced (``inferred=True``, camp None, an undated role for the
@@ -105,11 +107,35 @@ class ActorInference:
             found += self._titled(index, text, mentions)
             found += self._appositions(index, text, mentions)
             found += self._bodies(index, text, mentions)
+            found += self._speakers(index, text, mentions)
         kept: list[Introduction] = []
         for intro in sorted(found, key=lambda i: (i.start, -i.end)):
             if not any(k.start <= intro.start < k.end for k in kept):
                 kept.append(intro)
         return kept
+
+    def _speakers(self, index: int, text: str, mentions: Sequence[Mention]) -> list[Introduction]:
+        """People named with no title who speak or act ("Keiko Fujimori told reporters",
+        "Luis Galarreta, her running mate, said"): no affiliation, so they count for no
+        country. Introductions by title or apposition found at the same place win."""
+        out = []
+        for match in self.rules.name_speaks.finditer(text):
+            name, start = match["name"], match.start("name")
+            owner = max(name.rfind("'s "), name.rfind("’s "))
+            if owner >= 0:  # "Paraguay's Santiago Peña said": the name after its owner
+                start, name = start + owner + 3, name[owner + 3:]
+            titles = list(self.rules.title_head.finditer(name))
+            if titles:  # "Opposition Leader Juan Pérez said": the name after the title
+                start, name = start + titles[-1].end(), name[titles[-1].end():]
+                start, name = start + len(name) - len(name.lstrip()), name.lstrip()
+            end = start + len(name)
+            if any(word in self.rules.org_heads for word in name.split()) \
+                    or any(m.start < end and start < m.end for m in mentions):
+                continue  # a body ("Human Rights Watch said"), or a name the dictionary knows
+            intro = self._person(index, text, mentions, start, name, None, "speaks")
+            if intro:
+                out.append(intro)
+        return out
 
     def _known_person_at(self, mentions: Sequence[Mention], start: int, end: int) -> bool:
         """Whether a dictionary mention already names the span (a known person or actor)."""
@@ -377,7 +403,6 @@ def suggest(inference: ActorInference, documents: Sequence[tuple[Sequence[Senten
     list of Suggestion, by decreasing count, then name.
     """
     out: dict[str, Suggestion] = {}
-    rules, not_first = inference.rules, inference.lang.actors.not_first_names
     for sentences, named in documents:
         found = inference.infer(sentences, named)
         texts = {s.index: s.text for s in sentences}
@@ -389,23 +414,6 @@ def suggest(inference: ActorInference, documents: Sequence[tuple[Sequence[Senten
         for name, count in found.counts.items():
             out[name].count += count
             out[name].articles += 1
-        # Names with no title nor affiliation, that speak ("Ana Ruiz said"): listed, not inferred.
-        seen: set[str] = set()
-        for sentence, mentions in zip(sentences, found.mentions, strict=True):
-            for match in rules.name_speaks.finditer(sentence.text):
-                tokens = match["name"].split()
-                while tokens and (tokens[0] in rules.not_names or tokens[0] in not_first):
-                    tokens = tokens[1:]
-                start = match.end("name") - len(" ".join(tokens))
-                if len(tokens) < 2 or any(t in rules.org_heads for t in tokens) \
-                        or any(m.start < match.end("name") and start < m.end for m in mentions):
-                    continue
-                name = " ".join(tokens)
-                entry = out.setdefault(name, Suggestion(name, "person", None, sample=sentence.text, cue="speaks"))
-                entry.count += 1
-                if name not in seen:
-                    seen.add(name)
-                    entry.articles += 1
     return sorted(out.values(), key=lambda s: (-s.count, s.name))
 
 

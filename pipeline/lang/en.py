@@ -259,7 +259,15 @@ def _cased(words: Sequence[str]) -> list[str]:
 TITLE_HEAD_WORDS = frozenset(TITLE_HEAD_LIST)
 TITLE_HEAD = re.compile(rf"(?<![\w-])(?:{trie_regex(_cased(TITLE_HEAD_LIST))})(?![\w-])")
 TITLE_NAME = re.compile(rf"{_OFFICE}(?:,)?\s+(?P<name>{NAME})")
-NAME_SPEAKS = re.compile(rf"(?<![\w'’-])(?P<name>{NAME})\s+(?:said|says|told|added|stated|wrote|declared|announced|insisted)\b")
+# A name that speaks or acts, with no title ("Ana Ruiz said", "Luis Galarreta, her running mate,
+# rejected"): the verbs of statements and of the acts that carry a stance.
+_ACTS = ("said|says|told|tells|added|stated|wrote|declared|announced|insisted|argued|alleged|claimed|claims|warned"
+         "|tweeted|posted|rejected|rejects|accused|called|urged|asked|demanded|denounced|condemned|critici[sz]ed"
+         "|questioned|dismissed|denied|refused|congratulated|congratulates|recogni[sz]ed|praised|welcomed|hailed"
+         "|thanked|backed|supported|defended|proclaimed|conceded|vowed|pledged|promised|offered|expressed|described"
+         "|signed|met")
+NAME_SPEAKS = re.compile(rf"(?<![\w'’-])(?P<name>{NAME})(?:,[^,]{{3,80}},)?\s+(?:has\s+|had\s+|also\s+|later\s+)?"
+                         rf"(?:{_ACTS})\b")
 JOINS_TITLE = re.compile(r"(?:['’]s)?\s*")  # between a country and its title: "Peru's Foreign Minister"
 OF_AFTER_NAME = re.compile(r"\s+of\s+")
 # "Lin Jian, a spokesperson for ...": a name, a comma, an article and up to four words before a title's head.
