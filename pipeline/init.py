@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.actors import ActorDictionary
+from pipeline.actors.text import fold
 from pipeline.config import CUE_CLASSES, TargetConfig, project_root
 from pipeline.errors import StanceError
 from pipeline.export import write_atomic
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 GENERIC_CUES = Path("data/cues/generic.toml")
+WORLD_BASE = Path("data/actors/world.toml")
 CHECKOUT = Path(__file__).resolve().parent.parent
-PRINCIPALS = ("The incumbent", "The rival candidate", "The opposition")
 
 
 def generic_cues(source: TargetConfig, root: Path) -> dict[str, list[str]]:
@@ -55,20 +58,24 @@ def _toml_list(words: list[str], indent: str = "  ", width: int = 110) -> str:
     return "\n".join(lines)
 
 
-def target_text(name: str, source: TargetConfig, cues: dict[str, list[str]]) -> str:
-    principals = ", ".join(f'"{p}"' for p in PRINCIPALS)
+def target_text(name: str, source: TargetConfig, cues: dict[str, list[str]], principal_names: list[str],
+                facts: EventFacts) -> str:
+    principals = ", ".join(f'"{p}"' for p in principal_names)
+    home = f"Government of {facts.country}" if facts.country else "Government of the country"
+    whose = f"{facts.incumbent}'s hold on power" if facts.incumbent else "whose hold on power"
+    where = f" in {facts.country}" if facts.country else ", where"
     cue_lines = "\n".join(f"{label} = {_toml_list(words)}" for label, words in cues.items())
     return f'''# Target configuration written by `stance init {name} --from {source.name}`: fill in the
 # description, then the actor dictionary ({name}'s own actors), then label (docs/new-event.md).
 name = "{name}"
-description = "Stance toward ... (TODO: whose hold on power, which election, where, when)"
+description = "Stance toward {whose}{where} (TODO: which election, when)"
 actors = "data/actors/{name}.toml"
 train = "data/train/{name}"
 # One model learns from every target naming models/general: the new event's labels train it
 # together with the others' (an empty corpus is skipped with a note until there are labels).
 model = "models/general"
 # Actor that "the government" falls back to when no government was named just before.
-home_government = "Government of the country"
+home_government = "{home}"
 # The actors who define the dispute: the incumbent whose hold on power is at stake and his
 # rivals, each an actor of data/actors/{name}.toml with a camp. Rename them together.
 principals = [{principals}]
@@ -83,7 +90,7 @@ principals = [{principals}]
 '''
 
 
-DICTIONARY = '''# Actor dictionary of {name}: ONLY the event's own actors. Countries, their governments,
+DICTIONARY_HEADER = """# Actor dictionary of {name}: ONLY the event's own actors. Countries, their governments,
 # leaders and international organisations come from the shared world base
 # (data/actors/world.toml); declare here only who is specific to this dispute.
 #
@@ -102,54 +109,140 @@ DICTIONARY = '''# Actor dictionary of {name}: ONLY the event's own actors. Count
 # are actors of their own below (name the country in `exclude` once you know it).
 
 include = ["world.toml"]
-exclude = []
+exclude = [{exclude}]
 ignore = []
+"""
 
-[[actors]]
-name = "The incumbent"
-kind = "person"
-camp = "pro"
-gender = "m"
-aliases = ["TODO incumbent full name"]  # full name, surname, "President X", "the incumbent"...
-roles = [{{ for = "Government of the country" }}]
 
-[[actors]]
-name = "Government of the country"
-kind = "institution"
-camp = "pro"
-aliases = ["TODO government of the country"]  # "the X government", its seat ("Miraflores"), "the administration"
+@dataclass(frozen=True)
+class EventFacts:
+    """What ``stance init`` may be told of a new event, to fill the dictionary in.
 
-[[actors]]
-name = "The rival candidate"
-kind = "person"
-camp = "anti"
-gender = "m"
-aliases = ["TODO rival full name"]
+    Attributes
+    ----------
+    country : str or None
+        The country of the dispute, as the world base names it ("Peru"): its government,
+        opposition and armed forces get entries named and aliased from its demonym and
+        capital, and bare mentions of it are left to them (``exclude``).
+    incumbent : str or None
+        The full name of the office-holder whose hold on power is at stake.
+    rivals : tuple of str
+        The full names of his rivals (the candidate who claims victory...).
+    """
 
-[[actors]]
-name = "The opposition"
-kind = "group"
-camp = "anti"
-aliases = ["TODO the opposition"]  # "the X opposition", its coalition's name, "opposition leaders"
+    country: str | None = None
+    incumbent: str | None = None
+    rivals: tuple[str, ...] = ()
 
-[[actors]]
-name = "Electoral body"
-kind = "institution"
-# camp: only if it is a party to the dispute (usually not: its stance is read from the sentences).
-aliases = ["TODO electoral council"]  # its name, acronym, "the electoral authority"
-roles = [{{ for = "Government of the country" }}]
 
-[[actors]]
-name = "Supreme court"
-kind = "institution"
-aliases = ["TODO supreme court"]
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    kind: str
+    aliases: list[str]
+    camp: str | None = None
+    gender: str | None = None
+    roles: str | None = None
+    comment: str = ""  # a line before the aliases
+    hint: str = ""  # after the aliases
 
-[[actors]]
-name = "Armed forces"
-kind = "institution"
-# Are the security forces an actor of this event? See GUIDELINES.md; delete the entry if not.
-aliases = ["TODO armed forces"]  # "the military", "the army", the defence minister's title...
-'''
+
+def _entry_text(entry: _Entry) -> str:
+    lines = ["[[actors]]", f'name = "{entry.name}"', f'kind = "{entry.kind}"']
+    if entry.camp:
+        lines.append(f'camp = "{entry.camp}"')
+    if entry.gender:
+        lines.append(f'gender = "{entry.gender}"')
+    if entry.comment:
+        lines.append(entry.comment)
+    lines.append("aliases = " + _toml_list(entry.aliases) + (f"  # {entry.hint}" if entry.hint else ""))
+    if entry.roles:
+        lines.append(f'roles = [{{ for = "{entry.roles}" }}]')
+    return "\n".join(lines) + "\n"
+
+
+def _person_aliases(full: str) -> list[str]:
+    surname = full.split()[-1]
+    return list(dict.fromkeys([full, surname]))
+
+
+def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry]:
+    """The event's own actors: named and aliased from ``facts`` where known, placeholders
+    ("TODO") where not."""
+    country = world[facts.country] if facts.country else None
+    demonym = country.demonym if country is not None else None
+    government = f"Government of {facts.country}" if facts.country else "Government of the country"
+    entries = []
+    if facts.incumbent:
+        surname = facts.incumbent.split()[-1]
+        entries.append(_Entry(facts.incumbent, "person", [*_person_aliases(facts.incumbent), f"President {surname}",
+                                                          f"President {facts.incumbent}", "the incumbent"],
+                              camp="pro", roles=government, comment="# gender = \"m\" or \"f\": for he/she"))
+    else:
+        entries.append(_Entry("The incumbent", "person", ["TODO incumbent full name"], camp="pro", gender="m",
+                              roles=government, hint='full name, surname, "President X", "the incumbent"...'))
+    if country is not None and demonym:
+        capitals = [a for a in country.aliases if a not in (country.name, fold(country.name)) and fold(a) != fold(country.name)]
+        aliases = [f"the {demonym} government", f"{demonym} government", f"{facts.country}'s government",
+                   f"the government of {facts.country}", f"the government in {capitals[0]}" if capitals else "",
+                   *capitals, f"{demonym} officials", f"{demonym} authorities", f"the {demonym} authorities",
+                   f"{facts.country}'s foreign ministry", f"the {demonym} foreign ministry"]
+        if facts.incumbent:
+            surname = facts.incumbent.split()[-1]
+            aliases += [f"the {surname} government", f"the {surname} administration", f"{surname}'s government"]
+        entries.append(_Entry(government, "institution", [a for a in aliases if a], camp="pro",
+                              hint="add its seat and the ruling party's name"))
+    else:
+        entries.append(_Entry(government, "institution", ["TODO government of the country"], camp="pro",
+                              hint='"the X government", its seat ("Miraflores"), "the administration"'))
+    for rival in facts.rivals or ("The rival candidate",):
+        if facts.rivals:
+            entries.append(_Entry(rival, "person", _person_aliases(rival), camp="anti",
+                                  comment="# gender = \"m\" or \"f\": for he/she"))
+        else:
+            entries.append(_Entry(rival, "person", ["TODO rival full name"], camp="anti", gender="m"))
+    if demonym:
+        entries.append(_Entry(f"{demonym} opposition", "group",
+                              [f"the {demonym} opposition", f"{demonym} opposition", f"{facts.country}'s opposition",
+                               "the opposition", "opposition leaders", "opposition parties"], camp="anti",
+                              hint="add its coalition's and parties' names"))
+        entries.append(_Entry("Electoral body", "institution", ["TODO electoral council", "the electoral authority",
+                                                                "electoral authorities"],
+                              comment="# camp: only if it is a party to the dispute (usually not).",
+                              roles=government, hint="its name and acronym; rename the entry"))
+        entries.append(_Entry("Supreme court", "institution", ["TODO supreme court"], hint="its name; rename the entry"))
+        entries.append(_Entry(f"{demonym} armed forces", "institution",
+                              [f"the {demonym} armed forces", f"{demonym} armed forces", f"{facts.country}'s armed forces",
+                               f"the {demonym} military", f"{demonym} military", f"{facts.country}'s military",
+                               "the armed forces", "the military", "the army"],
+                              comment="# Are the security forces an actor of this event? See GUIDELINES.md."))
+    else:
+        entries.append(_Entry("The opposition", "group", ["TODO the opposition"], camp="anti",
+                              hint='"the X opposition", its coalition\'s name, "opposition leaders"'))
+        entries.append(_Entry("Electoral body", "institution", ["TODO electoral council"],
+                              comment="# camp: only if it is a party to the dispute (usually not: its stance is read "
+                                      "from the sentences).",
+                              roles=government, hint='its name, acronym, "the electoral authority"'))
+        entries.append(_Entry("Supreme court", "institution", ["TODO supreme court"]))
+        entries.append(_Entry("Armed forces", "institution", ["TODO armed forces"],
+                              comment="# Are the security forces an actor of this event? See GUIDELINES.md; delete "
+                                      "the entry if not.",
+                              hint='"the military", "the army", the defence minister\'s title...'))
+    return entries
+
+
+def dictionary_text(name: str, facts: EventFacts, world: ActorDictionary) -> str:
+    """The text of ``data/actors/NAME.toml``."""
+    exclude = f'"{facts.country}"' if facts.country else ""
+    return "\n".join([DICTIONARY_HEADER.format(name=name, exclude=exclude),
+                      *(_entry_text(e) for e in dictionary_entries(facts, world))])
+
+
+def principals(facts: EventFacts, world: ActorDictionary) -> list[str]:
+    """The principals of the target: the incumbent, his government, his rivals, the opposition."""
+    entries = dictionary_entries(facts, world)
+    return [e.name for e in entries if e.camp]
+
 
 GUIDELINES = '''# Annotation guidelines: {name}
 
@@ -211,7 +304,13 @@ target with a note until there is one.
 '''
 
 
-def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None = None) -> list[Path]:
+def _world_base(root: Path) -> ActorDictionary:
+    path = root / WORLD_BASE
+    return ActorDictionary.load(path if path.is_file() else CHECKOUT / WORLD_BASE)
+
+
+def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None = None,
+                facts: EventFacts | None = None) -> list[Path]:
     """Write the files of a new target ``name``, modelled on target ``source``.
 
     Parameters
@@ -222,6 +321,9 @@ def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None
         The target (name or TOML path) whose generic cue words are copied.
     root : Path, optional
         The project root (default: :func:`project_root`).
+    facts : EventFacts, optional
+        The country, incumbent and rivals, when known: the dictionary's entries and the
+        target's principals are filled in from them instead of placeholders.
 
     Returns
     -------
@@ -231,8 +333,8 @@ def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None
     Raises
     ------
     StanceError
-        For a bad name, an unknown source, or when any of the files already exists
-        (nothing is written then).
+        For a bad name, an unknown source, a country the world base lacks, or when any of
+        the files already exists (nothing is written then).
     """
     root = root or project_root()
     if not NAME.fullmatch(name):
@@ -242,9 +344,14 @@ def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None
         source = shipped  # a new project root (STANCE_HOME) can start from a shipped target
     config = TargetConfig.load(source)
     cues = generic_cues(config, root)
+    facts = facts or EventFacts()
+    world = _world_base(root)
+    if facts.country and (facts.country not in world or world[facts.country].kind != "country"):
+        raise StanceError(f"--country {facts.country!r}: no such country in the world base "
+                          f"(data/actors/world.toml); use its name there, e.g. Peru, Bolivia")
     files = {
-        root / "targets" / f"{name}.toml": target_text(name, config, cues),
-        root / "data" / "actors" / f"{name}.toml": DICTIONARY.format(name=name),
+        root / "targets" / f"{name}.toml": target_text(name, config, cues, principals(facts, world), facts),
+        root / "data" / "actors" / f"{name}.toml": dictionary_text(name, facts, world),
         root / "data" / "train" / name / "README.md": README.format(name=name),
         root / "data" / "train" / name / "GUIDELINES.md": GUIDELINES.format(name=name),
     }

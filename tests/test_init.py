@@ -53,6 +53,35 @@ def test_init_writes_a_valid_target_and_refuses_to_overwrite(home: Path, capsys:
     assert (home / "targets" / "new-2025.toml").read_text() == before
 
 
+def test_init_fills_the_dictionary_from_the_country_the_incumbent_and_the_rivals(home: Path) -> None:
+    from pipeline.actors import ActorMatcher
+
+    assert main(["init", "peru-2026", "--country", "Peru", "--incumbent", "Ana Torres", "--rival", "Luis Vega",
+                 "--rival", "Rosa Quispe"]) == 0
+    config = TargetConfig.load("peru-2026")
+    assert list(config.principals) == ["Ana Torres", "Government of Peru", "Luis Vega", "Rosa Quispe", "Peruvian opposition"]
+    assert config.home_government == "Government of Peru"
+    dictionary = ActorDictionary.load(config.actors_path)
+    assert dictionary_errors(config.actors_path) == []
+    assert {name: dictionary[name].camp for name in config.principals} == {
+        "Ana Torres": "pro", "Government of Peru": "pro", "Luis Vega": "anti", "Rosa Quispe": "anti",
+        "Peruvian opposition": "anti"}
+    assert "Peru" not in dictionary  # bare "Peru" is the place: its government and opposition are the actors
+    matcher = ActorMatcher(dictionary)
+    found = {m.text: m.actor for m in matcher.find(
+        "Torres said the Peruvian government in Lima would not yield; Vega and Peruvian armed forces disagreed.")}
+    assert found == {"Torres": "Ana Torres", "the Peruvian government": "Government of Peru", "Lima": "Government of Peru",
+                     "Vega": "Luis Vega", "Peruvian armed forces": "Peruvian armed forces"}
+    assert dictionary.roll_up("Ana Torres") == "Government of Peru"
+
+
+def test_init_refuses_a_country_the_world_base_lacks(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "x-2026", "--country", "Atlantis"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Atlantis" in err and "world base" in err
+    assert not (home / "targets").exists() and not (home / "data" / "actors" / "x-2026.toml").exists()
+
+
 def test_init_refuses_a_bad_name(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init", "New Event"]) == 2
     assert "lower-case" in capsys.readouterr().err

@@ -384,12 +384,21 @@ def corpus_describe(
 def init(
     name: Annotated[str, typer.Argument(help="The new target's name: lower-case letters, digits, hyphens.")],
     source: Annotated[str, typer.Option("--from", help="The target whose generic cue words are copied.")] = "maduro-2024",
+    country: Annotated[Optional[str], typer.Option(
+        help="The country of the dispute, as the world base names it (Peru): its government, opposition "
+             "and armed forces get named entries.")] = None,
+    incumbent: Annotated[Optional[str], typer.Option(
+        help="Full name of the office-holder whose hold on power is at stake.")] = None,
+    rival: Annotated[Optional[list[str]], typer.Option(
+        help="Full name of a rival who disputes it (repeat for several).")] = None,
 ) -> None:
-    """Start a new event: a target file, a dictionary template of its own actors, the generic cue words,
-    a guidelines template and an empty training folder (see docs/new-event.md). Never overwrites."""
-    from pipeline.init import init_target
+    """Start a new event: a target file, a dictionary of its own actors (filled in from --country,
+    --incumbent and --rival, placeholders otherwise), the generic cue words, a guidelines template and an
+    empty training folder (see docs/new-event.md). Never overwrites."""
+    from pipeline.init import EventFacts, init_target
 
-    for path in init_target(name, source):
+    facts = EventFacts(country, incumbent, tuple(rival or ()))
+    for path in init_target(name, source, facts=facts):
         typer.echo(f"stance: wrote {path}", err=True)
 
 
