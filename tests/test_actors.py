@@ -296,6 +296,15 @@ def test_inferred_bodies_are_named_after_their_country(config):
     assert [m.actor for m in mentions[2]] == ["European People's Party"]
 
 
+def test_an_electoral_jury_is_a_body(config):
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(config)
+    _, found = pipeline.resolve_actors(pipeline.segmenter.split("Peru's National Jury of Elections proclaimed him."))
+    assert found.dictionary["National Jury of Elections"].kind == "institution"  # " of Elections" names it already
+    assert found.dictionary.roll_up("National Jury of Elections") == "Peru"
+
+
 def test_people_named_without_a_title_who_speak_or_act_are_inferred(config):
     from pipeline.runner import StancePipeline
 

@@ -288,7 +288,8 @@ MALE_TITLES = re.compile(r"(?i)\b(?:spokesman|congressman|chairman|king|prince|m
 # Bodies: a capitalised phrase whose last word (before an "of ..." complement) is one of these.
 _ORG_HEADS = {
     "Parliament": "institution", "Congress": "institution", "Senate": "institution", "Court": "institution",
-    "Tribunal": "institution", "Assembly": "institution", "Chamber": "institution", "Ombudsman": "institution",
+    "Tribunal": "institution", "Jury": "institution", "Assembly": "institution", "Chamber": "institution",
+    "Ombudsman": "institution",
     "Ministry": "institution", "Council": "institution", "Commission": "institution", "Board": "institution",
     "Party": "group", "Front": "group", "Movement": "group", "Alliance": "group", "Coalition": "group",
     "Caucus": "group", "Bloc": "group", "Cartel": "group", "Center": "organisation", "Centre": "organisation",
@@ -309,7 +310,7 @@ SKIP_ORG_WORDS = frozenset({"The", "A", "An", "On", "In", "At", "But", "And", "B
                             "Their", "This", "That"})
 # Bodies that an article about the event means as its country's when it names no country ("the
 # Constitutional Court"). Not ministries: "the Foreign Ministry" is as often a foreign one.
-HOME_BODIES = frozenset({"Court", "Tribunal", "Congress", "Parliament", "Assembly", "Senate"})
+HOME_BODIES = frozenset({"Court", "Tribunal", "Jury", "Congress", "Parliament", "Assembly", "Senate"})
 POSSESSIVE = re.compile(r"([A-Z][\w-]*)['’]s\s+")
 # Words of a body's name that say what it is, not whose it is: "the Foreign Ministry" needs a country.
 GENERIC_WORDS = frozenset({"Foreign", "Justice", "Interior", "Defense", "Defence", "Finance", "Supreme", "Constitutional",
