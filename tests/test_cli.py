@@ -156,3 +156,18 @@ def test_actor_names_get_near_miss_suggestions(capsys):
     assert "Government of Venezuela" in capsys.readouterr().err
     assert main(["actors", "resolve", "Unted States"]) == 1
     assert "did you mean 'United States'" in capsys.readouterr().err
+
+
+def test_articles_naming_none_of_the_principals_get_a_note(tmp_path, capsys, stance_pipeline):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.txt").write_text("Chile rejected the result of the vote in Belarus.", encoding="utf-8")
+    (other / "b.txt").write_text("Maduro congratulated Lukashenko.", encoding="utf-8")
+    assert main(["classify", str(other), "-o", str(tmp_path / "m.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 2 article(s) name none of maduro-2024's principals (Nicolás Maduro," in err and "stance init" in err
+    (other / "c.txt").write_text("González said he had won.", encoding="utf-8")
+    assert main(["classify", str(other), "-o", str(tmp_path / "m2.csv")]) == 0
+    assert "principals" not in capsys.readouterr().err  # one of three: no note
+    assert main(["classify", str(other / "a.txt"), "--actor", "Chile", "-o", str(tmp_path / "m3.csv")]) == 0
+    assert "principals" not in capsys.readouterr().err  # filtered cells say nothing of the article

@@ -182,12 +182,19 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
     sink = on_start(config) if on_start else None
     unknown: dict[str, int] = {}
     matched: list[bool] = [False]  # whether any article id is in the metadata
+    # Articles that name none of the target's principals: about another event, most likely.
+    principals = set(config.principals) | {pipeline.dictionary.roll_up(p, lenient=True) for p in config.principals
+                                           if p in pipeline.dictionary}
+    unfiltered = not (o.actors or o.kinds or o.min_confidence)
+    off_target = [0, 0]  # articles without a principal's cell, articles
 
     def tally(results) -> None:
         for article in results:
             for name, count in getattr(article.cells, "unknown", {}).items():
                 unknown[name] = unknown.get(name, 0) + count
             matched[0] = matched[0] or bool(metadata and article.article.id in metadata.rows)
+            off_target[0] += not any(cell.actor in principals for cell in article.cells)
+            off_target[1] += 1
 
     def on_result(result) -> None:  # what the rest of the run gets in `finish`, for a streamed output
         pipeline.dates.redate([result])
@@ -219,6 +226,10 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
     if not quiet and unknown:
         typer.echo(f"stance: {sum(unknown.values())} mentions of {len(unknown)} unknown names "
                    "(see `stance actors suggest`)", err=True)
+    if not quiet and unfiltered and principals and off_target[0] and 2 * off_target[0] >= off_target[1]:
+        typer.echo(f"stance: note: {off_target[0]} of {off_target[1]} article(s) name none of {config.name}'s principals "
+                   f"({', '.join(config.principals)}): about another event? `stance init NAME --country ... "
+                   f"--incumbent ... --rival ...` starts one (docs/new-event.md)", err=True)
     if metadata and not quiet and not matched[0]:
         typer.echo(f"stance: note: no article id of {o.meta} matches the inputs (ids are file names without .txt)", err=True)
     return config, pipeline, batch, result
