@@ -326,6 +326,19 @@ def test_people_named_without_a_title_who_speak_or_act_are_inferred(config):
     assert "Santiago Peña" in {m.actor for m in mentions[2]}  # the dictionary's, not "Paraguay's Santiago Peña"
 
 
+def test_places_bodies_and_titles_are_not_taken_for_speakers(config):
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(config)
+    text = ("Its correspondent in Santa Cruz said shops were shut, and relations with South America called for calm.\n"
+            "The Frente Amplio said so, and the Catholic Church said nothing.\n"
+            "Minister of the Presidency Juan Quintana said no; Barbados's Mia Mottley said yes.")
+    _, found = pipeline.resolve_actors(pipeline.segmenter.split(text))
+    assert {i.name: i.cue for i in found.introductions if i.kind == "person"} == {
+        "Juan Quintana": "Minister of the Presidency", "Mia Mottley": "speaks"}
+    assert found.dictionary.roll_up("Mia Mottley") == "Barbados"  # her country is the owner before her name
+
+
 def test_venue_only_pairs_are_none_and_inferred_actors_get_cells(config):
     from pipeline.evaluate import MajorityBaseline
     from pipeline.read import Article

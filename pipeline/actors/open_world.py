@@ -107,7 +107,10 @@ class ActorInference:
             found += self._titled(index, text, mentions)
             found += self._appositions(index, text, mentions)
             found += self._bodies(index, text, mentions)
-            found += self._speakers(index, text, mentions)
+            # A title or an apposition says more than a verb: "Minister of the Presidency Juan
+            # Quintana said" is Juan Quintana, introduced by his title.
+            found += [s for s in self._speakers(index, text, mentions)
+                      if not any(f.start < s.end and s.start < f.end for f in found)]
         kept: list[Introduction] = []
         for intro in sorted(found, key=lambda i: (i.start, -i.end)):
             if not any(k.start <= intro.start < k.end for k in kept):
@@ -121,6 +124,12 @@ class ActorInference:
         out = []
         for match in self.rules.name_speaks.finditer(text):
             name, start = match["name"], match.start("name")
+            words = name.split()
+            while len(words) > 1 and (words[0] in self.rules.not_names or words[0] in self.lang.actors.not_first_names):
+                start, words = text.index(words[1], start + len(words[0])), words[1:]  # "The", "Later"
+            name = " ".join(words)
+            if self.rules.not_speaker_before.search(text, max(0, start - 12), start):
+                continue  # "its correspondent in Santa Cruz said", "The Frente Amplio said"
             owner = max(name.rfind("'s "), name.rfind("’s "))
             if owner >= 0:  # "Paraguay's Santiago Peña said": the name after its owner
                 start, name = start + owner + 3, name[owner + 3:]
@@ -132,7 +141,12 @@ class ActorInference:
             if any(word in self.rules.org_heads for word in name.split()) \
                     or any(m.start < end and start < m.end for m in mentions):
                 continue  # a body ("Human Rights Watch said"), or a name the dictionary knows
-            intro = self._person(index, text, mentions, start, name, None, "speaks")
+            # "Barbados's Mia Mottley said": the owner is whom she speaks for.
+            owner_actor = next((m.actor for m in mentions if text[m.end:start] in ("'s ", "’s ")
+                                and self.dictionary[m.actor].kind in STATE_KINDS), None)
+            if owner_actor and self.dictionary[owner_actor].kind == "institution":
+                owner_actor = self.dictionary.roll_up(owner_actor)
+            intro = self._person(index, text, mentions, start, name, owner_actor, "speaks")
             if intro:
                 out.append(intro)
         return out

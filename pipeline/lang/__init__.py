@@ -137,6 +137,7 @@ class OpenWorldRules:
     title_head: re.Pattern[str]
     title_name: re.Pattern[str]
     name_speaks: re.Pattern[str]
+    not_speaker_before: re.Pattern[str]
     joins_title: re.Pattern[str]
     of_after_name: re.Pattern[str]
     described_name: re.Pattern[str]

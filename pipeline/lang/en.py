@@ -244,7 +244,15 @@ NOT_PERSON_NAMES = frozenset({
     "August", "September", "October", "November", "December", "On", "In", "At", "For", "But", "He", "She", "They",
     "It", "We", "I", "A", "An", "This", "That", "These", "Those", "Union", "Nations", "States", "Republic",
     "Government", "Parliament", "Congress", "Senate", "Embassy", "Mission", "Bank", "Center", "Centre",
+    "Church", "Group", "Security", "Systems", "Press", "News", "Times", "Post", "Association", "University",
+    "Company", "Corporation", "Airlines", "Forces", "Police", "Army", "Navy", "Guard", "Media", "Television",
+    "Radio", "Agency", "America", "Americas", "Presidency",
 })
+# Before a capitalised phrase, a preposition makes it a place or an object ("its correspondent
+# in Santa Cruz said", "relations with South America called") and an article a body ("The
+# Frente Amplio said"): not a person who speaks.
+NOT_SPEAKER_BEFORE = re.compile(
+    r"(?:\b(?:in|at|from|with|to|for|near|outside|inside|across|throughout)\s+(?:the\s+)?|\b[Tt]he\s+)$")
 
 
 def _cased(words: Sequence[str]) -> list[str]:
@@ -352,6 +360,7 @@ PACK = LanguagePack(
     ),
     open_world=OpenWorldRules(
         title_head_words=TITLE_HEAD_WORDS, title_head=TITLE_HEAD, title_name=TITLE_NAME, name_speaks=NAME_SPEAKS,
+        not_speaker_before=NOT_SPEAKER_BEFORE,
         joins_title=JOINS_TITLE, of_after_name=OF_AFTER_NAME, described_name=DESCRIBED_NAME,
         title_modifiers_before=TITLE_MODIFIERS_BEFORE, regnal=REGNAL, name_before=NAME_BEFORE, name_after=NAME_AFTER,
         title_after_mention=TITLE_AFTER_MENTION, former_near=FORMER_NEAR, demonym_before=DEMONYM_BEFORE,
