@@ -5,9 +5,10 @@ place them: a title ("Uruguayan Foreign Minister Omar Paganini", "Treasury Secre
 Bessent", "Chinese foreign ministry spokesperson Mao Ning"), an apposition ("Mauro
 Vieira, Brazil's foreign minister," / "Brazil's foreign minister, Mauro Vieira,"). Bodies
 that take positions are named by capitalised phrases ending in an institution's noun
-("Peru's Congress", "the European People's Party"). A person named with neither, who speaks or acts
-("Keiko Fujimori told reporters", "Luis Galarreta, her running mate, rejected the
-count"), is taken too, with no affiliation.
+("Peru's Congress", "the European People's Party"). A person named with neither, who
+speaks or acts ("Keiko Fujimori told reporters", "Luis Galarreta, her running mate,
+rejected the count"), is taken too, affiliated only to a country that owns the name
+("Barbados's Mia Mottley said").
 
 :class:`ActorInference` reads one article's sentences with the dictionary's mentions and
 returns the actors so introduced (``inferred=True``, camp None, an undated role for the
@@ -119,8 +120,9 @@ class ActorInference:
 
     def _speakers(self, index: int, text: str, mentions: Sequence[Mention]) -> list[Introduction]:
         """People named with no title who speak or act ("Keiko Fujimori told reporters",
-        "Luis Galarreta, her running mate, said"): no affiliation, so they count for no
-        country. Introductions by title or apposition found at the same place win."""
+        "Luis Galarreta, her running mate, said"), not after a preposition or an article (a
+        place, a body). Only a country that owns the name ("Barbados's Mia Mottley said")
+        gives them an affiliation; else they count for no country."""
         out = []
         for match in self.rules.name_speaks.finditer(text):
             name, start = match["name"], match.start("name")
