@@ -166,8 +166,16 @@ def test_articles_naming_none_of_the_principals_get_a_note(tmp_path, capsys, sta
     assert main(["classify", str(other), "-o", str(tmp_path / "m.csv")]) == 0
     err = capsys.readouterr().err
     assert "1 of 2 article(s) name none of maduro-2024's principals (Nicolás Maduro," in err and "stance init" in err
+    assert main(["classify", str(other), "--actor", "Chile", "-o", str(tmp_path / "m2.csv")]) == 0
+    assert "principals" not in capsys.readouterr().err  # filtered cells say nothing of the articles
+    assert main(["classify", str(other / "a.txt"), "-o", str(tmp_path / "m3.csv")]) == 0
+    assert "principals" not in capsys.readouterr().err  # one article may be about a side issue
     (other / "c.txt").write_text("González said he had won.", encoding="utf-8")
-    assert main(["classify", str(other), "-o", str(tmp_path / "m2.csv")]) == 0
-    assert "principals" not in capsys.readouterr().err  # one of three: no note
-    assert main(["classify", str(other / "a.txt"), "--actor", "Chile", "-o", str(tmp_path / "m3.csv")]) == 0
-    assert "principals" not in capsys.readouterr().err  # filtered cells say nothing of the article
+    assert main(["classify", str(other), "-o", str(tmp_path / "m4.csv")]) == 0
+    assert "principals" not in capsys.readouterr().err  # one of three
+    # Closing notes are said only once the outputs are written: an error stays one line.
+    (other / "c.txt").unlink()
+    (other / "d.txt").write_text("Uruguayan Foreign Minister Omar Paganini rejected the vote in Belarus.", encoding="utf-8")
+    assert main(["classify", str(other), "-o", "/dev/full"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("stance: error:"), lines

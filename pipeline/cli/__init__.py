@@ -107,6 +107,11 @@ class Sort(str, Enum):  # pipeline.report.SORTS, spelt out so that the CLI start
     articles = "articles"
 
 
+# Notes that close a run ("N mentions of M unknown names"): said once the command has
+# succeeded and written its outputs, so that an error after them stays one line.
+CLOSING_NOTES: list[str] = []
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> None:
     typer.echo(f"stance: error: {message}", err=True)
     raise typer.Exit(code)
@@ -426,6 +431,7 @@ def label(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every user error into one line on stderr."""
+    CLOSING_NOTES.clear()
     code = _run(argv)
     # What is still buffered for stdout is written now, while an error can still be one
     # line: at interpreter exit a closed pipe or a full disk gives a traceback-like message.
@@ -438,6 +444,10 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         typer.echo(f"stance: error: cannot write to stdout ({exc.strerror or exc})", err=True)
         return code or EXIT_ERROR
+    if code in (0, EXIT_SKIPPED):
+        for note in CLOSING_NOTES:
+            typer.echo(note, err=True)
+    CLOSING_NOTES.clear()
     return code
 
 

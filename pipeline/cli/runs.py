@@ -20,6 +20,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from pipeline.cli import (
+    CLOSING_NOTES,
     EXIT_SKIPPED,
     PATHS_HELP,
     ActorFilterOpt,
@@ -182,7 +183,8 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
     sink = on_start(config) if on_start else None
     unknown: dict[str, int] = {}
     matched: list[bool] = [False]  # whether any article id is in the metadata
-    # Articles that name none of the target's principals: about another event, most likely.
+    # Articles that name none of the target's principals: about another event, most likely
+    # (said of two articles or more: one article may well be about a side issue).
     principals = set(config.principals) | {pipeline.dictionary.roll_up(p, lenient=True) for p in config.principals
                                            if p in pipeline.dictionary}
     unfiltered = not (o.actors or o.kinds or o.min_confidence)
@@ -224,12 +226,13 @@ def run_batch(options: RunOptions, destinations: tuple[str | Path | None, ...], 
     batch.results = result.results
     tally(result.results)
     if not quiet and unknown:
-        typer.echo(f"stance: {sum(unknown.values())} mentions of {len(unknown)} unknown names "
-                   "(see `stance actors suggest`)", err=True)
-    if not quiet and unfiltered and principals and off_target[0] and 2 * off_target[0] >= off_target[1]:
-        typer.echo(f"stance: note: {off_target[0]} of {off_target[1]} article(s) name none of {config.name}'s principals "
-                   f"({', '.join(config.principals)}): about another event? `stance init NAME --country ... "
-                   f"--incumbent ... --rival ...` starts one (docs/new-event.md)", err=True)
+        CLOSING_NOTES.append(f"stance: {sum(unknown.values())} mentions of {len(unknown)} unknown names "
+                             "(see `stance actors suggest`)")
+    if not quiet and unfiltered and principals and off_target[1] > 1 and 2 * off_target[0] >= off_target[1]:
+        CLOSING_NOTES.append(
+            f"stance: note: {off_target[0]} of {off_target[1]} article(s) name none of {config.name}'s principals "
+            f"({', '.join(config.principals)}): about another event? `stance init NAME --country ... "
+            f"--incumbent ... --rival ...` starts one (docs/new-event.md)")
     if metadata and not quiet and not matched[0]:
         typer.echo(f"stance: note: no article id of {o.meta} matches the inputs (ids are file names without .txt)", err=True)
     return config, pipeline, batch, result
