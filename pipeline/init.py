@@ -173,8 +173,8 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
     demonym = country.demonym if country is not None else None
     government = f"Government of {facts.country}" if facts.country else "Government of the country"
     entries = []
+    surname = facts.incumbent.split()[-1] if facts.incumbent else None
     if facts.incumbent:
-        surname = facts.incumbent.split()[-1]
         entries.append(_Entry(facts.incumbent, "person", [*_person_aliases(facts.incumbent), f"President {surname}",
                                                           f"President {facts.incumbent}", "the incumbent"],
                               camp="pro", roles=government, comment="# gender = \"m\" or \"f\": for he/she"))
@@ -182,13 +182,12 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
         entries.append(_Entry("The incumbent", "person", ["TODO incumbent full name"], camp="pro", gender="m",
                               roles=government, hint='full name, surname, "President X", "the incumbent"...'))
     if country is not None and demonym:
-        capitals = [a for a in country.aliases if a not in (country.name, fold(country.name)) and fold(a) != fold(country.name)]
+        capitals = [a for a in country.aliases if fold(a) != fold(country.name)]  # "Lima", not "Perú"
         aliases = [f"the {demonym} government", f"{demonym} government", f"{facts.country}'s government",
                    f"the government of {facts.country}", f"the government in {capitals[0]}" if capitals else "",
                    *capitals, f"{demonym} officials", f"{demonym} authorities", f"the {demonym} authorities",
                    f"{facts.country}'s foreign ministry", f"the {demonym} foreign ministry"]
-        if facts.incumbent:
-            surname = facts.incumbent.split()[-1]
+        if surname:
             aliases += [f"the {surname} government", f"the {surname} administration", f"{surname}'s government"]
         entries.append(_Entry(government, "institution", [a for a in aliases if a], camp="pro",
                               hint="add its seat and the ruling party's name"))
@@ -231,17 +230,10 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
     return entries
 
 
-def dictionary_text(name: str, facts: EventFacts, world: ActorDictionary) -> str:
+def dictionary_text(name: str, country: str | None, entries: list[_Entry]) -> str:
     """The text of ``data/actors/NAME.toml``."""
-    exclude = f'"{facts.country}"' if facts.country else ""
-    return "\n".join([DICTIONARY_HEADER.format(name=name, exclude=exclude),
-                      *(_entry_text(e) for e in dictionary_entries(facts, world))])
-
-
-def principals(facts: EventFacts, world: ActorDictionary) -> list[str]:
-    """The principals of the target: the incumbent, his government, his rivals, the opposition."""
-    entries = dictionary_entries(facts, world)
-    return [e.name for e in entries if e.camp]
+    exclude = f'"{country}"' if country else ""
+    return "\n".join([DICTIONARY_HEADER.format(name=name, exclude=exclude), *map(_entry_text, entries)])
 
 
 GUIDELINES = '''# Annotation guidelines: {name}
@@ -349,9 +341,13 @@ def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None
     if facts.country and (facts.country not in world or world[facts.country].kind != "country"):
         raise StanceError(f"--country {facts.country!r}: no such country in the world base "
                           f"(data/actors/world.toml); use its name there, e.g. Peru, Bolivia")
+    entries = dictionary_entries(facts, world)
+    # The principals: every actor with a camp (the incumbent, his government, his rivals, the
+    # opposition), as in the Ivory Coast and Nicaragua targets.
+    principal_names = [entry.name for entry in entries if entry.camp]
     files = {
-        root / "targets" / f"{name}.toml": target_text(name, config, cues, principals(facts, world), facts),
-        root / "data" / "actors" / f"{name}.toml": dictionary_text(name, facts, world),
+        root / "targets" / f"{name}.toml": target_text(name, config, cues, principal_names, facts),
+        root / "data" / "actors" / f"{name}.toml": dictionary_text(name, facts.country, entries),
         root / "data" / "train" / name / "README.md": README.format(name=name),
         root / "data" / "train" / name / "GUIDELINES.md": GUIDELINES.format(name=name),
     }
