@@ -182,14 +182,15 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
         entries.append(_Entry("The incumbent", "person", ["TODO incumbent full name"], camp="pro", gender="m",
                               roles=government, hint='full name, surname, "President X", "the incumbent"...'))
     if country is not None and demonym:
-        capitals = [a for a in country.aliases if fold(a) != fold(country.name)]  # "Lima", not "Perú"
+        # The country is left out as the place: its other names and its capital ("Lima", not
+        # "Perú") name its government, as the shipped targets have it ("La Paz", "Miraflores").
+        others = [a for a in country.aliases if fold(a) != fold(country.name)]
         aliases = [f"the {demonym} government", f"{demonym} government", f"{facts.country}'s government",
-                   f"the government of {facts.country}", f"the government in {capitals[0]}" if capitals else "",
-                   *capitals, f"{demonym} officials", f"{demonym} authorities", f"the {demonym} authorities",
-                   f"{facts.country}'s foreign ministry", f"the {demonym} foreign ministry"]
+                   f"the government of {facts.country}", *others, f"{demonym} officials", f"{demonym} authorities",
+                   f"the {demonym} authorities", f"{facts.country}'s foreign ministry", f"the {demonym} foreign ministry"]
         if surname:
             aliases += [f"the {surname} government", f"the {surname} administration", f"{surname}'s government"]
-        entries.append(_Entry(government, "institution", [a for a in aliases if a], camp="pro",
+        entries.append(_Entry(government, "institution", aliases, camp="pro",
                               hint="add its seat and the ruling party's name"))
     else:
         entries.append(_Entry(government, "institution", ["TODO government of the country"], camp="pro",
