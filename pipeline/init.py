@@ -181,7 +181,7 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
     else:
         entries.append(_Entry("The incumbent", "person", ["TODO incumbent full name"], camp="pro", gender="m",
                               roles=government, hint='full name, surname, "President X", "the incumbent"...'))
-    if country is not None and demonym:
+    if demonym:  # a country of the world base with a demonym
         # The country is left out as the place: its other names and its capital ("Lima", not
         # "Perú") name its government, as the shipped targets have it ("La Paz", "Miraflores").
         others = [a for a in country.aliases if fold(a) != fold(country.name)]

@@ -118,6 +118,15 @@ class ActorInference:
                 kept.append(intro)
         return kept
 
+    def _name_words(self, text: str, start: int, words: list[str]) -> tuple[int, list[str]]:
+        """``words`` of a name found at ``start`` in ``text`` without the leading words that
+        are never a name ("The", "Later", "Minister"), and where what is left starts."""
+        not_first = self.lang.actors.not_first_names
+        while words and (words[0] in self.rules.not_names or words[0] in not_first):
+            start = text.index(words[1], start + len(words[0])) if len(words) > 1 else start
+            words = words[1:]
+        return start, words
+
     def _speakers(self, index: int, text: str, mentions: Sequence[Mention]) -> list[Introduction]:
         """People named with no title who speak or act ("Keiko Fujimori told reporters",
         "Luis Galarreta, her running mate, said"), not after a preposition or an article (a
@@ -125,10 +134,7 @@ class ActorInference:
         gives them an affiliation; else they count for no country."""
         out = []
         for match in self.rules.name_speaks.finditer(text):
-            name, start = match["name"], match.start("name")
-            words = name.split()
-            while len(words) > 1 and (words[0] in self.rules.not_names or words[0] in self.lang.actors.not_first_names):
-                start, words = text.index(words[1], start + len(words[0])), words[1:]  # "The", "Later"
+            start, words = self._name_words(text, match.start("name"), match["name"].split())  # "The", "Later"
             name = " ".join(words)
             if self.rules.not_speaker_before.search(text, max(0, start - 12), start):
                 continue  # "its correspondent in Santa Cruz said", "The Frente Amplio said"
@@ -186,11 +192,7 @@ class ActorInference:
     def _person(self, index: int, text: str, mentions: Sequence[Mention], name_start: int, name: str,
                 affiliation: str | None, cue: str) -> Introduction | None:
         name = re.sub(r"(?:'s|’s|')$", "", name.rstrip(".,"))
-        tokens = name.split()
-        not_first = self.lang.actors.not_first_names
-        while tokens and (tokens[0] in self.rules.not_names or tokens[0] in not_first):  # "Foreign Minister X", "Later X"
-            name_start = text.index(tokens[1], name_start) if len(tokens) > 1 else name_start
-            tokens = tokens[1:]
+        name_start, tokens = self._name_words(text, name_start, name.split())  # "Foreign Minister X", "Later X"
         while tokens and tokens[-1] in self.rules.not_names:
             tokens = tokens[:-1]
         capitals = [t for t in tokens if t[:1].isupper()]
