@@ -107,7 +107,10 @@ def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None
     if kind == "logistic":
         from sklearn.linear_model import LogisticRegression
 
-        classify = LogisticRegression(C=DEFAULT_C if C is None else C, class_weight="balanced", max_iter=5000)
+        # Newton-CG reaches the optimum in a handful of Newton steps where L-BFGS took about 150
+        # gradient steps (and stopped short of it): the same model, about ten times sooner.
+        classify = LogisticRegression(C=DEFAULT_C if C is None else C, class_weight="balanced", solver="newton-cg",
+                                      max_iter=5000)
     elif kind == "svm":
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.svm import LinearSVC

@@ -283,7 +283,8 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     if isinstance(model, CalibratedSvmModel):
         classify = _calibrated_svm(model)
     else:
-        classify = LogisticRegression(C=model.manifest.get("params", {}).get("C", DEFAULT_C))
+        classify = LogisticRegression(C=model.manifest.get("params", {}).get("C", DEFAULT_C), class_weight="balanced",
+                                      solver="newton-cg")
         classify.coef_, classify.intercept_ = model.coef, model.intercept
         classify.classes_, classify.n_features_in_ = np.array(model.labels), len(terms)
     cues = model.manifest.get("cues") or {"": dict(model.features.cues or {})}

@@ -8,6 +8,7 @@ configuration; the classifier is loaded lazily, once, on first use.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -95,6 +96,13 @@ class StancePipeline:
         sides = {"pro": "support", "anti": "oppose"}
         self.prior = {name: sides[self.dictionary[name].camp] for name in config.principals
                       if self.dictionary[name].camp in sides} if config.principal_prior else None
+
+    def with_model(self, model: StanceClassifier) -> StancePipeline:
+        """The same pipeline (dictionary, matcher, segmenter: nothing rebuilt) classifying with
+        ``model``: scoring several models on the same articles builds the actor stages once."""
+        other = copy.copy(self)
+        other._model = model
+        return other
 
     @property
     def model(self) -> StanceClassifier:

@@ -82,9 +82,10 @@ def evaluate_gold(config: TargetConfig, articles: Path, gold_path: Path, models:
     gold = read_gold(gold_path)
     sources = list_sources([str(articles)])
     out = {}
+    pipeline = StancePipeline(config)
     for model in models:
-        pipeline = StancePipeline(config, model=model)
-        out[getattr(model, "name", "model")] = score_cells(gold, predict_cells(pipeline, sources, level))
+        out[getattr(model, "name", "model")] = score_cells(gold, predict_cells(pipeline.with_model(model), sources,
+                                                                                level))
     return out
 
 
@@ -280,7 +281,7 @@ def _classifier_text(manifest: dict) -> str:
     C = manifest["params"]["C"]
     if manifest.get("kind", "logistic") == "svm":
         return f"`CalibratedClassifierCV(LinearSVC(C={C}), method='sigmoid', cv=3)`"
-    return f"`LogisticRegression(C={C}, class_weight='balanced')`"
+    return f"`LogisticRegression(C={C}, class_weight='balanced', solver='newton-cg')`"
 
 
 def _vectors_text(manifest: dict) -> list[str]:

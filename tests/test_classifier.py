@@ -20,6 +20,7 @@ from pipeline.model import (
     load_pipeline,
     save_model,
 )
+from pipeline.read import Article
 from pipeline.runner import StancePipeline
 
 
@@ -62,6 +63,20 @@ def test_svm_saved_as_arrays_and_loaded_without_pickle(svm, tmp_path, config):
     # The runtime takes any StanceClassifier.
     pipeline = StancePipeline(config, model=loaded)
     assert pipeline.model is loaded and isinstance(loaded, StanceClassifier)
+
+
+def test_with_model_classifies_with_that_model_and_rebuilds_nothing(svm, config, stance_pipeline):
+    """Scoring several models on the same articles (training's evaluation) shares the actor
+    stages: the copy classifies as a pipeline built for that model would."""
+    model = svm[1].linear
+    other = stance_pipeline.with_model(model)
+    assert other.model is model and stance_pipeline.model is not model
+    assert other.matcher is stance_pipeline.matcher and other.dictionary is stance_pipeline.dictionary
+    article = Article("t", "Argentina rejected the result, and Russia congratulated Maduro on his victory.", "t.txt")
+    cells = [(c.actor, c.stance, round(c.confidence, 9)) for c in other.analyze(article).cells]
+    built = StancePipeline(config, model=model).analyze(article).cells
+    assert cells == [(c.actor, c.stance, round(c.confidence, 9)) for c in built]
+    assert cells != [(c.actor, c.stance, round(c.confidence, 9)) for c in stance_pipeline.analyze(article).cells]
 
 
 def test_svm_pipeline_is_rebuilt_without_pickle(svm, tmp_path):
