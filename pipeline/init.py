@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.actors import ActorDictionary
+from pipeline.actors import Actor, ActorDictionary
 from pipeline.actors.text import fold
 from pipeline.config import CUE_CLASSES, TargetConfig, project_root
 from pipeline.errors import StanceError
@@ -28,6 +28,11 @@ NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 GENERIC_CUES = Path("data/cues/generic.toml")
 WORLD_BASE = Path("data/actors/world.toml")
 CHECKOUT = Path(__file__).resolve().parent.parent
+# Countries the world base leaves out because their bare name names something else too
+# (Georgia, the US state; Jordan and Chad, first names), with their demonym and capital: an
+# event in one of them still gets its government, opposition and armed forces from init.
+UNLISTED_COUNTRIES = {"Georgia": ("Georgian", "Tbilisi"), "Jordan": ("Jordanian", "Amman"),
+                      "Chad": ("Chadian", "N'Djamena")}
 
 
 def generic_cues(source: TargetConfig, root: Path) -> dict[str, list[str]]:
@@ -166,10 +171,21 @@ def _person_aliases(full: str) -> list[str]:
     return list(dict.fromkeys([full, surname]))
 
 
+def event_country(name: str, world: ActorDictionary) -> Actor | None:
+    """The country ``name`` as the world base has it, or as :data:`UNLISTED_COUNTRIES` does
+    (its capital as its one alias); None for a name that is neither."""
+    if name in world and world[name].kind == "country":
+        return world[name]
+    if name in UNLISTED_COUNTRIES:
+        demonym, capital = UNLISTED_COUNTRIES[name]
+        return Actor(name, "country", aliases=(capital,), demonym=demonym)
+    return None
+
+
 def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry]:
     """The event's own actors: named and aliased from ``facts`` where known, placeholders
     ("TODO") where not."""
-    country = world[facts.country] if facts.country else None
+    country = event_country(facts.country, world) if facts.country else None
     demonym = country.demonym if country is not None else None
     government = f"Government of {facts.country}" if facts.country else "Government of the country"
     entries = []
@@ -339,7 +355,7 @@ def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None
     cues = generic_cues(config, root)
     facts = facts or EventFacts()
     world = _world_base(root)
-    if facts.country and (facts.country not in world or world[facts.country].kind != "country"):
+    if facts.country and event_country(facts.country, world) is None:
         raise StanceError(f"--country {facts.country!r}: no such country in the world base "
                           f"(data/actors/world.toml); use its name there, e.g. Peru, Bolivia")
     entries = dictionary_entries(facts, world)
@@ -348,7 +364,9 @@ def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None
     principal_names = [entry.name for entry in entries if entry.camp]
     files = {
         root / "targets" / f"{name}.toml": target_text(name, config, cues, principal_names, facts),
-        root / "data" / "actors" / f"{name}.toml": dictionary_text(name, facts.country, entries),
+        # Only a country of the world base is excluded from it (bare mentions are the place).
+        root / "data" / "actors" / f"{name}.toml": dictionary_text(name, facts.country if facts.country in world
+                                                                   else None, entries),
         root / "data" / "train" / name / "README.md": README.format(name=name),
         root / "data" / "train" / name / "GUIDELINES.md": GUIDELINES.format(name=name),
     }

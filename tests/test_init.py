@@ -75,6 +75,23 @@ def test_init_fills_the_dictionary_from_the_country_the_incumbent_and_the_rivals
     assert dictionary.roll_up("Ana Torres") == "Government of Peru"
 
 
+def test_init_knows_the_countries_the_world_base_leaves_out(home: Path) -> None:
+    """Georgia is not in the world base (bare "Georgia" is also the US state), but an event
+    there still gets its government, opposition and armed forces, and nothing is excluded."""
+    from pipeline.actors import ActorMatcher
+
+    assert "Georgia" not in ActorDictionary.load(home / "data" / "actors" / "world.toml")
+    assert main(["init", "georgia-2028", "--country", "Georgia", "--incumbent", "Nino Beridze"]) == 0
+    config = TargetConfig.load("georgia-2028")
+    assert dictionary_errors(config.actors_path) == []
+    dictionary = ActorDictionary.load(config.actors_path)
+    assert "Georgia" not in dictionary and "Government of Georgia" in config.principals
+    found = {m.text: m.actor for m in ActorMatcher(dictionary).find(
+        "Tbilisi said the Georgian opposition was wrong, and Georgian armed forces stayed in barracks in Georgia.")}
+    assert found == {"Tbilisi": "Government of Georgia", "the Georgian opposition": "Georgian opposition",
+                     "Georgian armed forces": "Georgian armed forces"}
+
+
 def test_init_refuses_a_country_the_world_base_lacks(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init", "x-2026", "--country", "Atlantis"]) == 2
     err = capsys.readouterr().err

@@ -390,8 +390,8 @@ def init(
     name: Annotated[str, typer.Argument(help="The new target's name: lower-case letters, digits, hyphens.")],
     source: Annotated[str, typer.Option("--from", help="The target whose generic cue words are copied.")] = "maduro-2024",
     country: Annotated[Optional[str], typer.Option(
-        help="The country of the dispute, as the world base names it (Peru): its government, opposition "
-             "and armed forces get named entries.")] = None,
+        help="The country of the dispute, as the world base names it (Peru; also Georgia, Jordan, Chad): its "
+             "government, opposition and armed forces get named entries.")] = None,
     incumbent: Annotated[Optional[str], typer.Option(
         help="Full name of the office-holder whose hold on power is at stake.")] = None,
     rival: Annotated[Optional[list[str]], typer.Option(
