@@ -330,3 +330,25 @@ def test_an_event_gets_its_copies_only_from_enough_pairs():
              + [SimpleNamespace(target="small")] * (MIN_EVENT_PAIRS - 1))
     assert PairFeaturizer({"large": {}, "small": {}}).fit(pairs).events_ == ["large"]
     assert PairFeaturizer({"large": {}, "small": {}}, events=["small"]).fit(pairs).events_ == ["small"]
+
+
+def test_training_featurises_a_pair_once_per_featurisation(matcher, coreference, dictionary, config):
+    """The featuriser keeps each pair's names for the next fit (cross-validation refits the
+    same pairs): what it returns is what the pair's features give, and under other cue
+    phrases or without copies it is computed again."""
+    from dataclasses import replace
+
+    from pipeline.features.featurizer import PairFeaturizer
+
+    pairs = [replace(p, target="maduro-2024") for p in pairs_of(
+        "Chile rejected the result, and Cuba called it a coup.", matcher, coreference, dictionary).values()]
+    fresh = PairFeatures(config.cues, event="maduro-2024").transform(pairs)
+    first = PairFeaturizer({"maduro-2024": config.cues}, events=["maduro-2024"]).fit(pairs).transform(pairs)
+    again = PairFeaturizer({"maduro-2024": config.cues}, events=["maduro-2024"]).fit(pairs).transform(pairs)
+    assert first == again == fresh
+    assert all(a is not b for a, b in zip(first, again, strict=True))  # a caller may change its lists
+    without_copies = PairFeaturizer({"maduro-2024": config.cues}, events=[]).fit(pairs).transform(pairs)
+    assert without_copies == PairFeatures(config.cues).transform(pairs) != fresh
+    cues = {"support": ["called it a coup"]}
+    assert PairFeaturizer({"maduro-2024": cues}, events=[]).fit(pairs).transform(pairs) == PairFeatures(
+        cues).transform(pairs) != without_copies

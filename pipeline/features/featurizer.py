@@ -5,8 +5,9 @@ Not imported by the package's ``__init__``, so that classifying never imports sc
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -18,6 +19,14 @@ from pipeline.lang import get_pack
 # 150-600 of its pairs scored 21 cells fewer (of 378) with copies from 100 pairs than from 1,000
 # (`python bench/learning_curve.py shipped`, docs/new-event.md). Every shipped event has more.
 MIN_EVENT_PAIRS = 1000
+
+# Training fits the same pairs many times (five cross-validation folds, the comparison SVM's,
+# a model per held-out event, the final fit; a labelling session every 50 labels): a pair's
+# feature names under one featurisation are computed once per process and kept here, keyed by
+# that featurisation (language, cue phrases, copies) and the pair. Names are interned, so a
+# pair costs its list; past the limit the store starts again.
+_NAMES: dict[tuple[Hashable, Pair], list[str]] = {}
+NAMES_KEPT = 400_000
 
 
 class PairFeaturizer(TransformerMixin, BaseEstimator):
@@ -64,6 +73,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         self.events_ = sorted(events)
         self.features_ = {target: PairFeatures(dict(phrases), lang, event=target if target in events else "")
                           for target, phrases in cues.items()}
+        self._keys = {target: (self.language, target, target in events,
+                               tuple((label, tuple(words)) for label, words in sorted(phrases.items())))
+                      for target, phrases in cues.items()}
         return self
 
     def transform(self, X: Sequence[Pair]) -> list[list[str]]:
@@ -74,6 +86,18 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
             groups.setdefault(pair.target if pair.target in self.features_ else default, []).append(row)
         out: list[list[str]] = [[] for _ in X]
         for target, rows in groups.items():
-            for row, names in zip(rows, self.features_[target].transform([X[i] for i in rows]), strict=True):
-                out[row] = names
+            key = self._keys[target]
+            new = [row for row in rows if (key, X[row]) not in _NAMES]
+            if len(_NAMES) + len(new) > NAMES_KEPT:
+                _NAMES.clear()
+                new = rows
+            kept = len(new) <= NAMES_KEPT  # a corpus larger than the store is featurised each time
+            for row, names in zip(new, self.features_[target].transform([X[i] for i in new]), strict=True):
+                if kept:
+                    _NAMES[(key, X[row])] = names = [sys.intern(name) for name in names]
+                out[row] = list(names)
+            computed = set(new)
+            for row in rows:
+                if row not in computed:
+                    out[row] = list(_NAMES[(key, X[row])])
         return out

@@ -9,6 +9,7 @@ say what a token is in the language of a pack (a speech verb, a negator, ...).
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from hashlib import blake2b
 
 import numpy as np
@@ -50,6 +51,9 @@ def _mix(family: int, a: int, b: int = 0, c: int = 0) -> int:
     return (key * mix + c) & MASK
 
 
+# Training reads the keys of the same ~190,000 feature names once per target and per fit (the
+# run-time model of each event, each fold): kept, as the token codes are.
+@lru_cache(maxsize=1 << 19)
 def feature_key(name: str) -> int:
     """The 64-bit key of a feature name, as :meth:`PairFeatures.encode` gives it.
 
