@@ -66,7 +66,7 @@ def _toml_list(words: list[str], indent: str = "  ", width: int = 110) -> str:
 def target_text(name: str, source: TargetConfig, cues: dict[str, list[str]], principal_names: list[str],
                 facts: EventFacts) -> str:
     principals = ", ".join(f'"{p}"' for p in principal_names)
-    home = f"Government of {facts.country}" if facts.country else "Government of the country"
+    home = _government(facts)
     whose = f"{facts.incumbent}'s hold on power" if facts.incumbent else "whose hold on power"
     where = f" in {facts.country}" if facts.country else ", where"
     cue_lines = "\n".join(f"{label} = {_toml_list(words)}" for label, words in cues.items())
@@ -166,6 +166,12 @@ def _entry_text(entry: _Entry) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _government(facts: EventFacts) -> str:
+    """The name of the event's government: the incumbent speaks for it, and "the government"
+    falls back to it (``home_government``)."""
+    return f"Government of {facts.country}" if facts.country else "Government of the country"
+
+
 def _person_aliases(full: str) -> list[str]:
     surname = full.split()[-1]
     return list(dict.fromkeys([full, surname]))
@@ -187,7 +193,7 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
     ("TODO") where not."""
     country = event_country(facts.country, world) if facts.country else None
     demonym = country.demonym if country is not None else None
-    government = f"Government of {facts.country}" if facts.country else "Government of the country"
+    government = _government(facts)
     entries = []
     surname = facts.incumbent.split()[-1] if facts.incumbent else None
     if facts.incumbent:
@@ -197,7 +203,7 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
     else:
         entries.append(_Entry("The incumbent", "person", ["TODO incumbent full name"], camp="pro", gender="m",
                               roles=government, hint='full name, surname, "President X", "the incumbent"...'))
-    if demonym:  # a country of the world base with a demonym
+    if demonym:  # a known country (of the world base or UNLISTED_COUNTRIES) with a demonym
         # The country is left out as the place: its other names and its capital ("Lima", not
         # "Perú") name its government, as the shipped targets have it ("La Paz", "Miraflores").
         others = [a for a in country.aliases if fold(a) != fold(country.name)]

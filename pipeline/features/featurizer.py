@@ -24,7 +24,7 @@ MIN_EVENT_PAIRS = 1000
 # a model per held-out event, the final fit; a labelling session every 50 labels): a pair's
 # feature names under one featurisation are computed once per process and kept here, keyed by
 # that featurisation (language, cue phrases, copies) and the pair. Names are interned, so a
-# pair costs its list; past the limit the store starts again.
+# pair costs its list; when full, the store starts again.
 _NAMES: dict[tuple[Hashable, Pair], list[str]] = {}
 NAMES_KEPT = 400_000
 
@@ -87,17 +87,12 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         out: list[list[str]] = [[] for _ in X]
         for target, rows in groups.items():
             key = self._keys[target]
-            new = [row for row in rows if (key, X[row]) not in _NAMES]
-            if len(_NAMES) + len(new) > NAMES_KEPT:
-                _NAMES.clear()
-                new = rows
-            kept = len(new) <= NAMES_KEPT  # a corpus larger than the store is featurised each time
+            known = {row: _NAMES.get((key, X[row])) for row in rows}
+            new = [row for row, names in known.items() if names is None]
             for row, names in zip(new, self.features_[target].transform([X[i] for i in new]), strict=True):
-                if kept:
-                    _NAMES[(key, X[row])] = names = [sys.intern(name) for name in names]
-                out[row] = list(names)
-            computed = set(new)
+                if len(_NAMES) >= NAMES_KEPT:
+                    _NAMES.clear()
+                _NAMES[(key, X[row])] = known[row] = [sys.intern(name) for name in names]
             for row in rows:
-                if row not in computed:
-                    out[row] = list(_NAMES[(key, X[row])])
+                out[row] = list(known[row])  # a copy: the caller may change it
         return out
