@@ -83,14 +83,17 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
     pair_literals: list[list[int]] = []
     flagged: list[tuple[int, int]] = []  # (row, literal) for role:heading and role:list
     literal_ids, known_literals = features.literal_id, features._pair_literal_ids
+    topic = features.lang.features.topic
     for row, pair in enumerate(X):
         entry = templates.get(id(pair.mentions))
         if entry is None:
             template = features._template(pair)
             entry = templates[id(pair.mentions)] = (pair.mentions, template, len(template_info))
             template_ids.append(table.ids_of(template.tokens))
-            # Off topic: no cue word and neither side named ("signs a rice deal with ACT").
-            off_topic = not template.cues and "PRO" not in template.tokens and "ANTI" not in template.tokens
+            # Off topic: no cue word, neither side named and nothing of a dispute over power
+            # ("ACT warned of heavy rain"; "signs a rice deal with ACT").
+            off_topic = (not template.cues and "PRO" not in template.tokens and "ANTI" not in template.tokens
+                         and (topic is None or not topic.search(" ".join(template.tokens))))
             template_info.append((len(template.tokens), template.n_slots, len(template.cues), template.has_quote,
                                   off_topic))
             cues += template.cues

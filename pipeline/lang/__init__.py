@@ -127,6 +127,11 @@ class FeatureWords:
     # result are TGT", "those that recognised ANTI include TGT"): the words before describe
     # the actor after, as if it had said them.
     copulas: frozenset[str] = frozenset()
+    # Word beginnings that put a sentence on the subject of a contested hold on power
+    # ("elect", "recogni", "protest", "sanction"), searched in the sentence's tokens joined by
+    # spaces: a sentence with none of them, no cue phrase and neither side named is off topic
+    # ("TGT warned of heavy rain"), whatever its verbs. None: only cues and sides decide.
+    topic: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -201,6 +201,24 @@ URGING_VERBS = frozenset({"urged", "urges", "urging", "urge", "called", "calls",
                           "encouraging", "invited", "invites", "appealed", "appeals", "requested", "requests",
                           "exhorted", "implored", "pressured", "pressuring", "begged", "challenged", "told"})
 URGING_PARTICLES = frozenset({"on", "upon", "to"})
+# The vocabulary of a dispute over who holds power, of any country and any side: its
+# elections, offices, institutions, protests, pressure and diplomacy. Not the generic verbs
+# of news ("announced", "sent", "warned") nor vote words (a motion's subject is in the text).
+TOPIC_WORDS = (
+    "elect", "re-elect", "reelect", "vote", "voting", "voter", "ballot", "poll", "result", "count", "tall", "win",
+    "won", "victor", "defeat", "lost", "lose", "losing", "presiden", "head", "government", "regime",
+    "administration", "opposition", "rival", "candidate", "incumbent", "successor", "recogni", "legitima",
+    "illegitima", "proclam", "inaugura", "sworn", "mandate", "term", "office", "power", "transition", "coup",
+    "fraud", "rig", "stolen", "steal", "observer", "monitor", "mission", "dispute", "contest", "crisis",
+    "protest", "demonstrat", "march", "rally", "crowd", "clash", "violen", "unrest", "crackdown", "repress",
+    "arrest", "detain", "prison", "release", "capture", "exile", "asylum", "democra", "dictat", "autocra",
+    "constitution", "legal", "law", "right", "freedom", "people", "citizen", "sovereign", "interfer",
+    "imperial", "solidarity", "mediat", "dialogue", "talks", "negotiat", "congratul", "condemn", "denounc",
+    "reject", "support", "back", "endors", "oppos", "critici", "urg", "demand", "accept", "refus", "respect",
+    "sanction", "court", "tribunal", "parliament", "congress", "assembly", "ambassador", "envoy", "relations",
+    "ties", "expel", "recall",
+)
+TOPIC = re.compile(rf"(?:^| )(?:{trie_regex(TOPIC_WORDS)})")
 MOTION_NOUNS = frozenset({"resolution", "resolutions", "motion", "draft", "declaration", "text", "measure",
                           "proposal", "bill", "amendment"})
 
@@ -356,7 +374,7 @@ PACK = LanguagePack(
         speaker_before=SPEAKER_BEFORE, by="by", to="to", according="according", possessive="'s",
         vote_verbs=VOTE_VERBS, vote_for=VOTE_FOR, vote_against=VOTE_AGAINST, abstentions=ABSTENTIONS,
         sponsorships=SPONSORSHIPS, motion_nouns=MOTION_NOUNS, urging_verbs=URGING_VERBS,
-        urging_particles=URGING_PARTICLES, copulas=COPULAS,
+        urging_particles=URGING_PARTICLES, copulas=COPULAS, topic=TOPIC,
     ),
     open_world=OpenWorldRules(
         title_head_words=TITLE_HEAD_WORDS, title_head=TITLE_HEAD, title_name=TITLE_NAME, name_speaks=NAME_SPEAKS,
