@@ -233,7 +233,8 @@ def test_a_cue_acting_on_a_cue_is_a_feature_of_who_acts(matcher, coreference, di
 def test_a_sentence_with_no_cue_no_side_and_no_word_of_the_dispute_is_off_topic(matcher, coreference, dictionary,
                                                                                    config):
     features = PairFeatures(config.cues)
-    for text in ("Russia signed a rice deal with Vietnam.", "Russia warned of heavy rain along its coast."):
+    for text in ("Russia signed a rice deal with Vietnam.", "Russia warned of heavy rain along its coast.",
+                 "Russia pledged money to clean up river pollution."):  # "pollution" is not "poll"
         assert "off_topic" in features.transform([pairs_of(text, matcher, coreference, dictionary)["Russia"]])[0]
     for text in ("Russia congratulated Maduro.", "Russia asked for the tally sheets.",
                  "Russia said the protests in the capital were staged.", "Russia spoke of the vote on Sunday."):

@@ -202,8 +202,8 @@ URGING_VERBS = frozenset({"urged", "urges", "urging", "urge", "called", "calls",
                           "exhorted", "implored", "pressured", "pressuring", "begged", "challenged", "told"})
 URGING_PARTICLES = frozenset({"on", "upon", "to"})
 # The vocabulary of a dispute over who holds power, of any country and any side: its
-# elections, offices, institutions, protests, pressure and diplomacy. Not the generic verbs
-# of news ("announced", "sent", "warned") nor vote words (a motion's subject is in the text).
+# elections, offices, institutions, protests, pressure and diplomacy; not the generic verbs
+# of news ("announced", "sent", "warned"), which carry a stance only with such words near.
 TOPIC_WORDS = (
     "elect", "re-elect", "reelect", "vote", "voting", "voter", "ballot", "poll", "result", "count", "tall", "win",
     "won", "victor", "defeat", "lost", "lose", "losing", "presiden", "head", "government", "regime",
@@ -218,7 +218,7 @@ TOPIC_WORDS = (
     "sanction", "court", "tribunal", "parliament", "congress", "assembly", "ambassador", "envoy", "relations",
     "ties", "expel", "recall",
 )
-TOPIC = re.compile(rf"(?:^| )(?:{trie_regex(TOPIC_WORDS)})")
+TOPIC = re.compile(rf"(?:^| )(?!pollut)(?:{trie_regex(TOPIC_WORDS)})")
 MOTION_NOUNS = frozenset({"resolution", "resolutions", "motion", "draft", "declaration", "text", "measure",
                           "proposal", "bill", "amendment"})
 
