@@ -201,6 +201,9 @@ URGING_VERBS = frozenset({"urged", "urges", "urging", "urge", "called", "calls",
                           "encouraging", "invited", "invites", "appealed", "appeals", "requested", "requests",
                           "exhorted", "implored", "pressured", "pressuring", "begged", "challenged", "told"})
 URGING_PARTICLES = frozenset({"on", "upon", "to"})
+MOTION_NOUNS = frozenset({"resolution", "resolutions", "motion", "draft", "declaration", "text", "measure",
+                          "proposal", "bill", "amendment"})
+
 # The vocabulary of a dispute over who holds power, of any country and any side: its
 # elections, offices, institutions, protests, pressure and diplomacy; not the generic verbs
 # of news ("announced", "sent", "warned"), which carry a stance only with such words near.
@@ -219,8 +222,6 @@ TOPIC_WORDS = (
     "ties", "expel", "recall",
 )
 TOPIC = re.compile(rf"(?:^| )(?!pollut)(?:{trie_regex(TOPIC_WORDS)})")
-MOTION_NOUNS = frozenset({"resolution", "resolutions", "motion", "draft", "declaration", "text", "measure",
-                          "proposal", "bill", "amendment"})
 
 # --- Actors beyond the dictionary -------------------------------------------------------
 
