@@ -103,7 +103,7 @@ def reference_features(pair: Pair, cues: Mapping[str, Sequence[str]] | None = No
         names.append("role:list")
     topic = words.topic
     if (not matches and "PRO" not in tokens and "ANTI" not in tokens
-            and not (topic and any(topic.match(" " + token) for token in tokens))):
+            and not (topic and any(topic.match(" " + token.removeprefix("not_")) for token in tokens))):
         names.append("off_topic")  # no cue word, neither side named, no word of a dispute over power
     names += vote(pair, tokens, template.slots, matches, cues or {}, lang)
     if asked_to_act(tokens, slots_of(template, pair.actor), words):

@@ -237,7 +237,8 @@ def test_a_sentence_with_no_cue_no_side_and_no_word_of_the_dispute_is_off_topic(
                  "Russia pledged money to clean up river pollution."):  # "pollution" is not "poll"
         assert "off_topic" in features.transform([pairs_of(text, matcher, coreference, dictionary)["Russia"]])[0]
     for text in ("Russia congratulated Maduro.", "Russia asked for the tally sheets.",
-                 "Russia said the protests in the capital were staged.", "Russia spoke of the vote on Sunday."):
+                 "Russia said the protests in the capital were staged.", "Russia spoke of the vote on Sunday.",
+                 "Russia did not protest."):  # a negated word of the dispute is still one
         assert "off_topic" not in features.transform([pairs_of(text, matcher, coreference, dictionary)["Russia"]])[0]
 
 

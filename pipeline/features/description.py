@@ -48,6 +48,7 @@ from pipeline.features.keys import (
     R,
     TokenTable,
 )
+from pipeline.features.template import NEGATED
 
 if TYPE_CHECKING:  # annotations only: pipeline.features.pairs imports this module
     from pipeline.features.pairs import Pair, PairFeatures
@@ -90,10 +91,10 @@ def describe(features: PairFeatures, X: Sequence[Pair]) -> Description:
             template = features._template(pair)
             entry = templates[id(pair.mentions)] = (pair.mentions, template, len(template_info))
             template_ids.append(table.ids_of(template.tokens))
-            # Off topic: no cue word, neither side named and nothing of a dispute over power
-            # ("ACT warned of heavy rain"; "signs a rice deal with ACT").
+            # Off topic: no cue word, neither side named and nothing of a dispute over power, negated
+            # or not ("ACT warned of heavy rain"; "signs a rice deal with ACT"; not "did not protest").
             off_topic = (not template.cues and "PRO" not in template.tokens and "ANTI" not in template.tokens
-                         and (topic is None or not topic.search(" ".join(template.tokens))))
+                         and (topic is None or not topic.search(" ".join(template.tokens).replace(NEGATED, ""))))
             template_info.append((len(template.tokens), template.n_slots, len(template.cues), template.has_quote,
                                   off_topic))
             cues += template.cues

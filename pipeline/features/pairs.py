@@ -25,7 +25,7 @@ from pipeline.actors.matcher import Mention
 from pipeline.actors.text import fold
 from pipeline.features.description import CUE_CODES, ROLE_LITERALS, describe
 from pipeline.features.keys import EVENT, EVENT_PREFIX, MASK, MIX, MIX_CUBED, NONE, PREFIXES, feature_key, token_code
-from pipeline.features.template import TAGS, Template, mask
+from pipeline.features.template import NEGATED, TAGS, Template, mask
 from pipeline.lang import LanguagePack, english
 from pipeline.lang.regex import trie_regex
 
@@ -365,7 +365,7 @@ class PairFeatures:
                 # Tokens hold no space and are joined by one: a token's number is the spaces before it.
                 first = text.count(" ", 0, start)
                 last = first + text.count(" ", start, end - 1)
-                negated = tokens[first].startswith("not_") or (first > 0 and tokens[first - 1] in negators)
+                negated = tokens[first].startswith(NEGATED) or (first > 0 and tokens[first - 1] in negators)
                 matches.append((first, last, label, negated))
         return matches
 

@@ -147,6 +147,9 @@ def mask(pair: Pair, lang: LanguagePack | None = None) -> tuple[list[str], Templ
     return plain, Template(tokens, slots, listed, heading, len(members), not words.quotes.isdisjoint(tokens))
 
 
+NEGATED = "not_"  # the prefix of a token in a negation's scope
+
+
 def negate(seq: list[str], words: FeatureWords | None = None) -> list[str]:
     """Prefix up to three words after a negator with ``not_``, stopping at punctuation."""
     w = words or english().features
@@ -164,7 +167,7 @@ def negate(seq: list[str], words: FeatureWords | None = None) -> list[str]:
             scope = 3
             out.append(token)
         elif scope and token not in TAGS:
-            out.append("not_" + token)
+            out.append(NEGATED + token)
             scope -= 1
         else:
             out.append(token)
