@@ -30,6 +30,17 @@ DEFAULT_SVM_C = 1.0
 SVM_FOLDS = 3
 
 
+def logistic_regression(C: float = DEFAULT_C) -> Any:
+    """The scikit-learn estimator of the ``"logistic"`` kind, for fitting and for a loaded model.
+
+    Newton-CG reaches the optimum in a handful of Newton steps where L-BFGS took about 150
+    gradient steps (and stopped short of it): the same model, about ten times sooner.
+    """
+    from sklearn.linear_model import LogisticRegression  # training and --trust-model only
+
+    return LogisticRegression(C=C, class_weight="balanced", solver="newton-cg", max_iter=5000)
+
+
 @runtime_checkable
 class StanceClassifier(Protocol):
     """What the runtime needs of a classifier of (sentence, actor) pairs.

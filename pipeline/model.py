@@ -41,6 +41,7 @@ from pipeline.classifiers import (
     CalibratedSvmModel,
     LinearStanceModel,
     StanceClassifier,
+    logistic_regression,
     runtime_class,
 )
 from pipeline.config import TargetConfig
@@ -105,12 +106,7 @@ def build_pipeline(cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None
     from pipeline.features.featurizer import PairFeaturizer
 
     if kind == "logistic":
-        from sklearn.linear_model import LogisticRegression
-
-        # Newton-CG reaches the optimum in a handful of Newton steps where L-BFGS took about 150
-        # gradient steps (and stopped short of it): the same model, about ten times sooner.
-        classify = LogisticRegression(C=DEFAULT_C if C is None else C, class_weight="balanced", solver="newton-cg",
-                                      max_iter=5000)
+        classify = logistic_regression(DEFAULT_C if C is None else C)
     elif kind == "svm":
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.svm import LinearSVC

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pipeline.classifiers import DEFAULT_C, DEFAULT_SVM_C, KINDS, CalibratedSvmModel, LinearStanceModel
+from pipeline.classifiers import (DEFAULT_C, DEFAULT_SVM_C, KINDS, CalibratedSvmModel, LinearStanceModel,
+                                  logistic_regression)
 from pipeline.config import project_root
 from pipeline.errors import StanceError
 from pipeline.export import process_alive
@@ -268,7 +269,6 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
         ``vectorize`` (``TfidfVectorizer``) and ``classify``.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
     from pipeline.features.featurizer import PairFeaturizer
@@ -283,8 +283,7 @@ def load_pipeline(directory: Path, trust: bool = False) -> Any:
     if isinstance(model, CalibratedSvmModel):
         classify = _calibrated_svm(model)
     else:
-        classify = LogisticRegression(C=model.manifest.get("params", {}).get("C", DEFAULT_C), class_weight="balanced",
-                                      solver="newton-cg")
+        classify = logistic_regression(model.manifest.get("params", {}).get("C", DEFAULT_C))
         classify.coef_, classify.intercept_ = model.coef, model.intercept
         classify.classes_, classify.n_features_in_ = np.array(model.labels), len(terms)
     cues = model.manifest.get("cues") or {"": dict(model.features.cues or {})}
