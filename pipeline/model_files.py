@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pipeline.classifiers import (DEFAULT_C, DEFAULT_SVM_C, KINDS, CalibratedSvmModel, LinearStanceModel,
-                                  logistic_regression)
+from pipeline.classifiers import DEFAULT_C, DEFAULT_SVM_C, KINDS, CalibratedSvmModel, LinearStanceModel, logistic_regression
 from pipeline.config import project_root
 from pipeline.errors import StanceError
 from pipeline.export import process_alive
