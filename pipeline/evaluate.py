@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pipeline.actors.text import fold
 from pipeline.corpus import LABELS, STANCE_LABELS, Corpus
 from pipeline.errors import StanceError
 from pipeline.features import Pair
@@ -117,11 +118,18 @@ def read_gold(path: Path) -> dict[tuple[str, str], str]:
 
 
 def score_cells(gold: dict[tuple[str, str], str], cells: dict[tuple[str, str], str]) -> Scores:
-    """Cell scores over the gold rows; an actor the system did not output counts as ``none``."""
+    """Cell scores over the gold rows; an actor the system did not output counts as ``none``.
+
+    Actor names match whatever their accents and case: a gold key typed "Stephane Dujarric"
+    is the actor the dictionary names "Stéphane Dujarric"."""
+    def key(cell: tuple[str, str]) -> tuple[str, str]:
+        return cell[0], fold(cell[1]).casefold()
+
+    found = {key(k): v for k, v in cells.items()}
     keys = sorted(gold)
-    scores = score([gold[k] for k in keys], [cells.get(k, "none") for k in keys])
+    scores = score([gold[k] for k in keys], [found.get(key(k), "none") for k in keys])
     with_stance = [k for k in keys if gold[k] != "none"]
-    return replace(scores, actors_found=(sum(k in cells for k in with_stance), len(with_stance)))
+    return replace(scores, actors_found=(sum(key(k) in found for k in with_stance), len(with_stance)))
 
 
 def cohen_kappa(scores: Scores) -> float:

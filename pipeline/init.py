@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.actors import Actor, ActorDictionary
+from pipeline.actors import Actor, ActorDictionary, Role
 from pipeline.actors.text import fold
 from pipeline.config import CUE_CLASSES, TargetConfig, project_root
 from pipeline.errors import StanceError
@@ -150,6 +150,7 @@ class _Entry:
     roles: str | None = None
     comment: str = ""  # a line before the aliases
     hint: str = ""  # after the aliases
+    dated_roles: tuple[Role, ...] = ()  # besides ``roles``
 
 
 def _entry_text(entry: _Entry) -> str:
@@ -160,10 +161,35 @@ def _entry_text(entry: _Entry) -> str:
         lines.append(f'gender = "{entry.gender}"')
     if entry.comment:
         lines.append(entry.comment)
-    lines.append("aliases = " + _toml_list(entry.aliases) + (f"  # {entry.hint}" if entry.hint else ""))
-    if entry.roles:
-        lines.append(f'roles = [{{ for = "{entry.roles}" }}]')
+    if entry.aliases:  # an entry extending the world base's may add none
+        lines.append("aliases = " + _toml_list(entry.aliases) + (f"  # {entry.hint}" if entry.hint else ""))
+    roles = [Role(entry.roles)] if entry.roles else []
+    if roles or entry.dated_roles:
+        lines.append("roles = [" + ", ".join(_role_text(role) for role in [*roles, *entry.dated_roles]) + "]")
     return "\n".join(lines) + "\n"
+
+
+def _role_text(role: Role) -> str:
+    dates = "".join(f', {key} = "{day.isoformat()}"' for key, day in (("from", role.start), ("until", role.until))
+                    if day is not None)
+    return f'{{ for = "{role.speaks_for}"{dates} }}'
+
+
+def country_people(country: str, world: ActorDictionary, declared: set[str], government: str) -> list[_Entry]:
+    """The world base's people who speak for ``country`` (its presidents and foreign ministers),
+    as entries of the event's dictionary that speak for its ``government`` instead, on the same
+    dates: the country itself is excluded from the base, and so are the roles for it. People
+    the event's entries already declare (``declared``, the incumbent) are left to them."""
+    entries = []
+    for actor in world:
+        if actor.name in declared or all(r.speaks_for != country for r in actor.roles):
+            continue
+        # The entry's roles replace the base's: its roles for other actors are written again.
+        roles = tuple(Role(government if r.speaks_for == country else r.speaks_for, r.start, r.until)
+                      for r in actor.roles)
+        entries.append(_Entry(actor.name, actor.kind, [], gender=actor.gender, dated_roles=roles,
+                              comment=f"# From the world base, where this person speaks for {country}."))
+    return entries
 
 
 def _government(facts: EventFacts) -> str:
@@ -365,6 +391,8 @@ def init_target(name: str, source: str | Path = "maduro-2024", root: Path | None
         raise StanceError(f"--country {facts.country!r}: no such country in the world base "
                           f"(data/actors/world.toml); use its name there, e.g. Peru, Bolivia")
     entries = dictionary_entries(facts, world)
+    if facts.country in world:
+        entries += country_people(facts.country, world, {entry.name for entry in entries}, _government(facts))
     # The principals: every actor with a camp (the incumbent, his government, his rivals, the
     # opposition), as in the Ivory Coast and Nicaragua targets.
     principal_names = [entry.name for entry in entries if entry.camp]

@@ -20,6 +20,14 @@ def test_missing_cells_count_as_none():
     assert score_cells(gold, {}).accuracy == 0.5
 
 
+def test_gold_names_match_whatever_their_accents_and_case():
+    gold = {("a", "Stephane Dujarric"): "neutral", ("a", "NICOLAS MADURO"): "support", ("b", "Lula"): "oppose"}
+    cells = {("a", "Stéphane Dujarric"): "neutral", ("a", "Nicolás Maduro"): "support", ("a", "Lula"): "oppose"}
+    scores = score_cells(gold, cells)
+    assert scores.accuracy == pytest.approx(2 / 3)  # the article still has to match
+    assert scores.actors_found == (2, 3)
+
+
 def test_gold_file_errors(tmp_path):
     path = tmp_path / "g.csv"
     path.write_text("article,actor,stance\na,X,maybe\n")

@@ -75,6 +75,40 @@ def test_init_fills_the_dictionary_from_the_country_the_incumbent_and_the_rivals
     assert dictionary.roll_up("Ana Torres") == "Government of Peru"
 
 
+def test_the_world_base_people_of_the_event_country_speak_for_its_government(home: Path) -> None:
+    """The world base has Brazil's presidents and foreign ministers speak for Brazil; an event
+    in Brazil excludes the country, so init gives them the event's government, on the same
+    dates (before, the dictionary did not load: a role for an unknown actor)."""
+    from datetime import date
+
+    world = ActorDictionary.load(home / "data" / "actors" / "world.toml")
+    leaders = [a.name for a in world if any(r.speaks_for == "Brazil" for r in a.roles)]
+    assert "Jair Bolsonaro" in leaders
+    assert main(["init", "brazil-2030", "--country", "Brazil", "--incumbent", "Ana Souza"]) == 0
+    config = TargetConfig.load("brazil-2030")
+    assert dictionary_errors(config.actors_path) == []
+    dictionary = ActorDictionary.load(config.actors_path)
+    assert "Brazil" not in dictionary
+    for name in leaders:
+        assert [r.speaks_for for r in dictionary[name].roles] == ["Government of Brazil"]
+        assert dictionary[name].aliases == world[name].aliases  # extended, not re-declared
+    assert dictionary.roll_up("Jair Bolsonaro", date(2020, 5, 1)) == "Government of Brazil"
+    assert dictionary.roll_up("Jair Bolsonaro", date(2024, 5, 1)) == "Jair Bolsonaro"  # out of office
+
+
+def test_excluding_a_country_drops_the_base_roles_for_it(tmp_path: Path) -> None:
+    import shutil
+
+    from pipeline.config import project_root
+
+    shutil.copy(project_root() / "data" / "actors" / "world.toml", tmp_path)
+    (tmp_path / "event.toml").write_text('include = ["world.toml"]\nexclude = ["Brazil"]\n\n[[actors]]\n'
+                                         'name = "Government of Brazil"\nkind = "institution"\naliases = ["Brasília"]\n')
+    dictionary = ActorDictionary.load(tmp_path / "event.toml")
+    assert dictionary["Jair Bolsonaro"].roles == ()  # he speaks for himself unless the file says otherwise
+    assert dictionary["Alberto Fernández"].roles  # other countries' people keep theirs
+
+
 def test_init_knows_the_countries_the_world_base_leaves_out(home: Path) -> None:
     """Georgia is not in the world base (bare "Georgia" is also the US state), but an event
     there still gets its government, opposition and armed forces, and nothing is excluded."""

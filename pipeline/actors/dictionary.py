@@ -216,7 +216,9 @@ def _with_includes(path: Path, includes: list[str], entries: list, ignore: list,
     An entry of this file with the name of an included one extends it: its aliases and
     references are added, its other keys (camp, roles, kind...) replace the base's.
     ``excludes`` names included entries to leave out (the event's own country, whose
-    capital and demonym name its government or its parties in the target's file).
+    capital and demonym name its government or its parties in the target's file); the
+    included entries' roles for them go too (the base's leaders of that country speak for
+    themselves unless this file gives them a role, as ``stance init`` does).
     """
     merged: dict[str, dict] = {}
     base_ignore: list[str] = []
@@ -231,6 +233,10 @@ def _with_includes(path: Path, includes: list[str], entries: list, ignore: list,
         for entry in raw.get("actors", []):
             if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"] not in excludes:
                 merged[entry["name"]] = dict(entry)
+                roles = entry.get("roles")
+                if excludes and isinstance(roles, list):
+                    merged[entry["name"]]["roles"] = [r for r in roles
+                                                      if not (isinstance(r, dict) and r.get("for") in excludes)]
         base_ignore += raw.get("ignore", [])
     own: list = []
     for entry in entries:
