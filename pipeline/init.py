@@ -147,10 +147,9 @@ class _Entry:
     aliases: list[str]
     camp: str | None = None
     gender: str | None = None
-    roles: str | None = None
+    roles: tuple[Role, ...] = ()
     comment: str = ""  # a line before the aliases
     hint: str = ""  # after the aliases
-    dated_roles: tuple[Role, ...] = ()  # besides ``roles``
 
 
 def _entry_text(entry: _Entry) -> str:
@@ -163,9 +162,8 @@ def _entry_text(entry: _Entry) -> str:
         lines.append(entry.comment)
     if entry.aliases:  # an entry extending the world base's may add none
         lines.append("aliases = " + _toml_list(entry.aliases) + (f"  # {entry.hint}" if entry.hint else ""))
-    roles = [Role(entry.roles)] if entry.roles else []
-    if roles or entry.dated_roles:
-        lines.append("roles = [" + ", ".join(_role_text(role) for role in [*roles, *entry.dated_roles]) + "]")
+    if entry.roles:
+        lines.append("roles = [" + ", ".join(map(_role_text, entry.roles)) + "]")
     return "\n".join(lines) + "\n"
 
 
@@ -187,7 +185,7 @@ def country_people(country: str, world: ActorDictionary, declared: set[str], gov
         # The entry's roles replace the base's: its roles for other actors are written again.
         roles = tuple(Role(government if r.speaks_for == country else r.speaks_for, r.start, r.until)
                       for r in actor.roles)
-        entries.append(_Entry(actor.name, actor.kind, [], gender=actor.gender, dated_roles=roles,
+        entries.append(_Entry(actor.name, actor.kind, [], gender=actor.gender, roles=roles,
                               comment=f"# From the world base, where this person speaks for {country}."))
     return entries
 
@@ -220,15 +218,16 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
     country = event_country(facts.country, world) if facts.country else None
     demonym = country.demonym if country is not None else None
     government = _government(facts)
+    speaks_for = (Role(government),)
     entries = []
     surname = facts.incumbent.split()[-1] if facts.incumbent else None
     if facts.incumbent:
         entries.append(_Entry(facts.incumbent, "person", [*_person_aliases(facts.incumbent), f"President {surname}",
                                                           f"President {facts.incumbent}", "the incumbent"],
-                              camp="pro", roles=government, comment="# gender = \"m\" or \"f\": for he/she"))
+                              camp="pro", roles=speaks_for, comment="# gender = \"m\" or \"f\": for he/she"))
     else:
         entries.append(_Entry("The incumbent", "person", ["TODO incumbent full name"], camp="pro", gender="m",
-                              roles=government, hint='full name, surname, "President X", "the incumbent"...'))
+                              roles=speaks_for, hint='full name, surname, "President X", "the incumbent"...'))
     if demonym:  # a known country (of the world base or UNLISTED_COUNTRIES) with a demonym
         # The country is left out as the place: its other names and its capital ("Lima", not
         # "Perú") name its government, as the shipped targets have it ("La Paz", "Miraflores").
@@ -257,7 +256,7 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
         entries.append(_Entry("Electoral body", "institution", ["TODO electoral council", "the electoral authority",
                                                                 "electoral authorities"],
                               comment="# camp: only if it is a party to the dispute (usually not).",
-                              roles=government, hint="its name and acronym; rename the entry"))
+                              roles=speaks_for, hint="its name and acronym; rename the entry"))
         entries.append(_Entry("Supreme court", "institution", ["TODO supreme court"], hint="its name; rename the entry"))
         entries.append(_Entry(f"{demonym} armed forces", "institution",
                               [f"the {demonym} armed forces", f"{demonym} armed forces", f"{facts.country}'s armed forces",
@@ -270,7 +269,7 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
         entries.append(_Entry("Electoral body", "institution", ["TODO electoral council"],
                               comment="# camp: only if it is a party to the dispute (usually not: its stance is read "
                                       "from the sentences).",
-                              roles=government, hint='its name, acronym, "the electoral authority"'))
+                              roles=speaks_for, hint='its name, acronym, "the electoral authority"'))
         entries.append(_Entry("Supreme court", "institution", ["TODO supreme court"]))
         entries.append(_Entry("Armed forces", "institution", ["TODO armed forces"],
                               comment="# Are the security forces an actor of this event? See GUIDELINES.md; delete "
