@@ -6,6 +6,7 @@ need it use the real one; tests of the model machinery train a tiny one of their
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,15 @@ from pipeline.runner import StancePipeline
 
 ROOT = project_root()
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _interruptible_children() -> None:
+    """The commands the tests start get Ctrl-C as a terminal delivers it. A suite run in the
+    background of a non-interactive shell inherits SIGINT ignored, and so would every command
+    it starts: the tests that interrupt a batch would then fail for a reason of the harness."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
