@@ -304,6 +304,20 @@ def test_an_electoral_jury_is_a_body(config):
     assert found.dictionary["National Jury of Elections"].kind == "institution"  # " of Elections" names it already
     assert found.dictionary.roll_up("National Jury of Elections") == "Peru"
 
+@pytest.mark.parametrize("text, body", [
+    ("Peru's Constitutional Tribunal on Monday upheld the count.", "Constitutional Tribunal of Peru"),
+    ("Peru's Electoral Commission in October certified him.", "Electoral Commission of Peru"),
+    ("Peru's Electoral Commission on June 2 certified him.", "Electoral Commission of Peru"),
+    ("The Council on Hemispheric Affairs criticised the count.", "Council on Hemispheric Affairs"),
+])
+def test_a_date_after_a_body_is_not_part_of_its_name(config, text, body):
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(config)
+    _, found = pipeline.resolve_actors(pipeline.segmenter.split(text))
+    assert [i.name for i in found.introductions] == [body]
+
+
 
 def test_people_named_without_a_title_who_speak_or_act_are_inferred(config):
     from pipeline.runner import StancePipeline

@@ -326,9 +326,12 @@ _ORG_HEADS = {
     "Network": "organisation", "Agency": "organisation",
 }
 _CAP = r"[A-Z][\w'’-]*"
+# "the Council on Foreign Relations" but not "the Council on Monday": wire copy dates the act.
+_NOT_A_COMPLEMENT = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August" \
+    r"|September|October|November|December"
 ORGANISATION = re.compile(
     rf"(?<![\w'’-])(?P<body>(?:{_CAP}\s+){{0,4}}(?P<head>{'|'.join(_ORG_HEADS)})\b"
-    rf"(?:\s+(?:of|for|on)\s+(?:the\s+)?{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,3}})?)(?:\s+\((?P<short>[A-Z][A-Za-z]{{1,7}})\))?")
+    rf"(?:\s+(?:of|for|on)\s+(?:the\s+)?(?!(?:{_NOT_A_COMPLEMENT})\b){_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,3}})?)(?:\s+\((?P<short>[A-Z][A-Za-z]{{1,7}})\))?")
 BODY_HEAD = re.compile(rf"\b(?:{'|'.join(_ORG_HEADS)})\b")
 BODY_START = re.compile(rf"(?<![\w'’-])(?:{_CAP}\s+){{1,4}}$")
 
