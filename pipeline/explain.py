@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.actors import ActorMatcher
+from pipeline.actors import ActorDictionary, ActorMatcher, fold
 from pipeline.aggregate import Cell, SentencePrediction
 from pipeline.errors import StanceError
 from pipeline.read import Article, shown
@@ -37,6 +37,10 @@ class ActorExplanation:
     cell: Cell | None
 
 
+class UnknownActor(StanceError):
+    """No actor of the dictionary has this name or alias (it may still be one an article introduces)."""
+
+
 def resolve_actor(matcher: ActorMatcher, name: str) -> str:
     """The canonical name of ``name``: a canonical name, or any alias the matcher knows ("the U.S.")."""
     if name in matcher.dictionary:
@@ -48,7 +52,17 @@ def resolve_actor(matcher: ActorMatcher, name: str) -> str:
         raise StanceError(f"--actor {name!r}: not one actor of the dictionary ({'; '.join(sorted(found))})")
     close = near_misses(matcher.dictionary, name)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "see `stance actors list`"
-    raise StanceError(f"--actor {name!r}: no actor of the dictionary ({hint})")
+    raise UnknownActor(f"--actor {name!r}: no actor of the dictionary ({hint})")
+
+
+def introduced_name(dictionary: ActorDictionary, name: str) -> str:
+    """``name`` as an article's dictionary spells it, whatever its accents and case: an actor
+    the article introduced ("Cameroon People's Democratic Movement") is in no target's
+    dictionary, so the command line cannot resolve it before reading the article."""
+    if name in dictionary:
+        return name
+    wanted = fold(name).casefold().strip()
+    return next((a.name for a in dictionary if a.inferred and fold(a.name).casefold() == wanted), name)
 
 
 def near_misses(dictionary, phrase: str, limit: int = 3) -> list[str]:
@@ -56,8 +70,6 @@ def near_misses(dictionary, phrase: str, limit: int = 3) -> list[str]:
     ("Unted States"), or that contain it as a word ("Venezuela": its government, its
     opposition), best first."""
     import difflib
-
-    from pipeline.actors import fold
 
     wanted = fold(phrase).lower().strip()
     if not wanted:
@@ -91,6 +103,7 @@ def explain_actor(pipeline: StancePipeline, article: Article, actor: str, level:
     result = pipeline.analyze(article, level=level, when=when)
     day = when or article.date
     dictionary = result.dictionary  # the article's: with the actors it introduced by title or affiliation
+    actor = introduced_name(dictionary, actor)
 
     def counts_for(name: str) -> str:
         return dictionary.roll_up(name, day) if level == "country" else name

@@ -95,3 +95,18 @@ def test_country_level_includes_people_the_article_introduced(stance_pipeline):
     explanation = explain_actor(stance_pipeline, article, "United States", level="country")
     assert "Scott Bessent" in {s.prediction.actor for s in explanation.sentences}
     assert explanation.cell is not None and explanation.cell.actor == "United States"
+
+
+def test_an_actor_the_article_introduced_is_explained_by_name(stance_pipeline, tmp_path, capsys):
+    """A cell of the matrix for an actor no dictionary lists ("Council on Hemispheric Affairs",
+    found by its head noun) can be explained as any other, its name typed in any case."""
+    path = tmp_path / "coha.txt"
+    path.write_text("The Council on Hemispheric Affairs rejected the official result on Monday.\n")
+    assert main(["explain", str(path), "--actor", "council on hemispheric affairs"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("== coha: Council on Hemispheric Affairs:")
+    assert "The [Council on Hemispheric Affairs] rejected" in out
+    assert main(["explain", str(path), "--actor", "Council on Atlantis"]) == 2
+    err = capsys.readouterr().err
+    assert "no actor of the dictionary" in err and "no article of the input introduces it" in err
+    assert len(err.strip().splitlines()) == 1

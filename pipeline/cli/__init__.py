@@ -219,7 +219,7 @@ def explain(
     """For each sentence mentioning the actor: its label, the probability and the features that weighed most."""
     from dataclasses import replace
 
-    from pipeline.explain import explain_actor, render_explanation, resolve_actor
+    from pipeline.explain import UnknownActor, explain_actor, render_explanation, resolve_actor
     from pipeline.language import screen
     from pipeline.meta import ArticleDates
     from pipeline.read import ReadFailure, list_sources, read_articles
@@ -230,7 +230,10 @@ def explain(
     dates = ArticleDates(default=default_date(default, when))
     sources = list_sources(paths)
     pipeline = StancePipeline(config, model_dir=model, trust_model=trust_model)
-    name = resolve_actor(pipeline.matcher, actor)
+    try:
+        name, unknown = resolve_actor(pipeline.matcher, actor), None
+    except UnknownActor as error:  # perhaps an actor an article introduces: known once it is read
+        name, unknown = actor.strip(), error
     pipeline.model  # noqa: B018 - fail on a missing model before reading anything
     mentioned, skipped = False, False
     fields = record_fields(id_field, text_field, date_field)
@@ -245,8 +248,12 @@ def explain(
             continue
         item = replace(item, date=dates(item))  # the default date only for an article without its own
         explanation = explain_actor(pipeline, item, name, level.value, None, top)
+        if unknown is not None and explanation.cell is None:
+            continue  # not an actor of the dictionary, nor one this article introduced
         mentioned = mentioned or explanation.cell is not None
         sys.stdout.write(render_explanation(explanation))
+    if unknown is not None and not mentioned:
+        fail(f"{unknown}, and no article of the input introduces it")
     if not mentioned:
         typer.echo(f"stance: {name} is not mentioned in the input", err=True)
     if skipped or not mentioned:
