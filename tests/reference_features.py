@@ -289,8 +289,9 @@ def vote(pair: Pair, tokens: Sequence[str], slots: Mapping[str, Sequence[int]],
     """The actor's vote in a roll call, ``vote:for|against|abstain``, and with the stance of
     what was voted on, ``vote:for:oppose``.
 
-    A vote is a voting verb followed within two tokens by a word for or against, an
-    abstention word, or a sponsorship word (for). The actor casts the first vote after its
+    A vote is a voting verb (not after a determiner: "a vote for stability" is a noun)
+    followed within two tokens by a word for or against, an abstention word, or a
+    sponsorship word (for). The actor casts the first vote after its
     first slot when no other actor's slot lies between; else the last vote before it, when
     it is at most :data:`INVERTED_VOTE_GAP` tokens before and no other slot lies between.
     What was voted on: the nearest cue after the vote and before the next other actor or
@@ -308,7 +309,7 @@ def vote(pair: Pair, tokens: Sequence[str], slots: Mapping[str, Sequence[int]],
             votes.append((i, "abstain"))
         elif token in words.sponsorships:
             votes.append((i, "for"))
-        elif token in words.vote_verbs:
+        elif token in words.vote_verbs and not (i > 0 and tokens[i - 1] in words.vote_determiners):
             for following in tokens[i + 1:i + 3]:
                 if following in words.vote_for:
                     votes.append((i, "for"))

@@ -275,6 +275,11 @@ def test_a_vote_without_a_known_motion_is_still_a_vote(matcher, coreference, dic
     assert votes == {"Peru": ["vote:for"], "Brazil": []}
     # No roll call, no vote features: they cannot change a sentence that casts no vote.
     assert votes_of(["Peru rejected the result."], matcher, coreference, dictionary, config) == [{"Peru": []}]
+    # A vote as a noun is no vote cast.
+    assert votes_of(["Peru hailed the result as a vote for stability.",
+                     "Maduro won 51 percent of the vote against 44 percent for González."],
+                    matcher, coreference, dictionary, config) == [{"Peru": []},
+                                                                  {"Nicolás Maduro": [], "Edmundo González": []}]
 
 
 def test_an_actor_asked_to_act_is_marked_as_such(matcher, coreference, dictionary, config):

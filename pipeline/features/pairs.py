@@ -269,7 +269,7 @@ class PairFeatures:
                 phrases.append((i, "abstain"))
             elif token in words.sponsorships:
                 phrases.append((i, "for"))
-            elif token in words.vote_verbs:
+            elif token in words.vote_verbs and not (i and tokens[i - 1] in words.vote_determiners):
                 for following in tokens[i + 1:i + 3]:
                     if following in words.vote_for or following in words.vote_against:
                         phrases.append((i, "for" if following in words.vote_for else "against"))

@@ -118,6 +118,8 @@ class FeatureWords:
     abstentions: frozenset[str] = frozenset()
     sponsorships: frozenset[str] = frozenset()
     motion_nouns: frozenset[str] = frozenset()
+    # Words after which a vote verb is a noun naming no vote cast ("a vote for stability").
+    vote_determiners: frozenset[str] = frozenset()
     # Verbs whose object is asked or hoped to act ("urged TGT to", "called on TGT to", "hopes
     # TGT will"): what follows is the asker's wish, not the object's stance; and the
     # prepositions that may stand between ("called on", "appealed to").

@@ -190,6 +190,9 @@ SPEAKER_BEFORE = QUOTES | {","}
 _COPULAS = frozenset({"are", "were", "is", "was", "include", "includes", "included"})
 COPULAS = _COPULAS | {"not_" + word for word in _COPULAS}
 VOTE_VERBS = frozenset({"voted", "voting", "vote", "votes"})
+# After these a vote word is a noun, not a vote cast: "hailed the result as a vote for stability",
+# "47 percent of the vote against 36 percent".
+VOTE_DETERMINERS = frozenset({"a", "an", "the", "this", "that"})
 VOTE_FOR = frozenset({"for", "favour", "favor"})
 VOTE_AGAINST = frozenset({"against"})
 ABSTENTIONS = frozenset({"abstained", "abstaining", "abstain", "abstains", "abstention", "abstentions"})
@@ -376,8 +379,8 @@ PACK = LanguagePack(
         token=TOKEN, negators=NEGATORS, negation_suffix="n't", clause_breaks=CLAUSE_BREAKS, conditions=CONDITIONS,
         prepositions=PREPOSITIONS, speech=SPEECH, quotes=QUOTES, punct=PUNCT, left_fillers=LEFT_FILLERS,
         speaker_before=SPEAKER_BEFORE, by="by", to="to", according="according", possessive="'s",
-        vote_verbs=VOTE_VERBS, vote_for=VOTE_FOR, vote_against=VOTE_AGAINST, abstentions=ABSTENTIONS,
-        sponsorships=SPONSORSHIPS, motion_nouns=MOTION_NOUNS, urging_verbs=URGING_VERBS,
+        vote_verbs=VOTE_VERBS, vote_determiners=VOTE_DETERMINERS, vote_for=VOTE_FOR, vote_against=VOTE_AGAINST,
+        abstentions=ABSTENTIONS, sponsorships=SPONSORSHIPS, motion_nouns=MOTION_NOUNS, urging_verbs=URGING_VERBS,
         urging_particles=URGING_PARTICLES, copulas=COPULAS, topic=TOPIC,
     ),
     open_world=OpenWorldRules(
