@@ -119,7 +119,7 @@ class Result:
         actor counts for at country level on the article's date (empty for a person with
         no role then). Metadata columns named like one of ours get a ``meta_`` prefix.
         """
-        from pipeline.network import country_of
+        from pipeline.network import actor_columns
 
         dictionary = self.dictionary
         extra = list(zip(self.columns[len(LONG_COLUMNS):], self.meta.columns if self.meta else (), strict=True))
@@ -128,10 +128,9 @@ class Result:
             article, day = result.article.id, result.article.date
             carried = self.meta.rows.get(article, {}) if self.meta else {}
             for cell in sorted(result.cells, key=lambda c: c.actor):
-                known = dictionary.actors.get(cell.actor)
-                row = {"article": article, "date": day, "actor": cell.actor, "kind": known.kind if known else "",
-                       "country": country_of(dictionary, cell.actor, day), "camp": (known.camp or "") if known else "",
-                       "stance": cell.stance, "confidence": cell.confidence,
+                kind, country, camp = actor_columns(dictionary, cell.actor, day, getattr(result.cells, "inferred", {}))
+                row = {"article": article, "date": day, "actor": cell.actor, "kind": kind, "country": country,
+                       "camp": camp, "stance": cell.stance, "confidence": cell.confidence,
                        "evidence": " | ".join(e.text for e in cell.evidence)}
                 row.update({name: carried.get(source, "") for name, source in extra})
                 out.append(row)

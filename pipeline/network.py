@@ -134,6 +134,17 @@ def country_of(dictionary, actor: str, day: date | None) -> str:
     return "" if up == actor and dictionary[actor].kind == "person" else up
 
 
+def actor_columns(dictionary, actor: str, day: date | None, inferred: dict[str, tuple[str, str]]) -> tuple[str, str, str]:
+    """The long table's ``kind, country, camp`` of ``actor``: from the dictionary, else from what
+    the article said of an actor it introduced (``inferred``: name → (kind, whom it speaks
+    for), as :class:`pipeline.runner.Cells` keeps it; such an actor has no camp)."""
+    known = dictionary.actors.get(actor)
+    if known is not None:
+        return known.kind, country_of(dictionary, actor, day), known.camp or ""
+    kind, up = inferred.get(actor, ("", actor))
+    return kind, "" if up == actor and kind in ("person", "") else up, ""
+
+
 def edge_rows(graph) -> list[list[str]]:
     """The edge list with a header (:data:`EDGE_COLUMNS`), strongest agreement first, names in order."""
     from pipeline.export import safe_cell

@@ -71,7 +71,9 @@ class CellSpool:
         for cell in result.cells:
             number = self.actors.setdefault(cell.actor, len(self.actors))
             evidence = " | ".join(e.text for e in cell.evidence)
-            row = (cell.article, cell.actor, cell.stance, f"{cell.confidence:.3f}", evidence)
+            # What the article said of an actor it introduced (kind, whom it speaks for): the long table's columns.
+            row = (cell.article, cell.actor, cell.stance, f"{cell.confidence:.3f}", evidence,
+                   getattr(result.cells, "inferred", {}).get(cell.actor))
             # The cell's own article id only when it is not its article's (the wide matrix reads it).
             other = None if cell.article == article.id else pickle.dumps(cell.article)
             rows.append((pos, number, cell.stance, other, pickle.dumps(row)))
@@ -107,7 +109,7 @@ class CellSpool:
             The ``--meta`` rows, carried with the articles' own title, source and url as
             :func:`pipeline.records.with_article_meta` merges them.
         """
-        from pipeline.network import country_of
+        from pipeline.network import actor_columns
 
         self._index()
         own: dict[str, dict[str, str]] = {}  # an id's own metadata (the last article with that id wins, as in a dict)
@@ -125,10 +127,9 @@ class CellSpool:
             iso = day.isoformat() if day else ""
             cells = [pickle.loads(blob) for (blob,) in
                      self.db.execute("SELECT row FROM cells WHERE pos = ? ORDER BY rowid", (pos,))]
-            for _, actor, stance, confidence, evidence in sorted(cells, key=lambda c: c[1]):  # stable, as Result.rows
-                known = dictionary.actors.get(actor)
-                yield [article, iso, actor, known.kind if known else "", country_of(dictionary, actor, day),
-                       (known.camp or "") if known else "", stance, confidence, evidence, *tail]
+            for _, actor, stance, confidence, evidence, introduced in sorted(cells, key=lambda c: c[1]):  # as Result.rows
+                columns = actor_columns(dictionary, actor, day, {actor: introduced} if introduced else {})
+                yield [article, iso, actor, *columns, stance, confidence, evidence, *tail]
 
     def wide_rows(self) -> Iterator[list[str]]:
         """The wide matrix's rows, header first, as :func:`pipeline.export.matrix_rows`."""

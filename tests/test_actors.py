@@ -402,3 +402,24 @@ def test_classify_marks_inferred_actors_and_ends_with_a_note(tmp_path, capsys):
     assert "stance: 2 mentions of 1 unknown names (see `stance actors suggest`)" in captured.err
     assert main(["classify", str(article), "--quiet"]) == 0
     assert "unknown names" not in capsys.readouterr().err
+
+
+
+def test_the_long_table_gives_an_inferred_actor_its_kind_and_country(tmp_path, capsys):
+    """As the JSON's inferred_actors: the long CSV (spooled by the command line, or built by
+    the library) does not leave an introduced actor's kind and country empty."""
+    import csv
+    import io
+
+    from pipeline.api import classify
+    from pipeline.cli import main
+
+    article = tmp_path / "a.txt"
+    article.write_text("Uruguayan Foreign Minister Omar Paganini rejected the result.\n"
+                       "The Council on Hemispheric Affairs said the count was opaque.\n", encoding="utf-8")
+    assert main(["classify", str(article), "--format", "long", "--quiet"]) == 0
+    rows = {r["actor"]: (r["kind"], r["country"], r["camp"]) for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert rows["Omar Paganini"] == ("person", "Uruguay", "")
+    assert rows["Council on Hemispheric Affairs"] == ("institution", "Council on Hemispheric Affairs", "")
+    library = {r["actor"]: (r["kind"], r["country"], r["camp"]) for r in classify([str(article)]).rows}
+    assert library == rows
