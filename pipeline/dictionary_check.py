@@ -50,7 +50,7 @@ def dictionary_errors(path: Path) -> list[str]:
     if all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in (includes, excludes)):
         if includes and isinstance(ignore, list):  # a malformed `ignore` is reported below
             try:  # the shared world base first, this file's entries extending it
-                entries, ignore = _with_includes(Path(path), includes, entries, ignore, excludes)
+                entries, ignore, _ = _with_includes(Path(path), includes, entries, ignore, excludes)
             except StanceError as exc:
                 errors.append(str(exc))
     else:

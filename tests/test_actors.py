@@ -423,3 +423,49 @@ def test_the_long_table_gives_an_inferred_actor_its_kind_and_country(tmp_path, c
     assert rows["Council on Hemispheric Affairs"] == ("institution", "Council on Hemispheric Affairs", "")
     library = {r["actor"]: (r["kind"], r["country"], r["camp"]) for r in classify([str(article)]).rows}
     assert library == rows
+
+
+@pytest.mark.parametrize("text, bloc", [
+    # No bloc named before: the world base's "the bloc" names nobody (it used to be the EU).
+    ("Leaders of the Andean countries met in Lima. The bloc said the vote fell short.", None),
+    # The bloc named earlier in the article, beyond the two previous sentences.
+    ("The EU said the count was opaque. Chile agreed. Peru agreed. Mexico waited. The bloc then asked for the records.",
+     "European Union"),
+    # Someone speaking for it: Borrell for the EU.
+    ("Josep Borrell said the bloc would not recognise the result.", "European Union"),
+    ("SADC leaders met in Luanda. The bloc said the vote fell short of its principles.",
+     "Southern African Development Community"),
+])
+def test_a_shared_reference_needs_an_actor_the_article_named(config, text, bloc):
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(config)
+    sentences = pipeline.segmenter.split(text)
+    mentions, _ = pipeline.resolve_actors(sentences)
+    found = {m.actor for m in mentions[-1] if m.text.lower().startswith("the bloc")}
+    assert found == ({bloc} if bloc else set())
+
+
+def test_an_events_own_reference_keeps_its_default():
+    """Ivory Coast's dictionary lists "the council" for its Constitutional Council (and a
+    second body): with neither named before, it is the event's first, as that dictionary means."""
+    from pipeline.config import TargetConfig
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(TargetConfig.load("ivory-coast-2010"))
+    mentions, _ = pipeline.resolve_actors(pipeline.segmenter.split("Gbagbo's lawyers said the council had applied the law."))
+    assert "Constitutional Council" in {m.actor for m in mentions[0]}
+
+
+def test_a_name_keeps_its_arabic_article(config):
+    """"Bashar al-Assad", "Abdel Fattah el-Sisi": the lower-case article is part of the surname,
+    and the surname without it names the person later ("Assad said")."""
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(config)
+    sentences = pipeline.segmenter.split("Syria's President Bashar al-Assad congratulated Maduro. Assad said so.\n"
+                                         "Egyptian President Abdel Fattah el-Sisi called too.")
+    mentions, found = pipeline.resolve_actors(sentences)
+    assert {(i.name, i.affiliation) for i in found.introductions} == {("Bashar al-Assad", "Syria"),
+                                                                      ("Abdel Fattah el-Sisi", "Egypt")}
+    assert [m.actor for m in mentions[1] if m.text == "Assad"] == ["Bashar al-Assad"]

@@ -183,3 +183,14 @@ def test_actors_resolve_command_shows_roll_up_and_date_line(capsys):
     out = capsys.readouterr().out
     assert "Tarek William Saab\tname\t(speaks for Government of Venezuela)" in out
     assert "Joe Biden\tname\t(speaks for United States)" in out
+
+
+def test_actors_resolve_shows_the_names_classify_would_introduce(capsys):
+    """`actors resolve` is how a user checks what a sentence names: a name that classify
+    would find without a dictionary entry is shown too, marked, with whom it speaks for."""
+    from pipeline.cli import main
+
+    assert main(["actors", "resolve", "Kenyan President William Ruto said the vote was fair."]) == 0
+    out = capsys.readouterr().out
+    assert "William Ruto\tWilliam Ruto\tname\t(speaks for Kenya)\t(introduced)" in out
+    assert "Kenyan President\tKenya\tname\n" in out  # a dictionary actor is not marked

@@ -60,6 +60,8 @@ class Context:
     persons: dict[int, list[tuple[str | None, str | None]]] = field(default_factory=dict)
     groups: list[tuple[int, list[str]]] = field(default_factory=list)
     heading: list[str] = field(default_factory=list)
+    # Every actor the article has mentioned so far, the most recently mentioned last.
+    seen: dict[str, None] = field(default_factory=dict)
     heading_lines: range = range(0)
     paragraph: int = -1
     # The coordinated lists of the sentence being read, with the mentions they were read
@@ -126,7 +128,11 @@ class DatelineRule(Rule):
 class SharedReferenceRule(Rule):
     """Short references that several actors share ("the bloc": the EU, Mercosur, CARICOM):
     the most recent of them named in the previous two sentences or earlier in the sentence,
-    else the first that lists it in the dictionary (the name the matcher gave)."""
+    else the one of them the article mentioned last; an actor counts as named when someone
+    speaking for it is ("Borrell said the bloc..."). With none of them mentioned before, it
+    is the first actor listing it (the name the matcher gave) when the event's dictionary
+    declares or extends that actor, else no mention: in an article about a vote in Africa
+    "the bloc" is not the EU. (A reference only one actor lists is that actor's, as an alias is.)"""
 
     name = "reference"
     replaces = True
@@ -137,11 +143,14 @@ class SharedReferenceRule(Rule):
         for m in mentions:
             actors = resolver.shared.get(fold(m.text))
             if actors:
-                recent = [r.actor for _, r in resolver.recent(context, sentence.index)] + [
-                    r.actor for r in out if r.end <= m.start]
-                actor = next((a for a in reversed(recent) if a in actors), None)
-                if actor:
-                    m = Mention(actor, m.start, m.end, m.text, "reference")
+                recent = [r for _, r in resolver.recent(context, sentence.index)] + [r for r in out if r.end <= m.start]
+                recent_actors = [a for r in recent for a in (r.actor, resolver.speaks_for(r.actor, context.when))]
+                actor = next((a for a in reversed(recent_actors) if a in actors), None) or next(
+                    (a for a in reversed(context.seen) if a in actors), None)
+                if actor is None and m.actor in resolver.dictionary.included:
+                    continue
+                actor = actor or m.actor  # the event's own default: the first actor listing it
+                m = Mention(actor, m.start, m.end, m.text, "reference")
             out.append(m)
         return out
 
@@ -395,6 +404,10 @@ class Coreference:
             found = list(mentions) + added
             found.sort(key=lambda m: (m.start, m.end, m.actor))
             out.append(_dedupe(found))
+            for m in found:
+                for actor in (m.actor, self.speaks_for(m.actor, when)):
+                    context.seen.pop(actor, None)
+                    context.seen[actor] = None
             # Pronouns carry their antecedent forward: "Maduro spoke. He ... He ... He ..."
             context.named[sentence.index] = sorted(mentions + [m for m in found if m.via == "pronoun"],
                                                    key=lambda m: m.start)
@@ -421,6 +434,10 @@ class Coreference:
             return actor
         top = self.dictionary.roll_up(actor, when, lenient=True)
         return top if self.dictionary[top].kind in ("country", "organisation") else actor
+
+    def speaks_for(self, actor: str, when: date | None) -> str:
+        """Whom ``actor`` finally speaks for (itself if nobody), on ``when`` or, undated, at any time."""
+        return self.dictionary.roll_up(actor, when, lenient=True)
 
     def recent(self, context: Context, index: int) -> list[tuple[int, Mention]]:
         """The named and pronoun mentions of the sentences in the look-back window before

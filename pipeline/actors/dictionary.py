@@ -92,6 +92,9 @@ class ActorDictionary:
     actors: dict[str, Actor]
     source: Path | None = None
     ignore: tuple[str, ...] = ()
+    # The actors that come only from an included file (the world base), not declared nor
+    # extended by this one: a shared reference ("the bloc") defaults only to an actor of the event.
+    included: frozenset[str] = field(default=frozenset(), compare=False)
     # Actors inferred from articles earlier in the run, only for ``dictionary[name]``: they are
     # not members (``in``, iteration), so that matching never depends on the order of articles.
     _inferred: dict[str, Actor] = field(default_factory=dict, repr=False, compare=False)
@@ -116,9 +119,12 @@ class ActorDictionary:
         for key, value in (("include", includes), ("exclude", excludes)):
             if not isinstance(value, list) or not all(isinstance(i, str) for i in value):
                 raise StanceError(f"{path}: '{key}' must be a list of strings")
+        included: frozenset[str] = frozenset()
         if includes:
-            entries, ignore = _with_includes(Path(path), includes, entries, ignore, excludes)
-        return cls.from_entries(entries, source=Path(path), ignore=ignore)
+            entries, ignore, included = _with_includes(Path(path), includes, entries, ignore, excludes)
+        dictionary = cls.from_entries(entries, source=Path(path), ignore=ignore)
+        dictionary.included = included
+        return dictionary
 
     def extended(self, actors: Iterable[Actor]) -> ActorDictionary:
         """This dictionary plus ``actors`` (inferred from one article), as a new dictionary.
@@ -129,7 +135,8 @@ class ActorDictionary:
         added = {a.name: a for a in actors if a.name not in self.actors}
         if not added:
             return self
-        return ActorDictionary(actors={**self.actors, **added}, source=self.source, ignore=self.ignore)
+        return ActorDictionary(actors={**self.actors, **added}, source=self.source, ignore=self.ignore,
+                               included=self.included)
 
     @classmethod
     def from_entries(cls, entries: Sequence[dict], source: Path | None = None,
@@ -210,8 +217,9 @@ class ActorDictionary:
 
 
 def _with_includes(path: Path, includes: list[str], entries: list, ignore: list,
-                   excludes: Sequence[str] = ()) -> tuple[list, list]:
-    """The entries of the included files (such as the shared ``world.toml``), then this file's.
+                   excludes: Sequence[str] = ()) -> tuple[list, list, frozenset[str]]:
+    """The entries of the included files (such as the shared ``world.toml``), then this file's;
+    the ignored phrases; and the names of the entries this file neither declares nor extends.
 
     An entry of this file with the name of an included one extends it: its aliases and
     references are added, its other keys (camp, roles, kind...) replace the base's.
@@ -251,7 +259,7 @@ def _with_includes(path: Path, includes: list[str], entries: list, ignore: list,
         else:
             own.append(entry)
     # The event's actors first (as `stance actors list` shows them), then the rest of the base.
-    return own + list(merged.values()), list(dict.fromkeys(base_ignore + ignore))
+    return own + list(merged.values()), list(dict.fromkeys(base_ignore + ignore)), frozenset(merged)
 
 
 def _check_role_cycles(actors: dict[str, Actor], where: str) -> None:

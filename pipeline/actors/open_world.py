@@ -195,7 +195,7 @@ class ActorInference:
         name_start, tokens = self._name_words(text, name_start, name.split())  # "Foreign Minister X", "Later X"
         while tokens and tokens[-1] in self.rules.not_names:
             tokens = tokens[:-1]
-        capitals = [t for t in tokens if t[:1].isupper()]
+        capitals = [t for t in tokens if t[:1].isupper() or CAPITAL.match(t.partition("-")[2])]  # "al-Assad"
         if len(capitals) < 2 or any(t in self.rules.not_names for t in tokens) or fold(" ".join(tokens)) in self._demonyms:
             return None
         name = " ".join(tokens)
@@ -380,11 +380,15 @@ def _last_words(text: str, rules: OpenWorldRules) -> str:
 
 def _short_forms(intro: Introduction, rules: OpenWorldRules) -> list[str]:
     """The forms that name an introduced actor later in its article: a person's surname
-    ("Vieira", "González-Olaechea", "da Silva" and "Silva"), a body's bracketed acronym."""
+    ("Vieira", "González-Olaechea", "da Silva" and "Silva", "al-Assad" and "Assad"), a body's
+    bracketed acronym."""
     if intro.kind != "person":
         return [intro.short] if intro.short else []
     tokens = intro.name.split()
     forms = [tokens[-1]]
+    article, hyphen, surname = tokens[-1].partition("-")
+    if hyphen and article.islower():
+        forms.append(surname)
     first = len(tokens) - 1
     while first > 1 and tokens[first - 1][:1].islower():  # "da Silva", "de la Fuente", "van der Bellen"
         first -= 1

@@ -42,30 +42,29 @@ def actors_resolve(
     target: TargetOpt = None,
     when: Annotated[Optional[str], typer.Option("--date", help="Date YYYY-MM-DD for dated roles.")] = None,
 ) -> None:
-    """Show which actors a text mentions, and how (alias, pronoun, group, heading)."""
-    from pipeline.actors import ActorDictionary, ActorMatcher, Coreference
+    """Show which actors a text mentions, and how (alias, pronoun, group, heading); names the
+    text introduces that no dictionary lists are shown as classify finds them, marked "introduced"."""
     from pipeline.read import find_date
-    from pipeline.segment import SentenceSplitter
+    from pipeline.runner import StancePipeline
 
     config = load_target(target)
-    lang = config.lang
-    day = parse_date(when) or find_date(text, lang)  # --date, else a date line in the text
-    dictionary = ActorDictionary.load(config.actors_path)
-    sentences = SentenceSplitter(lang=lang).split(text)
-    matcher = ActorMatcher(dictionary, lang)
-    named = [matcher.find(s.text) for s in sentences]
-    resolved = Coreference(dictionary, config.home_government, lang).resolve(sentences, named, day)
+    day = parse_date(when) or find_date(text, config.lang)  # --date, else a date line in the text
+    pipeline = StancePipeline(config)  # its model is loaded only to classify: never here
+    sentences = pipeline.segmenter.split(text)
+    resolved, introduced = pipeline.resolve_actors(sentences, day)
+    dictionary = introduced.dictionary
     found = False
     for sentence, mentions in zip(sentences, resolved, strict=True):
         for m in mentions:
             found = True
             rolls = dictionary.roll_up(m.actor, day)
             extra = f"\t(speaks for {rolls})" if rolls != m.actor else ""
-            typer.echo(f"{sentence.index}\t{m.text or '<heading>'!s}\t{m.actor}\t{m.via}{extra}")
+            new = "\t(introduced)" if m.actor not in pipeline.dictionary else ""
+            typer.echo(f"{sentence.index}\t{m.text or '<heading>'!s}\t{m.actor}\t{m.via}{extra}{new}")
     if not found:
         from pipeline.explain import near_misses
 
-        close = near_misses(dictionary, text)
+        close = near_misses(pipeline.dictionary, text)
         typer.echo("no actor found" + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""), err=True)
         raise typer.Exit(EXIT_SKIPPED)
 

@@ -255,7 +255,8 @@ _TITLE = rf"(?i:(?:(?:{_TITLE_MODIFIERS})\s+){{0,4}}(?:{_TITLE_HEADS}))"
 _OFFICE = r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+(?:and\s+)?[A-Z][\w'-]*){0,2})?"
 _PARTICLES = (r"(?:da|de|del|della|di|do|dos|das|du|la|le|van|von|der|den|ter|bin|ibn|al|el|y|e"
               r"|van der|von der|de la|de los|de las)")
-_TOKEN = r"[A-Z][\w'’.-]*"
+# A word of a name; Arabic surnames keep their article: "Bashar al-Assad", "Abdel Fattah el-Sisi".
+_TOKEN = r"(?:(?:al|el|ad|ar|as|ash|at|an|ul)-)?[A-Z][\w'’.-]*"
 NAME = rf"{_TOKEN}(?:\s+(?:{_PARTICLES}\s+)?{_TOKEN}){{1,3}}"
 # Words that are never a person's first name or surname after a title.
 NOT_PERSON_NAMES = frozenset({
@@ -326,7 +327,7 @@ _ORG_HEADS = {
     "Foundation": "organisation", "Mission": "organisation", "Institute": "organisation",
     "Committee": "organisation", "Watch": "organisation", "Observatory": "organisation",
     "Organization": "organisation", "Organisation": "organisation", "Federation": "organisation",
-    "Network": "organisation", "Agency": "organisation",
+    "Network": "organisation", "Agency": "organisation", "Community": "organisation", "League": "group",
 }
 _CAP = r"[A-Z][\w'’-]*"
 # "the Council on Foreign Relations" but not "the Council on Monday": wire copy dates the act.
