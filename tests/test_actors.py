@@ -469,3 +469,14 @@ def test_a_name_keeps_its_arabic_article(config):
     assert {(i.name, i.affiliation) for i in found.introductions} == {("Bashar al-Assad", "Syria"),
                                                                       ("Abdel Fattah el-Sisi", "Egypt")}
     assert [m.actor for m in mentions[1] if m.text == "Assad"] == ["Bashar al-Assad"]
+
+
+def test_an_official_of_the_events_own_country_speaks_for_its_government():
+    """The event's country is no actor (its government and opposition are): "Bolivia's
+    health minister Ana Ruiz" is introduced speaking for the Government of Bolivia."""
+    from pipeline.config import TargetConfig
+    from pipeline.runner import StancePipeline
+
+    pipeline = StancePipeline(TargetConfig.load("bolivia-2019"))
+    _, found = pipeline.resolve_actors(pipeline.segmenter.split("Bolivia's health minister Ana Ruiz said the count was fair."))
+    assert [(i.name, i.affiliation) for i in found.introductions] == [("Ana Ruiz", "Government of Bolivia")]

@@ -98,6 +98,9 @@ class ActorInference:
         self.home_name = home.removeprefix("Government of ") if home and home.startswith("Government of ") else None
         self.home_actor = self.home_name if self.home_name in dictionary else home if self.home_name else None
         self._demonyms = {a.demonym: a.name for a in dictionary if a.kind == "country" and a.demonym}
+        # The event's country named before a title, up to two lower-case words before it.
+        self._home_possessive = re.compile(rf"\b{re.escape(self.home_name)}['’]s\s+(?:[a-z][\w-]*\s+){{0,2}}$") \
+            if self.home_name and self.home_name not in dictionary else None
 
     # --- one sentence -------------------------------------------------------------------
 
@@ -187,6 +190,8 @@ class ActorInference:
             word = self.rules.demonym_before.search(text, max(0, start - 30), start)
             if word and word[1] in self._demonyms:
                 best = self._demonyms[word[1]]
+        if best is None and self._home_possessive and self._home_possessive.search(text, max(0, start - 40), start):
+            best = self.home_actor  # "Bolivia's health minister", when Bolivia is no actor
         return best
 
     def _person(self, index: int, text: str, mentions: Sequence[Mention], name_start: int, name: str,
