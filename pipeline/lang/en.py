@@ -62,6 +62,7 @@ _NOT_FIRST_NAMES = frozenset({
     "Gen", "Governor", "Judge", "Justice", "Chancellor", "Premier", "Pope", "King", "Queen", "Prince", "Leader",
     "Candidate", "Presidents", "Vice", "Deputy", "Attorney", "Spokesman", "Spokeswoman", "Spokesperson", "Envoy",
     "Chief", "Commander", "Colonel", "Captain", "Admiral", "Lawmaker", "Opposition", "Foreign", "Prosecutor",
+    "Ayatollah", "Imam", "Bishop", "Archbishop", "Cardinal", "Reverend", "Rev", "Sheikh", "Emir", "Sultan", "Rabbi",
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
     "April", "May", "June", "July", "August", "September", "October", "November", "December", "But", "And", "Then",
     "When", "While", "After", "Before", "As", "If", "Yet", "Also", "So", "Still", "Now", "Later", "Earlier", "The",
