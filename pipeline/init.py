@@ -197,8 +197,15 @@ def _government(facts: EventFacts) -> str:
 
 
 def _person_aliases(full: str) -> list[str]:
-    surname = full.split()[-1]
-    return list(dict.fromkeys([full, surname]))
+    """The full name and the surname; of a longer name also the word before the last with
+    it, which is often the name in use ("Edmundo González Urrutia" is "González", "Issa
+    Tchiroma Bakary" "Tchiroma"), and a particle with the surname ("da Silva")."""
+    words = full.split()
+    forms = [full, words[-1]]
+    if len(words) >= 3:
+        before = words[-2]
+        forms += [before, f"{before} {words[-1]}"] if before[:1].isupper() else [f"{before} {words[-1]}"]
+    return list(dict.fromkeys(forms))
 
 
 def event_country(name: str, world: ActorDictionary) -> Actor | None:

@@ -75,6 +75,19 @@ def test_init_fills_the_dictionary_from_the_country_the_incumbent_and_the_rivals
     assert dictionary.roll_up("Ana Torres") == "Government of Peru"
 
 
+def test_init_aliases_the_name_in_use_of_a_longer_name(home: Path) -> None:
+    """"Issa Tchiroma Bakary" is "Tchiroma" in the news, "Edmundo González Urrutia" "González":
+    the word before the last is an alias too, and so is a particle with the surname."""
+    from pipeline.actors import ActorMatcher
+
+    assert main(["init", "cmr-2025", "--country", "Peru", "--incumbent", "Ana María Torres Vega",
+                 "--rival", "Issa Tchiroma Bakary", "--rival", "Luiz Inácio Lula da Silva"]) == 0
+    dictionary = ActorDictionary.load(TargetConfig.load("cmr-2025").actors_path)
+    found = {m.text: m.actor for m in ActorMatcher(dictionary).find("Tchiroma, Torres and da Silva met.")}
+    assert found == {"Tchiroma": "Issa Tchiroma Bakary", "Torres": "Ana María Torres Vega",
+                     "da Silva": "Luiz Inácio Lula da Silva"}
+
+
 def test_the_world_base_people_of_the_event_country_speak_for_its_government(home: Path) -> None:
     """The world base has Brazil's presidents and foreign ministers speak for Brazil; an event
     in Brazil excludes the country, so init gives them the event's government, on the same
