@@ -260,11 +260,18 @@ def dictionary_entries(facts: EventFacts, world: ActorDictionary) -> list[_Entry
                               [f"the {demonym} opposition", f"{demonym} opposition", f"{facts.country}'s opposition",
                                "the opposition", "opposition leaders", "opposition parties"], camp="anti",
                               hint="add its coalition's and parties' names"))
-        entries.append(_Entry("Electoral body", "institution", ["TODO electoral council", "the electoral authority",
-                                                                "electoral authorities"],
+        # The phrases wire copy uses for the event's own electoral body and top court.
+        entries.append(_Entry("Electoral body", "institution", [
+            "TODO electoral council", "the electoral authority", "electoral authorities", "the electoral commission",
+            "the election commission", "the electoral council", "the electoral tribunal", "the electoral body",
+            f"{facts.country}'s electoral commission", f"the {demonym} electoral commission",
+            f"{demonym} electoral commission", f"{facts.country}'s election commission", "electoral officials"],
                               comment="# camp: only if it is a party to the dispute (usually not).",
                               roles=speaks_for, hint="its name and acronym; rename the entry"))
-        entries.append(_Entry("Supreme court", "institution", ["TODO supreme court"], hint="its name; rename the entry"))
+        entries.append(_Entry("Supreme court", "institution", [
+            "TODO supreme court", "the top court", f"{facts.country}'s top court", f"{facts.country}'s highest court",
+            f"{facts.country}'s supreme court", f"{facts.country}'s constitutional court"],
+                              hint="its name; rename the entry"))
         entries.append(_Entry(f"{demonym} armed forces", "institution",
                               [f"the {demonym} armed forces", f"{demonym} armed forces", f"{facts.country}'s armed forces",
                                f"the {demonym} military", f"{demonym} military", f"{facts.country}'s military",

@@ -86,6 +86,10 @@ def test_init_aliases_the_name_in_use_of_a_longer_name(home: Path) -> None:
     found = {m.text: m.actor for m in ActorMatcher(dictionary).find("Tchiroma, Torres and da Silva met.")}
     assert found == {"Tchiroma": "Issa Tchiroma Bakary", "Torres": "Ana María Torres Vega",
                      "da Silva": "Luiz Inácio Lula da Silva"}
+    # The wire's words for the event's own electoral body and top court name them from the start.
+    found = {m.text: m.actor for m in ActorMatcher(dictionary).find(
+        "Peru's electoral commission declared her the winner and the top court upheld it.")}
+    assert found == {"Peru's electoral commission": "Electoral body", "the top court": "Supreme court"}
 
 
 def test_the_world_base_people_of_the_event_country_speak_for_its_government(home: Path) -> None:
