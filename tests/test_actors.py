@@ -266,6 +266,16 @@ def test_a_place_where_something_happens_is_a_venue(matcher, text, via):
     assert [m.via for m in matcher.find(text)] == [via]
 
 
+@pytest.mark.parametrize("text, vias", [
+    ("The U.S. embassy in Caracas closed.", [("United States", "name"), ("Government of Venezuela", "venue")]),
+    ("Russia's ambassador in Lima said so.", [("Russia", "name"), ("Peru", "venue")]),
+    ("The embassy in Caracas closed.", [("Government of Venezuela", "name")]),  # whose embassy? Venezuela's, maybe
+    ("Officials in Peru agreed.", [("Peru", "name")]),
+])
+def test_where_another_states_embassy_is_is_a_venue(matcher, text, vias):
+    assert [(m.actor, m.via) for m in matcher.find(text)] == vias
+
+
 def test_inferred_people_get_a_name_an_affiliation_and_later_mentions(config):
     from pipeline.runner import StancePipeline
 

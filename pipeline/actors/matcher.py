@@ -167,7 +167,16 @@ def _is_venue(text: str, start: int, end: int, rules: ActorRules) -> bool:
     if rules.venue_after.match(text, end) or not rules.venue_preposition.search(text, max(0, start - 12), start):
         return False  # most mentions: no preposition just before, no need for the full pattern
     before = rules.venue_before.search(text, max(0, start - rules.venue_reach), start)
-    return before is not None and (before["noun"] or "").lower() not in rules.actor_nouns
+    if before is None:
+        return False
+    noun = (before["noun"] or "").lower()
+    if noun in rules.posted_nouns and _POSTED_BY.search(text, max(0, before.start("noun") - 30), before.start("noun")):
+        return True  # "the U.S. embassy in Vilnius": where another state's embassy is
+    return noun not in rules.actor_nouns
+
+
+# A state's name or possessive just before a noun: "the U.S. embassy", "Russia's ambassador".
+_POSTED_BY = re.compile(r"(?:['’]s|\b(?!(?:The|A|An|Its|Their|His|Her)\b)[A-Z][\w.]*)\s+$")
 
 
 class AliasTrie:

@@ -52,6 +52,9 @@ class ActorRules:
     article: str
     home_noun: str
     home_possessive: str
+    # Of the actor nouns, the ones a state posts abroad: after another actor's name ("the U.S. embassy
+    # in Vilnius", "Russia's ambassador in Maputo") the place after "in" is where they are.
+    posted_nouns: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)

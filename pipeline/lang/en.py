@@ -96,6 +96,7 @@ _ACTOR_NOUNS = frozenset({"officials", "authorities", "diplomats", "leaders", "l
                           "congress", "parliament", "legislators", "senators", "politicians", "policymakers",
                           # Actions of that state's courts and agencies: "charged in the United States".
                           "charged", "indicted", "prosecuted", "sanctioned", "convicted", "tried", "wanted"})
+_POSTED_NOUNS = frozenset({"embassy", "ambassador", "envoy", "consulate", "embassies", "ambassadors", "envoys"})
 # A seat of government named like a city ("Caracas", "La Paz"), not a body ("the Supreme Court").
 _PLACE_NAME = re.compile(r"(?!.*\b(?:Court|Assembly|Council|Tribunal|Party|House|Palace)\b)[A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?")
 _VENUE_AFTER = re.compile(r"'s?\b|\s+(?:government|authorities|officials)\b")
@@ -365,6 +366,7 @@ PACK = LanguagePack(
         demonym_phrases=DEMONYM_PHRASES, country_phrases=COUNTRY_PHRASES, former=FORMER, former_reach=FORMER_REACH,
         stop_aliases=STOP_ALIASES, not_first_names=_NOT_FIRST_NAMES, venue_before=VENUE_BEFORE,
         venue_reach=VENUE_REACH, venue_preposition=_VENUE_PREPOSITION, actor_nouns=_ACTOR_NOUNS,
+        posted_nouns=_POSTED_NOUNS,
         place_name=_PLACE_NAME, venue_after=_VENUE_AFTER, phrase_end=PHRASE_END, article="the ",
         home_noun="the country", home_possessive="'s ",
     ),
