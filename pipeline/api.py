@@ -11,7 +11,7 @@ and the API cannot disagree. Nothing heavy is imported here: networkx only by
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -39,19 +39,24 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.min_confidence or self.actors or self.kinds)
 
-    def keep(self, cell: Cell, dictionary) -> bool:
+    def keep(self, cell: Cell, dictionary, inferred: Mapping[str, tuple[str, str]] | None = None) -> bool:
+        """Whether to keep ``cell``; ``inferred`` gives the kind of an actor its article introduced."""
         if cell.confidence < self.min_confidence:
             return False
         if self.actors and cell.actor not in self.actors:
             return False
-        return not self.kinds or (cell.actor in dictionary and dictionary[cell.actor].kind in self.kinds)
+        if not self.kinds:
+            return True
+        kind = dictionary[cell.actor].kind if cell.actor in dictionary else (inferred or {}).get(cell.actor, ("",))[0]
+        return kind in self.kinds
 
     def apply(self, results: Iterable, dictionary) -> None:
         """Drop the cells it does not keep from each result, in place."""
         if self:
             for result in results:
                 # In place: the cells' list may carry more (the article's inferred actors).
-                result.cells[:] = [c for c in result.cells if self.keep(c, dictionary)]
+                inferred = getattr(result.cells, "inferred", {})
+                result.cells[:] = [c for c in result.cells if self.keep(c, dictionary, inferred)]
 
 
 @dataclass

@@ -433,6 +433,9 @@ def test_the_long_table_gives_an_inferred_actor_its_kind_and_country(tmp_path, c
     assert rows["Council on Hemispheric Affairs"] == ("institution", "Council on Hemispheric Affairs", "")
     library = {r["actor"]: (r["kind"], r["country"], r["camp"]) for r in classify([str(article)]).rows}
     assert library == rows
+    # --kind reads the same kinds: an introduced person is a person.
+    assert main(["classify", str(article), "--format", "long", "--quiet", "--kind", "person"]) == 0
+    assert [r["actor"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))] == ["Omar Paganini"]
 
 
 @pytest.mark.parametrize("text, bloc", [
