@@ -145,8 +145,9 @@ class SharedReferenceRule(Rule):
             if actors:
                 recent = [r for _, r in resolver.recent(context, sentence.index)] + [r for r in out if r.end <= m.start]
                 recent_actors = [a for r in recent for a in (r.actor, resolver.speaks_for(r.actor, context.when))]
+                earlier = (a for seen in reversed(context.seen) for a in (resolver.speaks_for(seen, context.when), seen))
                 actor = next((a for a in reversed(recent_actors) if a in actors), None) or next(
-                    (a for a in reversed(context.seen) if a in actors), None)
+                    (a for a in earlier if a in actors), None)
                 if actor is None and m.actor in resolver.dictionary.included:
                     continue
                 actor = actor or m.actor  # the event's own default: the first actor listing it
@@ -404,10 +405,9 @@ class Coreference:
             found = list(mentions) + added
             found.sort(key=lambda m: (m.start, m.end, m.actor))
             out.append(_dedupe(found))
-            for m in found:
-                for actor in (m.actor, self.speaks_for(m.actor, when)):
-                    context.seen.pop(actor, None)
-                    context.seen[actor] = None
+            for m in found:  # whom each speaks for is looked up only when a shared reference needs it
+                context.seen.pop(m.actor, None)
+                context.seen[m.actor] = None
             # Pronouns carry their antecedent forward: "Maduro spoke. He ... He ... He ..."
             context.named[sentence.index] = sorted(mentions + [m for m in found if m.via == "pronoun"],
                                                    key=lambda m: m.start)
